@@ -3,6 +3,8 @@
 //! -> `plan`) and an executor (`apply`) that talks to the API through `live`. The `emulator`
 //! is a local stand-in for the service.
 
+pub mod apply;
+pub mod cli;
 pub mod diff;
 pub mod emulator;
 pub mod live;

@@ -1,3 +1,3 @@
-fn main() {
-    println!("sirops");
+fn main() -> std::process::ExitCode {
+    sirops::cli::main()
 }

@@ -66,3 +66,43 @@ pub struct CasePlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_fingerprint: Option<String>,
 }
+
+// Temporary until the planner change lands.
+pub enum Binding {
+    Found(crate::model::LiveCase),
+    NotFound,
+    Failed(String),
+}
+pub struct PlanInput {
+    pub manifests: Vec<(crate::model::DesiredCase, Binding)>,
+    pub orphans: Vec<crate::model::LiveCase>,
+}
+pub struct RenderOptions {
+    pub color: bool,
+}
+pub fn build_plan(_: PlanInput) -> Plan {
+    todo!()
+}
+pub fn render_text(_: &Plan, _: &RenderOptions) -> String {
+    todo!()
+}
+pub fn render_json(_: &Plan) -> String {
+    todo!()
+}
+pub fn render_markdown(_: &Plan) -> String {
+    todo!()
+}
+pub fn redact(_: &Plan) -> Plan {
+    todo!()
+}
+pub fn parse_json(_: &str) -> anyhow::Result<Plan> {
+    todo!()
+}
+impl Plan {
+    pub fn has_errors(&self) -> bool {
+        todo!()
+    }
+    pub fn has_changes(&self) -> bool {
+        todo!()
+    }
+}

@@ -1,0 +1,177 @@
+//! The executor: performs a `Plan`'s requests and nothing else. Cases run concurrently; the
+//! requests of one case run in the plan's order and stop at the first failure, so a case is
+//! never left further along than its last successful step, and a re-run plans the rest.
+
+use futures::{StreamExt, stream};
+
+use crate::live::{ApiError, CaseApi};
+use crate::plan::{CasePlan, Plan};
+use crate::request::Request;
+
+/// What happened to one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseOutcome {
+    pub name: String,
+    /// The case's id after apply (new for a create that succeeded).
+    pub case_id: Option<String>,
+    /// True when this run created the case.
+    pub created: bool,
+    /// Requests that succeeded, in order, by operation.
+    pub completed: Vec<&'static str>,
+    pub failure: Option<ApiError>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    pub parallelism: usize,
+    /// When set, each changed case gets a comment saying what sirops changed and why.
+    pub audit: Option<AuditContext>,
+}
+
+/// Where a change came from, for the audit comment a responder sees in the console.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditContext {
+    pub commit: Option<String>,
+    pub author: Option<String>,
+}
+
+/// The audit comment for one applied case: the fields and status it changed, and the commit.
+pub fn audit_comment(case: &CasePlan, context: &AuditContext) -> String {
+    let mut body = format!("sirops applied manifest \"{}\".\n", case.name);
+    let mut fields: Vec<&str> = case
+        .changes
+        .iter()
+        .map(|change| change.field.as_str())
+        .filter(|field| *field != "status")
+        .collect();
+    fields.dedup();
+    if !fields.is_empty() {
+        body.push_str(&format!("Changed: {}.\n", fields.join(", ")));
+    }
+    if !case.status_path.is_empty() {
+        let path: Vec<&str> = case.status_path.iter().map(|status| status.as_str()).collect();
+        body.push_str(&format!("Status: {}.\n", path.join(" -> ")));
+    }
+    match (&context.commit, &context.author) {
+        (Some(commit), Some(author)) => body.push_str(&format!("Commit {commit} by {author}.\n")),
+        (Some(commit), None) => body.push_str(&format!("Commit {commit}.\n")),
+        (None, Some(author)) => body.push_str(&format!("Applied by {author}.\n")),
+        (None, None) => {}
+    }
+    body
+}
+
+/// Applies every case of the plan that has requests. Failed cases do not stop the others.
+/// Outcomes come back in plan order, whatever order cases finish in.
+pub async fn apply<A: CaseApi>(
+    api: &A,
+    plan: &Plan,
+    options: &ApplyOptions,
+    on_case_done: &(dyn Fn(&CaseOutcome) + Send + Sync),
+) -> Vec<CaseOutcome> {
+    let parallelism = options.parallelism.max(1);
+    stream::iter(plan.cases.iter().filter(|case| !case.requests.is_empty()))
+        .map(|case| async move {
+            let comment = options
+                .audit
+                .as_ref()
+                .map(|context| audit_comment(case, context));
+            let outcome = apply_case(api, case, comment.as_deref()).await;
+            on_case_done(&outcome);
+            outcome
+        })
+        .buffered(parallelism)
+        .collect()
+        .await
+}
+
+async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>) -> CaseOutcome {
+    let mut outcome = CaseOutcome {
+        name: case.name.clone(),
+        case_id: case.case_id.clone(),
+        created: false,
+        completed: Vec::new(),
+        failure: None,
+    };
+    let mut case_arn: Option<String> = None;
+    for request in &case.requests {
+        let request = match with_identity(api, request, &outcome.case_id, &mut case_arn).await {
+            Ok(request) => request,
+            Err(error) => {
+                outcome.failure = Some(error);
+                return outcome;
+            }
+        };
+        match api.send(&request).await {
+            Ok(result) => {
+                if let Some(case_id) = result.created_case_id {
+                    outcome.case_id = Some(case_id);
+                    outcome.created = true;
+                }
+                outcome.completed.push(request.operation());
+            }
+            Err(error) => {
+                outcome.failure = Some(error);
+                return outcome;
+            }
+        }
+    }
+    if let (Some(body), Some(case_id)) = (comment, &outcome.case_id)
+        && let Err(error) = api.create_comment(case_id, body).await
+    {
+        outcome.failure = Some(error);
+    }
+    outcome
+}
+
+/// Fills in the case id (known after CreateCase) and, for tag calls, the case ARN.
+async fn with_identity<A: CaseApi>(
+    api: &A,
+    request: &Request,
+    case_id: &Option<String>,
+    case_arn: &mut Option<String>,
+) -> Result<Request, ApiError> {
+    let operation = request.operation();
+    let mut request = request.clone();
+    let fill = |slot: &mut Option<String>| {
+        if slot.is_none() {
+            slot.clone_from(case_id);
+        }
+    };
+    match &mut request {
+        Request::CreateCase(_) => {}
+        Request::UpdateResolverType(input) => fill(&mut input.case_id),
+        Request::UpdateCase(input) => fill(&mut input.case_id),
+        Request::UpdateCaseStatus(input) => fill(&mut input.case_id),
+        Request::CloseCase(input) => fill(&mut input.case_id),
+        Request::TagResource(input) if input.resource_arn.is_none() => {
+            input.resource_arn = Some(resolve_arn(api, operation, case_id, case_arn).await?);
+        }
+        Request::UntagResource(input) if input.resource_arn.is_none() => {
+            input.resource_arn = Some(resolve_arn(api, operation, case_id, case_arn).await?);
+        }
+        Request::TagResource(_) | Request::UntagResource(_) => {}
+    }
+    Ok(request)
+}
+
+/// A tag call planned before its case existed learns the ARN from one GetCase.
+async fn resolve_arn<A: CaseApi>(
+    api: &A,
+    operation: &'static str,
+    case_id: &Option<String>,
+    case_arn: &mut Option<String>,
+) -> Result<String, ApiError> {
+    if let Some(arn) = case_arn {
+        return Ok(arn.clone());
+    }
+    let unknown = || ApiError {
+        operation,
+        code: None,
+        message: "the case's ARN is not known (its CreateCase did not succeed)".into(),
+    };
+    let case_id = case_id.as_deref().ok_or_else(unknown)?;
+    let case = api.get_case(case_id).await?.ok_or_else(unknown)?;
+    *case_arn = Some(case.case_arn.clone());
+    Ok(case.case_arn)
+}

@@ -1,0 +1,175 @@
+//! The command line as clap sees it: flags only, no I/O. `cli::run` turns these into work.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sirops",
+    version,
+    about = "Keep AWS Security Incident Response cases in git: plan and apply YAML manifests.",
+    long_about = None,
+    after_help = "Start here:\n  sirops plan --local                  plan the example cases against an embedded emulator\n  sirops apply --local --auto-approve  create them\n\nExit codes: 0 success (no changes with --detailed-exitcode), 1 error, 2 changes present (--detailed-exitcode)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Use an embedded emulator with its state in .sirops/local-state.json instead of AWS.
+    #[arg(long, global = true, conflicts_with = "endpoint_url")]
+    pub local: bool,
+    /// Send API calls to this endpoint (otherwise AWS_ENDPOINT_URL_SECURITY_IR or AWS).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS region (otherwise from the environment or profile).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// AWS shared-config profile.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Attempts per API call, first try included; throttling and 5xx are retried with backoff.
+    #[arg(long, global = true, value_name = "N", env = "SIROPS_MAX_ATTEMPTS")]
+    pub max_attempts: Option<u32>,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). SIROPS_LOG or RUST_LOG
+    /// filters take precedence.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// No colour (also when NO_COLOR is set or output is not a terminal).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and check manifests offline; exit 0 when valid, 1 when not.
+    #[command(after_help = "Example:\n  sirops validate cases/")]
+    Validate(PathsArgs),
+    /// Read live cases and show what apply would change.
+    #[command(
+        after_help = "Examples:\n  sirops plan --local\n  sirops plan cases/ --format markdown --redact > plan.md\n  sirops plan --out plan.json --detailed-exitcode"
+    )]
+    Plan(PlanArgs),
+    /// Make the live cases match the manifests.
+    #[command(
+        after_help = "Examples:\n  sirops apply --local --auto-approve\n  sirops apply --auto-approve --write-back\n  sirops apply --plan plan.json --auto-approve"
+    )]
+    Apply(ApplyArgs),
+    /// Write manifests for existing cases, bound by metadata.caseId.
+    #[command(after_help = "Example:\n  sirops import 1234567890 --out-dir cases/")]
+    Import(ImportArgs),
+    /// Print the manifest JSON Schema.
+    #[command(after_help = "Example:\n  sirops schema > schemas/case.schema.json")]
+    Schema,
+    /// Run the local Security IR emulator.
+    #[command(
+        after_help = "Example:\n  sirops emulator --listen 127.0.0.1:4566 --state /tmp/ir.json\n  AWS_ENDPOINT_URL_SECURITY_IR=http://127.0.0.1:4566 sirops plan"
+    )]
+    Emulator(EmulatorArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  sirops completions bash > /etc/bash_completion.d/sirops")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PathsArgs {
+    /// Manifest files or directories (every *.yaml and *.yml below them).
+    #[arg(value_name = "PATH", default_value = "cases")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also save the plan (JSON, not redacted) for `apply --plan`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 2 when there are changes, 0 when there are none.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Also plan to close owned cases whose manifest no longer exists.
+    #[arg(long)]
+    pub prune: bool,
+    /// Mask values the API marks sensitive (emails, IPs, names, titles, descriptions).
+    #[arg(long)]
+    pub redact: bool,
+    /// How many API reads run at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub parallelism: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    /// Apply without asking (required when there is no terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How many cases are worked on at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub parallelism: usize,
+    /// Close owned cases whose manifest no longer exists.
+    #[arg(long)]
+    pub prune: bool,
+    /// Record each new case's id in its manifest as metadata.caseId.
+    #[arg(long)]
+    pub write_back: bool,
+    /// Apply a plan saved with `plan --out`, if no case it touches changed since.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["prune", "write_back"])]
+    pub plan: Option<PathBuf>,
+    /// Add a comment to each changed case saying what sirops changed and from which commit.
+    #[arg(long)]
+    pub comment: bool,
+    /// Mask sensitive values in the plan shown before applying.
+    #[arg(long)]
+    pub redact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Ids of existing cases.
+    #[arg(value_name = "CASE_ID", required = true)]
+    pub case_ids: Vec<String>,
+    #[arg(long, value_name = "DIR", default_value = "cases")]
+    pub out_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4566")]
+    pub listen: SocketAddr,
+    /// Persist every change to this file (atomically) and load it at start.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Delay every request by this many milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fraction of requests (0..1) that fail: throttling, 500s, dropped connections, lost responses.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Seed for reproducible faults.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+}

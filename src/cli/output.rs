@@ -1,0 +1,85 @@
+//! The terminal: colour decided once, logs and progress on stderr, results on stdout.
+
+use std::io::{IsTerminal, Write};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tracing_subscriber::EnvFilter;
+
+use super::args::GlobalArgs;
+use crate::manifest::Manifests;
+
+/// Targets that could log request or response bodies (which carry emails, IPs and case text)
+/// are held below trace whatever the verbosity: logs never contain sensitive values.
+const QUIET_DEPENDENCIES: &str = "aws_smithy_runtime=debug,aws_smithy_http=debug,aws_smithy_runtime_api=debug,aws_sdk_securityir=debug,aws_config=debug,hyper=info,hyper_util=info,h2=info,rustls=info,axum=info,tower=info";
+
+pub(crate) fn init_logging(global: &GlobalArgs) {
+    let level = if global.quiet {
+        "error"
+    } else {
+        match global.verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+    };
+    let user_filter = std::env::var("SIROPS_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok();
+    let directives = match user_filter {
+        Some(filter) if !filter.trim().is_empty() => format!("{filter},{QUIET_DEPENDENCIES}"),
+        _ => format!("{level},{QUIET_DEPENDENCIES}"),
+    };
+    let filter = EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(stderr_color(global))
+        .try_init();
+}
+
+fn color_allowed(global: &GlobalArgs) -> bool {
+    !global.no_color && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+/// Colour on stdout: never with `--no-color` or `NO_COLOR`, otherwise only on a terminal.
+pub(crate) fn stdout_color(global: &GlobalArgs) -> bool {
+    color_allowed(global) && std::io::stdout().is_terminal()
+}
+
+fn stderr_color(global: &GlobalArgs) -> bool {
+    color_allowed(global) && std::io::stderr().is_terminal()
+}
+
+pub(crate) fn print_stdout(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
+pub(crate) fn print_diagnostics(manifests: &Manifests) {
+    let mut stderr = std::io::stderr().lock();
+    for diagnostic in &manifests.diagnostics {
+        let _ = writeln!(stderr, "{diagnostic}");
+    }
+}
+
+/// A progress counter on stderr for long runs, hidden when stderr is not a terminal or when the
+/// user asked for quiet or verbose output (log lines and a bar do not mix).
+pub(crate) fn progress(global: &GlobalArgs, message: &'static str) -> ProgressBar {
+    let visible = std::io::stderr().is_terminal() && !global.quiet && global.verbose == 0;
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}: {pos} ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+pub(crate) fn stdin_is_terminal() -> bool {
+    std::io::stdin().is_terminal()
+}

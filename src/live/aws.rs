@@ -1,0 +1,450 @@
+//! `CaseApi` over the real `aws-sdk-securityir` client: the only place that knows SDK types.
+//! Credentials, region and endpoint come from aws-config's default chain unless the caller
+//! overrides them; retries use the SDK's adaptive mode so throttling and 5xx back off.
+
+use std::collections::BTreeMap;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_sdk_securityir::Client;
+use aws_sdk_securityir::config::{Credentials, Region};
+use aws_sdk_securityir::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_securityir::types as sdk;
+use aws_smithy_types::DateTime;
+
+use super::{ApiError, CaseApi, CaseSummary, RequestOutcome};
+use crate::model::{
+    CaseStatus, EngagementType, LiveCase, MetadataEntry, ResolverType, ThreatActorIp, Timestamp,
+    Watcher,
+};
+use crate::request::{ImpactedAwsRegion, Request};
+
+/// The SDK default is 3 attempts; an incident-time run against a throttled API deserves more.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+
+/// How to reach the API. `None` fields fall back to aws-config's default chain
+/// (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL_SECURITY_IR`, SSO, web identity, ...).
+#[derive(Debug, Clone, Default)]
+pub struct ClientSettings {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub max_attempts: Option<u32>,
+    /// Fixed dummy credentials, for the local emulator which accepts any signature.
+    pub static_credentials: bool,
+}
+
+pub struct SdkCaseApi {
+    client: Client,
+}
+
+impl SdkCaseApi {
+    pub async fn connect(settings: &ClientSettings) -> SdkCaseApi {
+        let max_attempts = settings.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS).max(1);
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::adaptive().with_max_attempts(max_attempts));
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &settings.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(endpoint_url) = &settings.endpoint_url {
+            loader = loader.endpoint_url(endpoint_url);
+        }
+        if settings.static_credentials {
+            loader = loader.credentials_provider(Credentials::new(
+                "sirops-local",
+                "sirops-local",
+                None,
+                None,
+                "sirops-local",
+            ));
+            if settings.region.is_none() {
+                loader = loader.region(Region::new("us-east-1"));
+            }
+        }
+        let config = loader.load().await;
+        SdkCaseApi {
+            client: Client::new(&config),
+        }
+    }
+
+    pub fn from_client(client: Client) -> SdkCaseApi {
+        SdkCaseApi { client }
+    }
+}
+
+fn api_error<E, R>(operation: &'static str, error: SdkError<E, R>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match &error {
+        SdkError::ServiceError(service) => {
+            let inner = service.err();
+            ApiError {
+                operation,
+                code: inner.code().map(str::to_string),
+                message: inner.message().unwrap_or("no message").to_string(),
+            }
+        }
+        _ => ApiError {
+            operation,
+            code: None,
+            message: DisplayErrorContext(&error).to_string(),
+        },
+    }
+}
+
+fn missing_case_id(operation: &'static str) -> ApiError {
+    ApiError {
+        operation,
+        code: None,
+        message: "the case id is not known (its CreateCase did not succeed)".into(),
+    }
+}
+
+fn build_error(operation: &'static str, error: impl std::fmt::Display) -> ApiError {
+    ApiError {
+        operation,
+        code: None,
+        message: format!("could not build the request: {error}"),
+    }
+}
+
+fn to_timestamp(date: &DateTime) -> Timestamp {
+    let millis = date.to_millis().unwrap_or(date.secs() * 1000);
+    Timestamp::from_epoch_millis(millis)
+}
+
+fn to_sdk_date(timestamp: Timestamp) -> DateTime {
+    DateTime::from_millis(timestamp.epoch_millis())
+}
+
+fn parse_enum<T: std::str::FromStr>(
+    operation: &'static str,
+    value: Option<&str>,
+    what: &str,
+) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    let value = value.ok_or_else(|| ApiError {
+        operation,
+        code: None,
+        message: format!("the response has no {what}"),
+    })?;
+    value.parse().map_err(|error: T::Err| ApiError {
+        operation,
+        code: None,
+        message: format!("the response has an unexpected {what}: {error}"),
+    })
+}
+
+fn sdk_watcher(watcher: &Watcher) -> Result<sdk::Watcher, ApiError> {
+    sdk::Watcher::builder()
+        .email(&watcher.email)
+        .set_name(watcher.name.clone())
+        .set_job_title(watcher.job_title.clone())
+        .build()
+        .map_err(|error| build_error("UpdateCase", error))
+}
+
+fn sdk_watchers(watchers: &[Watcher]) -> Result<Vec<sdk::Watcher>, ApiError> {
+    watchers.iter().map(sdk_watcher).collect()
+}
+
+fn sdk_ips(ips: &[ThreatActorIp]) -> Result<Vec<sdk::ThreatActorIp>, ApiError> {
+    ips.iter()
+        .map(|ip| {
+            sdk::ThreatActorIp::builder()
+                .ip_address(&ip.ip_address)
+                .set_user_agent(ip.user_agent.clone())
+                .build()
+                .map_err(|error| build_error("UpdateCase", error))
+        })
+        .collect()
+}
+
+fn sdk_regions(regions: &[ImpactedAwsRegion]) -> Result<Vec<sdk::ImpactedAwsRegion>, ApiError> {
+    regions
+        .iter()
+        .map(|region| {
+            sdk::ImpactedAwsRegion::builder()
+                .region(sdk::AwsRegion::from(region.region.as_str()))
+                .build()
+                .map_err(|error| build_error("UpdateCase", error))
+        })
+        .collect()
+}
+
+fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
+    (!items.is_empty()).then_some(items)
+}
+
+impl CaseApi for SdkCaseApi {
+    async fn get_case(&self, case_id: &str) -> Result<Option<LiveCase>, ApiError> {
+        const OPERATION: &str = "GetCase";
+        let output = match self.client.get_case().case_id(case_id).send().await {
+            Ok(output) => output,
+            Err(error) => {
+                let error = api_error(OPERATION, error);
+                return if error.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(error)
+                };
+            }
+        };
+        Ok(Some(LiveCase {
+            case_id: case_id.to_string(),
+            case_arn: output.case_arn().unwrap_or_default().to_string(),
+            title: output.title().unwrap_or_default().to_string(),
+            description: output.description().unwrap_or_default().to_string(),
+            status: parse_enum::<CaseStatus>(
+                OPERATION,
+                output.case_status().map(|status| status.as_str()),
+                "caseStatus",
+            )?,
+            engagement_type: parse_enum::<EngagementType>(
+                OPERATION,
+                output.engagement_type().map(|kind| kind.as_str()),
+                "engagementType",
+            )?,
+            resolver_type: parse_enum::<ResolverType>(
+                OPERATION,
+                output.resolver_type().map(|kind| kind.as_str()),
+                "resolverType",
+            )?,
+            reported_incident_start_date: output.reported_incident_start_date().map(to_timestamp),
+            actual_incident_start_date: output.actual_incident_start_date().map(to_timestamp),
+            watchers: output
+                .watchers()
+                .iter()
+                .map(|watcher| Watcher {
+                    email: watcher.email().to_string(),
+                    name: watcher.name().map(str::to_string),
+                    job_title: watcher.job_title().map(str::to_string),
+                })
+                .collect(),
+            threat_actor_ip_addresses: output
+                .threat_actor_ip_addresses()
+                .iter()
+                .map(|ip| ThreatActorIp {
+                    ip_address: ip.ip_address().to_string(),
+                    user_agent: ip.user_agent().map(str::to_string),
+                })
+                .collect(),
+            impacted_services: output.impacted_services().to_vec(),
+            impacted_aws_regions: output
+                .impacted_aws_regions()
+                .iter()
+                .map(|region| region.region().as_str().to_string())
+                .collect(),
+            impacted_accounts: output.impacted_accounts().to_vec(),
+            case_metadata: output
+                .case_metadata()
+                .iter()
+                .map(|entry| MetadataEntry {
+                    key: entry.key().to_string(),
+                    value: entry.value().to_string(),
+                })
+                .collect(),
+            tags: None,
+        }))
+    }
+
+    async fn list_tags(&self, case_arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
+        let output = self
+            .client
+            .list_tags_for_resource()
+            .resource_arn(case_arn)
+            .send()
+            .await
+            .map_err(|error| api_error("ListTagsForResource", error))?;
+        Ok(output.tags().clone().into_iter().collect())
+    }
+
+    async fn list_cases(&self) -> Result<Vec<CaseSummary>, ApiError> {
+        let mut pages = self
+            .client
+            .list_cases()
+            .max_results(25)
+            .into_paginator()
+            .send();
+        let mut cases = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| api_error("ListCases", error))?;
+            cases.extend(page.items().iter().map(|item| CaseSummary {
+                case_id: item.case_id().to_string(),
+                case_arn: item.case_arn().unwrap_or_default().to_string(),
+                status: item
+                    .case_status()
+                    .and_then(|status| status.as_str().parse().ok()),
+            }));
+        }
+        Ok(cases)
+    }
+
+    async fn send(&self, request: &Request) -> Result<RequestOutcome, ApiError> {
+        let operation = request.operation();
+        match request {
+            Request::CreateCase(input) => {
+                let output = self
+                    .client
+                    .create_case()
+                    .client_token(&input.client_token)
+                    .resolver_type(sdk::ResolverType::from(input.resolver_type.as_str()))
+                    .title(&input.title)
+                    .description(&input.description)
+                    .engagement_type(sdk::EngagementType::from(input.engagement_type.as_str()))
+                    .reported_incident_start_date(to_sdk_date(input.reported_incident_start_date))
+                    .set_impacted_accounts(Some(input.impacted_accounts.clone()))
+                    .set_watchers(Some(sdk_watchers(&input.watchers)?))
+                    .set_threat_actor_ip_addresses(non_empty(sdk_ips(
+                        &input.threat_actor_ip_addresses,
+                    )?))
+                    .set_impacted_services(non_empty(input.impacted_services.clone()))
+                    .set_impacted_aws_regions(non_empty(sdk_regions(&input.impacted_aws_regions)?))
+                    .set_tags(Some(input.tags.clone().into_iter().collect()))
+                    .send()
+                    .await
+                    .map_err(|error| api_error(operation, error))?;
+                Ok(RequestOutcome {
+                    created_case_id: Some(output.case_id().to_string()),
+                })
+            }
+            Request::UpdateResolverType(input) => {
+                let case_id = input.case_id.as_deref().ok_or(missing_case_id(operation))?;
+                self.client
+                    .update_resolver_type()
+                    .case_id(case_id)
+                    .resolver_type(sdk::ResolverType::from(input.resolver_type.as_str()))
+                    .send()
+                    .await
+                    .map_err(|error| api_error(operation, error))?;
+                Ok(RequestOutcome::default())
+            }
+            Request::UpdateCase(input) => {
+                let case_id = input.case_id.as_deref().ok_or(missing_case_id(operation))?;
+                let metadata = match &input.case_metadata {
+                    Some(entries) => Some(
+                        entries
+                            .iter()
+                            .map(|entry| {
+                                sdk::CaseMetadataEntry::builder()
+                                    .key(&entry.key)
+                                    .value(&entry.value)
+                                    .build()
+                                    .map_err(|error| build_error(operation, error))
+                            })
+                            .collect::<Result<Vec<_>, _>>()?,
+                    ),
+                    None => None,
+                };
+                self.client
+                    .update_case()
+                    .case_id(case_id)
+                    .set_title(input.title.clone())
+                    .set_description(input.description.clone())
+                    .set_reported_incident_start_date(
+                        input.reported_incident_start_date.map(to_sdk_date),
+                    )
+                    .set_actual_incident_start_date(input.actual_incident_start_date.map(to_sdk_date))
+                    .set_engagement_type(
+                        input
+                            .engagement_type
+                            .map(|kind| sdk::EngagementType::from(kind.as_str())),
+                    )
+                    .set_watchers_to_add(non_empty(sdk_watchers(&input.watchers_to_add)?))
+                    .set_watchers_to_delete(non_empty(sdk_watchers(&input.watchers_to_delete)?))
+                    .set_threat_actor_ip_addresses_to_add(non_empty(sdk_ips(
+                        &input.threat_actor_ip_addresses_to_add,
+                    )?))
+                    .set_threat_actor_ip_addresses_to_delete(non_empty(sdk_ips(
+                        &input.threat_actor_ip_addresses_to_delete,
+                    )?))
+                    .set_impacted_services_to_add(non_empty(input.impacted_services_to_add.clone()))
+                    .set_impacted_services_to_delete(non_empty(
+                        input.impacted_services_to_delete.clone(),
+                    ))
+                    .set_impacted_aws_regions_to_add(non_empty(sdk_regions(
+                        &input.impacted_aws_regions_to_add,
+                    )?))
+                    .set_impacted_aws_regions_to_delete(non_empty(sdk_regions(
+                        &input.impacted_aws_regions_to_delete,
+                    )?))
+                    .set_impacted_accounts_to_add(non_empty(input.impacted_accounts_to_add.clone()))
+                    .set_impacted_accounts_to_delete(non_empty(
+                        input.impacted_accounts_to_delete.clone(),
+                    ))
+                    .set_case_metadata(metadata)
+                    .send()
+                    .await
+                    .map_err(|error| api_error(operation, error))?;
+                Ok(RequestOutcome::default())
+            }
+            Request::UpdateCaseStatus(input) => {
+                let case_id = input.case_id.as_deref().ok_or(missing_case_id(operation))?;
+                self.client
+                    .update_case_status()
+                    .case_id(case_id)
+                    .case_status(sdk::SelfManagedCaseStatus::from(input.case_status.as_str()))
+                    .send()
+                    .await
+                    .map_err(|error| api_error(operation, error))?;
+                Ok(RequestOutcome::default())
+            }
+            Request::CloseCase(input) => {
+                let case_id = input.case_id.as_deref().ok_or(missing_case_id(operation))?;
+                self.client
+                    .close_case()
+                    .case_id(case_id)
+                    .send()
+                    .await
+                    .map_err(|error| api_error(operation, error))?;
+                Ok(RequestOutcome::default())
+            }
+            Request::TagResource(input) => {
+                let arn = input
+                    .resource_arn
+                    .as_deref()
+                    .ok_or(missing_case_id(operation))?;
+                self.client
+                    .tag_resource()
+                    .resource_arn(arn)
+                    .set_tags(Some(input.tags.clone().into_iter().collect()))
+                    .send()
+                    .await
+                    .map_err(|error| api_error(operation, error))?;
+                Ok(RequestOutcome::default())
+            }
+            Request::UntagResource(input) => {
+                let arn = input
+                    .resource_arn
+                    .as_deref()
+                    .ok_or(missing_case_id(operation))?;
+                self.client
+                    .untag_resource()
+                    .resource_arn(arn)
+                    .set_tag_keys(Some(input.tag_keys.clone()))
+                    .send()
+                    .await
+                    .map_err(|error| api_error(operation, error))?;
+                Ok(RequestOutcome::default())
+            }
+        }
+    }
+
+    async fn create_comment(&self, case_id: &str, body: &str) -> Result<(), ApiError> {
+        self.client
+            .create_case_comment()
+            .case_id(case_id)
+            .body(body)
+            .send()
+            .await
+            .map_err(|error| api_error("CreateCaseComment", error))?;
+        Ok(())
+    }
+}
