@@ -7,6 +7,7 @@ pub mod apply;
 pub mod cli;
 pub mod diff;
 pub mod emulator;
+pub mod import;
 pub mod live;
 pub mod manifest;
 pub mod model;

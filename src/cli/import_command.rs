@@ -1,9 +1,44 @@
 //! `sirops import`: manifests for existing cases, bound by `metadata.caseId`.
 
-use super::Outcome;
+use anyhow::{Context, bail};
+
 use super::args::{GlobalArgs, ImportArgs};
+use super::plan_command::write_file_atomically;
+use super::{Connection, Outcome, connect, output};
+use crate::import::{manifest_for, manifest_name};
+use crate::live::CaseApi;
+use crate::model::LiveCase;
 
 pub(super) async fn run(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<Outcome> {
-    let _ = (global, args);
-    anyhow::bail!("import is not available yet")
+    let Connection { api, _local } = connect(global).await?;
+    let mut imported = Vec::new();
+    for case_id in &args.case_ids {
+        let Some(case) = api.get_case(case_id).await? else {
+            bail!("case {case_id} does not exist; nothing was written");
+        };
+        let tags = api.list_tags(&case.case_arn).await?;
+        imported.push(LiveCase {
+            tags: Some(tags),
+            ..case
+        });
+    }
+    std::fs::create_dir_all(&args.out_dir)
+        .with_context(|| format!("could not create {}", args.out_dir.display()))?;
+    let mut files = Vec::new();
+    for case in &imported {
+        let path = args.out_dir.join(format!("{}.yaml", manifest_name(case)));
+        if path.exists() {
+            bail!(
+                "{} already exists; move it away or import into another --out-dir; nothing was written",
+                path.display()
+            );
+        }
+        files.push((path, manifest_for(case)?, &case.case_id));
+    }
+    for (path, text, case_id) in files {
+        write_file_atomically(&path, text.as_bytes())
+            .with_context(|| format!("could not write {}", path.display()))?;
+        output::print_stdout(&format!("imported case {case_id} into {}\n", path.display()))?;
+    }
+    Ok(Outcome::Success)
 }
