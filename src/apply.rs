@@ -49,7 +49,11 @@ pub fn audit_comment(case: &CasePlan, context: &AuditContext) -> String {
         body.push_str(&format!("Changed: {}.\n", fields.join(", ")));
     }
     if !case.status_path.is_empty() {
-        let path: Vec<&str> = case.status_path.iter().map(|status| status.as_str()).collect();
+        let path: Vec<&str> = case
+            .status_path
+            .iter()
+            .map(|status| status.as_str())
+            .collect();
         body.push_str(&format!("Status: {}.\n", path.join(" -> ")));
     }
     match (&context.commit, &context.author) {

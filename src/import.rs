@@ -23,11 +23,11 @@ pub fn manifest_name(live: &LiveCase) -> String {
 
 /// The manifest text for a live case whose tags were read.
 pub fn manifest_for(live: &LiveCase) -> Result<String, ImportError> {
-    let reported = live
-        .reported_incident_start_date
-        .ok_or_else(|| ImportError::MissingReportedDate {
-            case_id: live.case_id.clone(),
-        })?;
+    let reported =
+        live.reported_incident_start_date
+            .ok_or_else(|| ImportError::MissingReportedDate {
+                case_id: live.case_id.clone(),
+            })?;
 
     let mut metadata = Mapping::new();
     metadata.insert("name".into(), manifest_name(live).into());
@@ -44,7 +44,10 @@ pub fn manifest_for(live: &LiveCase) -> Result<String, ImportError> {
     if let Some(status) = manageable_status(live) {
         spec.insert("status".into(), status.as_str().into());
     }
-    spec.insert("reportedIncidentStartDate".into(), reported.to_rfc3339().into());
+    spec.insert(
+        "reportedIncidentStartDate".into(),
+        reported.to_rfc3339().into(),
+    );
     if let Some(actual) = live.actual_incident_start_date {
         spec.insert("actualIncidentStartDate".into(), actual.to_rfc3339().into());
     }

@@ -55,7 +55,11 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
         }
     };
 
-    let shown = if args.redact { plan::redact(&plan) } else { plan.clone() };
+    let shown = if args.redact {
+        plan::redact(&plan)
+    } else {
+        plan.clone()
+    };
     output::print_stdout(&plan::render_text(
         &shown,
         &RenderOptions {
@@ -124,7 +128,11 @@ fn summary(outcomes: &[CaseOutcome]) -> String {
     let mut text = format!(
         "\nApply complete: {} case{} changed, {} failed.\n",
         outcomes.len() - failures.len(),
-        if outcomes.len() - failures.len() == 1 { "" } else { "s" },
+        if outcomes.len() - failures.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         failures.len()
     );
     for outcome in &failures {
@@ -184,9 +192,12 @@ fn write_back(manifests: &Manifests, outcomes: &[CaseOutcome]) -> anyhow::Result
         };
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("could not read {} to record its case id", file.display()))?;
-        let updated = manifest::write_back_case_id(&text, &outcome.name, case_id)
-            .map_err(|error| {
-                anyhow::anyhow!("could not record case {case_id} in {}: {error}", file.display())
+        let updated =
+            manifest::write_back_case_id(&text, &outcome.name, case_id).map_err(|error| {
+                anyhow::anyhow!(
+                    "could not record case {case_id} in {}: {error}",
+                    file.display()
+                )
             })?;
         let permissions = std::fs::metadata(file)?.permissions();
         write_file_atomically(file, updated.as_bytes())
@@ -221,7 +232,10 @@ async fn drifted_cases<A: CaseApi>(
             }
             (Some(case_id), _) => {
                 let Some(live) = api.get_case(case_id).await? else {
-                    drifted.push((case.name.clone(), format!("case {case_id} no longer exists")));
+                    drifted.push((
+                        case.name.clone(),
+                        format!("case {case_id} no longer exists"),
+                    ));
                     continue;
                 };
                 let expected = case.live_fingerprint.as_deref();

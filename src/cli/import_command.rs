@@ -38,7 +38,10 @@ pub(super) async fn run(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result
     for (path, text, case_id) in files {
         write_file_atomically(&path, text.as_bytes())
             .with_context(|| format!("could not write {}", path.display()))?;
-        output::print_stdout(&format!("imported case {case_id} into {}\n", path.display()))?;
+        output::print_stdout(&format!(
+            "imported case {case_id} into {}\n",
+            path.display()
+        ))?;
     }
     Ok(Outcome::Success)
 }

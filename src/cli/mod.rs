@@ -112,7 +112,11 @@ fn validate(paths: &[PathBuf]) -> Outcome {
         let _ = output::print_stdout(&format!(
             "{} manifest{} valid.\n",
             manifests.manifests.len(),
-            if manifests.manifests.len() == 1 { "" } else { "s" }
+            if manifests.manifests.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
         ));
         Outcome::Success
     }

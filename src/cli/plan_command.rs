@@ -22,7 +22,11 @@ pub(super) async fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<O
         write_file_atomically(out, plan::render_json(&plan).as_bytes())
             .with_context(|| format!("could not save the plan to {}", out.display()))?;
     }
-    let shown = if args.redact { plan::redact(&plan) } else { plan.clone() };
+    let shown = if args.redact {
+        plan::redact(&plan)
+    } else {
+        plan.clone()
+    };
     let options = RenderOptions {
         color: output::stdout_color(global),
     };

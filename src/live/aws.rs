@@ -276,12 +276,14 @@ impl CaseApi for SdkCaseApi {
         let mut cases = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|error| api_error("ListCases", error))?;
-            cases.extend(page.items().iter().map(|item| CaseSummary {
-                case_id: item.case_id().to_string(),
-                case_arn: item.case_arn().unwrap_or_default().to_string(),
-                status: item
-                    .case_status()
-                    .and_then(|status| status.as_str().parse().ok()),
+            cases.extend(page.items().iter().map(|item| {
+                CaseSummary {
+                    case_id: item.case_id().to_string(),
+                    case_arn: item.case_arn().unwrap_or_default().to_string(),
+                    status: item
+                        .case_status()
+                        .and_then(|status| status.as_str().parse().ok()),
+                }
             }));
         }
         Ok(cases)
@@ -351,7 +353,9 @@ impl CaseApi for SdkCaseApi {
                     .set_reported_incident_start_date(
                         input.reported_incident_start_date.map(to_sdk_date),
                     )
-                    .set_actual_incident_start_date(input.actual_incident_start_date.map(to_sdk_date))
+                    .set_actual_incident_start_date(
+                        input.actual_incident_start_date.map(to_sdk_date),
+                    )
                     .set_engagement_type(
                         input
                             .engagement_type

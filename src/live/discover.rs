@@ -61,7 +61,12 @@ pub async fn discover<A: CaseApi>(
             .into_iter()
             .filter(|(name, _)| !manifest_names.contains(name))
             .flat_map(|(_, cases)| cases)
-            .filter(|owned| owned.summary.status.is_none_or(|status| !status.is_closed()))
+            .filter(|owned| {
+                owned
+                    .summary
+                    .status
+                    .is_none_or(|status| !status.is_closed())
+            })
             .collect();
         stream::iter(orphan_cases)
             .map(|owned| async move {
@@ -135,7 +140,10 @@ async fn bind<A: CaseApi>(
     owned: &BTreeMap<String, Vec<OwnedCase>>,
     on_read: &(dyn Fn() + Send + Sync),
 ) -> Binding {
-    let (case_id, known_tags) = match (&desired.case_id, owned.get(&desired.name).map(Vec::as_slice)) {
+    let (case_id, known_tags) = match (
+        &desired.case_id,
+        owned.get(&desired.name).map(Vec::as_slice),
+    ) {
         (Some(case_id), _) => (case_id.clone(), None),
         (None, None | Some([])) => return Binding::NotFound,
         (None, Some([only])) => (only.summary.case_id.clone(), Some(only.tags.clone())),

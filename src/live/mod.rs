@@ -55,8 +55,10 @@ pub struct RequestOutcome {
 /// The operations sirops uses. Methods take `&self` and may run concurrently.
 pub trait CaseApi: Send + Sync {
     /// `Ok(None)` when no case has that id. The returned case has `tags: None`.
-    fn get_case(&self, case_id: &str)
-    -> impl Future<Output = Result<Option<LiveCase>, ApiError>> + Send;
+    fn get_case(
+        &self,
+        case_id: &str,
+    ) -> impl Future<Output = Result<Option<LiveCase>, ApiError>> + Send;
 
     fn list_tags(
         &self,
@@ -67,8 +69,10 @@ pub trait CaseApi: Send + Sync {
     fn list_cases(&self) -> impl Future<Output = Result<Vec<CaseSummary>, ApiError>> + Send;
 
     /// Sends one planned request. Its `caseId`/`resourceArn` must already be filled in.
-    fn send(&self, request: &Request)
-    -> impl Future<Output = Result<RequestOutcome, ApiError>> + Send;
+    fn send(
+        &self,
+        request: &Request,
+    ) -> impl Future<Output = Result<RequestOutcome, ApiError>> + Send;
 
     fn create_comment(
         &self,

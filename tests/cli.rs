@@ -1,0 +1,483 @@
+//! End to end: the `sirops` binary against the emulator, live state checked through the real
+//! SDK and the emulator's call counts.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use support::{Sandbox, manifest, planned_operations};
+
+fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs
+        .iter()
+        .map(|(operation, count)| (operation.to_string(), *count))
+        .collect()
+}
+
+/// Applies, then checks the apply made exactly the planned write calls, that a new plan shows
+/// no change and that a second apply writes nothing.
+async fn apply_and_converge(sandbox: &Sandbox) -> serde_json::Value {
+    let plan = sandbox
+        .sirops(&["plan", "--format", "json"])
+        .await
+        .expect_code(0)
+        .json();
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
+        .await;
+    run.expect_code(0);
+    let mut planned = planned_operations(&plan);
+    planned.retain(|_, count| *count > 0);
+    assert_eq!(writes, planned, "apply's writes differ from the plan");
+
+    sandbox
+        .sirops(&["plan", "--detailed-exitcode"])
+        .await
+        .expect_code(0);
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
+        .await;
+    run.expect_code(0);
+    assert!(writes.is_empty(), "second apply wrote {writes:?}");
+    plan
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lifecycle_create_change_every_field_walk_status_and_close() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest(
+        "payroll",
+        &manifest(
+            "payroll",
+            "  status: Detection and Analysis
+  watchers:
+    - email: alice@example.com
+      name: Alice
+    - email: bob@example.com
+  threatActorIpAddresses:
+    - ipAddress: 198.51.100.7
+      userAgent: curl/8.4.0
+  impactedServices: [Amazon S3]
+  impactedAwsRegions: [us-east-1]
+  impactedAccounts: [\"123456789012\"]
+  caseMetadata:
+    severity: high
+  tags:
+    team: secops
+",
+        ),
+    );
+    let plan = apply_and_converge(&sandbox).await;
+    assert_eq!(plan["cases"][0]["action"], "create");
+    let ids = sandbox.case_ids().await;
+    assert_eq!(ids.len(), 1);
+    let case_id = ids[0].clone();
+
+    // Every field kind changes at once.
+    sandbox.write_manifest(
+        "payroll",
+        &manifest(
+            "payroll",
+            "  status: Detection and Analysis
+  actualIncidentStartDate: 2026-11-19T22:10:00Z
+  watchers:
+    - email: alice@example.com
+      name: Alice Doe
+      jobTitle: CISO
+    - email: carol@example.com
+  threatActorIpAddresses:
+    - ipAddress: 203.0.113.9
+  impactedServices: [AWS IAM, Amazon S3]
+  impactedAwsRegions: [eu-west-1]
+  impactedAccounts: [\"210987654321\"]
+  caseMetadata:
+    severity: critical
+  tags:
+    team: dfir
+",
+        )
+        .replace("title: Incident payroll", "title: Payroll phishing")
+        .replace(
+            "engagementType: Security Incident",
+            "engagementType: Investigation",
+        ),
+    );
+    let plan = apply_and_converge(&sandbox).await;
+    assert_eq!(plan["cases"][0]["action"], "update");
+    let live = sandbox
+        .client()
+        .get_case()
+        .case_id(&case_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.title(), Some("Payroll phishing"));
+    assert_eq!(live.impacted_services().len(), 2);
+    assert_eq!(
+        live.impacted_aws_regions()[0].region().as_str(),
+        "eu-west-1"
+    );
+    assert_eq!(live.impacted_accounts(), ["210987654321"]);
+    let alice = live
+        .watchers()
+        .iter()
+        .find(|watcher| watcher.email() == "alice@example.com")
+        .expect("alice is still a watcher after her name changed");
+    assert_eq!(alice.job_title(), Some("CISO"));
+    assert_eq!(live.case_metadata()[0].value(), "critical");
+
+    // A multi-step status path: Detection and Analysis -> Containment... is one step; from
+    // there to Post-incident Activities is another; ask for the far end directly.
+    let text = sandbox.read_manifest("payroll").replace(
+        "status: Detection and Analysis",
+        "status: Post-incident Activities",
+    );
+    sandbox.write_manifest("payroll", &text);
+    let plan = apply_and_converge(&sandbox).await;
+    assert_eq!(
+        plan["cases"][0]["statusPath"],
+        serde_json::json!(["Detection and Analysis", "Post-incident Activities"])
+    );
+
+    let text = sandbox
+        .read_manifest("payroll")
+        .replace("status: Post-incident Activities", "status: Closed");
+    sandbox.write_manifest("payroll", &text);
+    let plan = apply_and_converge(&sandbox).await;
+    assert_eq!(plan["cases"][0]["action"], "close");
+    let live = sandbox
+        .client()
+        .get_case()
+        .case_id(&case_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.case_status().unwrap().as_str(), "Closed");
+    assert_eq!(sandbox.case_ids().await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_walks_the_shortest_path_from_submitted() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest(
+        "walk",
+        &manifest("walk", "  status: Post-incident Activities\n"),
+    );
+    let plan = apply_and_converge(&sandbox).await;
+    assert_eq!(
+        plan["cases"][0]["statusPath"],
+        serde_json::json!([
+            "Submitted",
+            "Detection and Analysis",
+            "Post-incident Activities"
+        ])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_made_in_the_console_is_planned_and_repaired() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest(
+        "drift",
+        &manifest("drift", "  impactedServices: [Amazon S3]\n"),
+    );
+    apply_and_converge(&sandbox).await;
+    let case_id = sandbox.case_ids().await.remove(0);
+    sandbox
+        .client()
+        .update_case()
+        .case_id(&case_id)
+        .title("Changed in the console")
+        .impacted_services_to_add("AWS Lambda")
+        .send()
+        .await
+        .unwrap();
+
+    let plan = sandbox
+        .sirops(&["plan", "--format", "json", "--detailed-exitcode"])
+        .await
+        .expect_code(2)
+        .json();
+    let request = &plan["cases"][0]["requests"][0];
+    assert_eq!(request["operation"], "UpdateCase");
+    assert_eq!(request["input"]["title"], "Incident drift");
+    assert_eq!(
+        request["input"]["impactedServicesToDelete"],
+        serde_json::json!(["AWS Lambda"])
+    );
+    apply_and_converge(&sandbox).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_saved_plan_is_refused_and_writes_nothing() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest("stale", &manifest("stale", ""));
+    apply_and_converge(&sandbox).await;
+    let case_id = sandbox.case_ids().await.remove(0);
+
+    sandbox.write_manifest(
+        "stale",
+        &manifest("stale", "  status: Detection and Analysis\n"),
+    );
+    sandbox
+        .sirops(&["plan", "--out", "plan.json"])
+        .await
+        .expect_code(0);
+    sandbox
+        .client()
+        .update_case()
+        .case_id(&case_id)
+        .description("edited after the plan")
+        .send()
+        .await
+        .unwrap();
+
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .await;
+    run.expect_code(1);
+    assert!(run.stderr.contains("stale"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("stale:"),
+        "names the drifted case: {}",
+        run.stderr
+    );
+    assert!(writes.is_empty(), "a stale plan wrote {writes:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_current_saved_plan_applies_exactly_its_requests() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest("saved", &manifest("saved", ""));
+    apply_and_converge(&sandbox).await;
+    sandbox.write_manifest(
+        "saved",
+        &manifest("saved", "  status: Post-incident Activities\n"),
+    );
+    sandbox
+        .sirops(&["plan", "--out", "plan.json"])
+        .await
+        .expect_code(0);
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sandbox.path().join("plan.json")).unwrap())
+            .unwrap();
+    // The manifest changes again after the plan; the saved plan still applies what it says.
+    sandbox.write_manifest("saved", &manifest("saved", "  status: Closed\n"));
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .await;
+    run.expect_code(0);
+    assert_eq!(writes, planned_operations(&plan));
+    assert_eq!(writes, counts(&[("UpdateCaseStatus", 2)]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_whose_response_was_lost_is_found_by_its_tag_not_duplicated() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest("lost", &manifest("lost", ""));
+    let plan = sandbox
+        .sirops(&["plan", "--format", "json"])
+        .await
+        .expect_code(0)
+        .json();
+    let create = &plan["cases"][0]["requests"][0]["input"];
+    // The CreateCase reaches the service but its response never comes back.
+    let client = sandbox.client();
+    let mut request = client
+        .create_case()
+        .client_token(create["clientToken"].as_str().unwrap())
+        .resolver_type("Self".into())
+        .title(create["title"].as_str().unwrap())
+        .description(create["description"].as_str().unwrap())
+        .engagement_type("Security Incident".into())
+        .reported_incident_start_date(aws_smithy_types::DateTime::from_secs(1_795_161_600))
+        .set_impacted_accounts(Some(vec![]))
+        .set_watchers(Some(vec![]));
+    for (key, value) in create["tags"].as_object().unwrap() {
+        request = request.tags(key, value.as_str().unwrap());
+    }
+    request.send().await.unwrap();
+
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
+        .await;
+    run.expect_code(0);
+    assert!(
+        !writes.contains_key("CreateCase"),
+        "created again: {writes:?}"
+    );
+    assert_eq!(sandbox.case_ids().await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn orphans_are_closed_only_with_prune() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest("keep", &manifest("keep", ""));
+    sandbox.write_manifest("gone", &manifest("gone", ""));
+    apply_and_converge(&sandbox).await;
+    sandbox.remove_manifest("gone");
+
+    let plan = sandbox
+        .sirops(&["plan", "--format", "json"])
+        .await
+        .expect_code(0)
+        .json();
+    assert!(
+        !plan.to_string().contains("\"gone\""),
+        "orphan shown without --prune"
+    );
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
+        .await;
+    run.expect_code(0);
+    assert!(writes.is_empty(), "{writes:?}");
+
+    let plan = sandbox
+        .sirops(&["plan", "--prune", "--format", "json"])
+        .await
+        .expect_code(0)
+        .json();
+    assert_eq!(plan["cases"][0]["name"], "gone", "orphans come first");
+    assert_eq!(plan["cases"][0]["action"], "close");
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "--prune", "--auto-approve"]))
+        .await;
+    run.expect_code(0);
+    assert_eq!(writes, counts(&[("CloseCase", 1)]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_refuses_when_no_manifest_was_loaded() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest("only", &manifest("only", ""));
+    apply_and_converge(&sandbox).await;
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "empty-dir/", "--prune", "--auto-approve"]))
+        .await;
+    run.expect_code(1);
+    assert!(writes.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_round_trips_to_no_change() {
+    let sandbox = Sandbox::new().await;
+    let client = sandbox.client();
+    let created = client
+        .create_case()
+        .resolver_type("Self".into())
+        .title("Made in the console")
+        .description("Multi-line\ndescription: with a colon\n")
+        .engagement_type("Investigation".into())
+        .reported_incident_start_date(aws_smithy_types::DateTime::from_secs(1_795_161_600))
+        .set_impacted_accounts(Some(vec!["000000000042".into()]))
+        .set_watchers(Some(vec![
+            aws_sdk_securityir::types::Watcher::builder()
+                .email("Dana@Example.com")
+                .name("Dana")
+                .build()
+                .unwrap(),
+        ]))
+        .impacted_services("Amazon EC2")
+        .send()
+        .await
+        .unwrap();
+    let case_id = created.case_id().to_string();
+    client
+        .update_case_status()
+        .case_id(&case_id)
+        .case_status("Detection and Analysis".into())
+        .send()
+        .await
+        .unwrap();
+
+    sandbox
+        .sirops(&["import", &case_id, "--out-dir", "cases"])
+        .await
+        .expect_code(0);
+    sandbox.sirops(&["validate"]).await.expect_code(0);
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["plan", "--detailed-exitcode"]))
+        .await;
+    run.expect_code(0);
+    assert!(writes.is_empty());
+    // Importing again would overwrite the manifest: refused.
+    sandbox
+        .sirops(&["import", &case_id, "--out-dir", "cases"])
+        .await
+        .expect_code(1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_manifest_writes_nothing_and_exits_one() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest("good", &manifest("good", ""));
+    sandbox.write_manifest(
+        "bad",
+        &manifest("bad", "  watchers:\n    - email: not-an-email\n"),
+    );
+    let (run, calls) = sandbox
+        .calls_during(sandbox.sirops(&["apply", "--auto-approve"]))
+        .await;
+    run.expect_code(1);
+    assert!(run.stderr.contains("bad.yaml:"), "{}", run.stderr);
+    assert!(calls.is_empty(), "no API call at all: {calls:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_impossible_status_path_writes_nothing_and_exits_one() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest("closed", &manifest("closed", "  status: Closed\n"));
+    sandbox.write_manifest("other", &manifest("other", ""));
+    apply_and_converge(&sandbox).await;
+    sandbox.write_manifest(
+        "closed",
+        &manifest("closed", "  status: Detection and Analysis\n"),
+    );
+    sandbox.write_manifest(
+        "other",
+        &manifest("other", "  status: Detection and Analysis\n"),
+    );
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
+        .await;
+    run.expect_code(1);
+    assert!(run.stdout.contains("reopen") || run.stderr.contains("reopen"));
+    assert!(writes.is_empty(), "{writes:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_without_a_terminal_needs_auto_approve() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest("ask", &manifest("ask", ""));
+    let (run, writes) = sandbox.writes_during(sandbox.sirops(&["apply"])).await;
+    run.expect_code(1);
+    assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
+    assert!(writes.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn write_back_records_the_case_id_and_the_next_plan_costs_one_get_case_each() {
+    let sandbox = Sandbox::new().await;
+    let names: Vec<String> = (0..5).map(|index| format!("bound-{index}")).collect();
+    for name in &names {
+        sandbox.write_manifest(
+            name,
+            &format!("# keep this comment\n{}", manifest(name, "")),
+        );
+    }
+    sandbox
+        .sirops(&["apply", "--auto-approve", "--write-back"])
+        .await
+        .expect_code(0);
+    for name in &names {
+        let text = sandbox.read_manifest(name);
+        assert!(text.starts_with("# keep this comment\n"));
+        assert!(text.contains("caseId:"), "{text}");
+    }
+    sandbox.sirops(&["validate"]).await.expect_code(0);
+    let (run, calls) = sandbox
+        .calls_during(sandbox.sirops(&["plan", "--detailed-exitcode"]))
+        .await;
+    run.expect_code(0);
+    assert_eq!(calls, counts(&[("GetCase", names.len() as u64)]));
+}

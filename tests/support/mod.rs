@@ -1,0 +1,224 @@
+//! Builders for end-to-end tests: a temporary repository, an emulator on a free port, the
+//! `sirops` binary run against it, and the real SDK to look at live state.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use aws_sdk_securityir::Client;
+use aws_sdk_securityir::config::{BehaviorVersion, Credentials, Region};
+use serde_json::Value;
+use sirops::emulator::{Emulator, EmulatorConfig, RunningEmulator};
+
+pub const WRITE_OPERATIONS: [&str; 8] = [
+    "CreateCase",
+    "UpdateCase",
+    "UpdateCaseStatus",
+    "CloseCase",
+    "UpdateResolverType",
+    "TagResource",
+    "UntagResource",
+    "CreateCaseComment",
+];
+
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub emulator: RunningEmulator,
+}
+
+/// Output of one `sirops` run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from_output(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("not JSON ({error}):\n{}", self.stdout))
+    }
+}
+
+pub fn emulator_config() -> EmulatorConfig {
+    EmulatorConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        state_file: None,
+        latency: std::time::Duration::ZERO,
+        fault_rate: 0.0,
+        seed: 0,
+    }
+}
+
+impl Sandbox {
+    pub async fn new() -> Sandbox {
+        Sandbox::with_config(emulator_config()).await
+    }
+
+    pub async fn with_config(config: EmulatorConfig) -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("cases")).unwrap();
+        let emulator = Emulator::start(config).await.unwrap();
+        Sandbox { dir, emulator }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn manifest_path(&self, name: &str) -> PathBuf {
+        self.dir.path().join("cases").join(format!("{name}.yaml"))
+    }
+
+    pub fn write_manifest(&self, name: &str, text: &str) {
+        std::fs::write(self.manifest_path(name), text).unwrap();
+    }
+
+    pub fn read_manifest(&self, name: &str) -> String {
+        std::fs::read_to_string(self.manifest_path(name)).unwrap()
+    }
+
+    pub fn remove_manifest(&self, name: &str) {
+        std::fs::remove_file(self.manifest_path(name)).unwrap();
+    }
+
+    /// Runs `sirops ARGS` in the repository against the emulator, with no terminal.
+    pub async fn sirops(&self, args: &[&str]) -> Run {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_sirops"));
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL_SECURITY_IR", self.emulator.endpoint_url())
+            .stdin(std::process::Stdio::null());
+        Run::from_output(command.output().await.unwrap())
+    }
+
+    pub fn client(&self) -> Client {
+        let config = aws_sdk_securityir::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+            .endpoint_url(self.emulator.endpoint_url())
+            .build();
+        Client::from_conf(config)
+    }
+
+    /// The emulator's operation counts.
+    pub async fn operation_counts(&self) -> BTreeMap<String, u64> {
+        let stats = self.emulator.stats_json().await;
+        stats["operations"]
+            .as_object()
+            .map(|operations| {
+                operations
+                    .iter()
+                    .map(|(name, count)| (name.clone(), count.as_u64().unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Write calls made while `work` ran, by operation (zero counts omitted).
+    pub async fn writes_during<F: std::future::Future<Output = T>, T>(
+        &self,
+        work: F,
+    ) -> (T, BTreeMap<String, u64>) {
+        let (result, calls) = self.calls_during(work).await;
+        let writes = calls
+            .into_iter()
+            .filter(|(operation, _)| WRITE_OPERATIONS.contains(&operation.as_str()))
+            .collect();
+        (result, writes)
+    }
+
+    /// All calls made while `work` ran, by operation (zero counts omitted).
+    pub async fn calls_during<F: std::future::Future<Output = T>, T>(
+        &self,
+        work: F,
+    ) -> (T, BTreeMap<String, u64>) {
+        let before = self.operation_counts().await;
+        let result = work.await;
+        let after = self.operation_counts().await;
+        let calls = after
+            .into_iter()
+            .map(|(operation, count)| {
+                let delta = count - before.get(&operation).copied().unwrap_or(0);
+                (operation, delta)
+            })
+            .filter(|(_, delta)| *delta > 0)
+            .collect();
+        (result, calls)
+    }
+
+    /// The ids of every case in the emulator.
+    pub async fn case_ids(&self) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut pages = self.client().list_cases().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            ids.extend(
+                page.unwrap()
+                    .items()
+                    .iter()
+                    .map(|item| item.case_id().to_string()),
+            );
+        }
+        ids
+    }
+}
+
+/// Counts of each operation in a plan JSON's requests.
+pub fn planned_operations(plan: &Value) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for case in plan["cases"].as_array().unwrap() {
+        for request in case["requests"].as_array().unwrap() {
+            *counts
+                .entry(request["operation"].as_str().unwrap().to_string())
+                .or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+/// A valid manifest with the given name and extra spec lines (YAML, indented by two).
+pub fn manifest(name: &str, extra_spec: &str) -> String {
+    format!(
+        "apiVersion: sirops/v1
+kind: Case
+metadata:
+  name: {name}
+spec:
+  title: Incident {name}
+  description: |
+    What happened to {name}.
+  engagementType: Security Incident
+  resolverType: Self
+  reportedIncidentStartDate: 2026-11-20T08:00:00Z
+{extra_spec}"
+    )
+}
