@@ -260,3 +260,421 @@ fn sort_in_manifest_order(changes: &mut [FieldChange]) {
             .unwrap_or(MANIFEST_FIELD_ORDER.len())
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{EngagementType, MetadataEntry, OWNERSHIP_TAG_KEY, Timestamp, Watcher};
+    use crate::request::ImpactedAwsRegion;
+    use CaseStatus::*;
+
+    const ARN: &str = "arn:aws:security-ir:us-east-1:123456789012:case/1234567890";
+
+    fn date(millis: i64) -> Timestamp {
+        Timestamp::from_epoch_millis(millis)
+    }
+
+    fn watcher(email: &str, name: Option<&str>) -> Watcher {
+        Watcher {
+            email: email.into(),
+            name: name.map(Into::into),
+            job_title: None,
+        }
+    }
+
+    fn map(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// A manifest that manages nothing optional.
+    fn desired() -> DesiredCase {
+        DesiredCase {
+            name: "payroll-phishing".into(),
+            case_id: None,
+            title: "Phishing".into(),
+            description: "Two clerks".into(),
+            engagement_type: EngagementType::SecurityIncident,
+            resolver_type: ResolverType::SelfManaged,
+            status: None,
+            reported_incident_start_date: date(1_000),
+            actual_incident_start_date: None,
+            watchers: None,
+            threat_actor_ip_addresses: None,
+            impacted_services: None,
+            impacted_aws_regions: None,
+            impacted_accounts: None,
+            case_metadata: None,
+            tags: None,
+        }
+    }
+
+    /// The live case `desired()` describes, with some unmanaged values of its own.
+    fn live() -> LiveCase {
+        LiveCase {
+            case_id: "1234567890".into(),
+            case_arn: ARN.into(),
+            title: "Phishing".into(),
+            description: "Two clerks".into(),
+            status: DetectionAndAnalysis,
+            engagement_type: EngagementType::SecurityIncident,
+            resolver_type: ResolverType::SelfManaged,
+            reported_incident_start_date: Some(date(1_000)),
+            actual_incident_start_date: None,
+            watchers: vec![watcher("Alice@Example.com", Some("Alice"))],
+            threat_actor_ip_addresses: vec![],
+            impacted_services: vec!["Amazon S3".into()],
+            impacted_aws_regions: vec!["us-east-1".into()],
+            impacted_accounts: vec![],
+            case_metadata: vec![],
+            tags: Some(map(&[
+                (OWNERSHIP_TAG_KEY, "payroll-phishing"),
+                ("team", "a"),
+            ])),
+        }
+    }
+
+    fn operations(delta: &CaseDelta) -> Vec<&'static str> {
+        delta.requests.iter().map(Request::operation).collect()
+    }
+
+    fn update_case(request: &Request) -> &UpdateCaseInput {
+        match request {
+            Request::UpdateCase(input) => input,
+            other => panic!("expected UpdateCase, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn client_token_is_pinned_to_the_documented_formula() {
+        assert_eq!(
+            client_token("payroll-phishing"),
+            "sirops-723ccf50c2a27df879a5f942fbc1e50dbb9bd178166d3d473bcc56d11d137792"
+        );
+        assert_ne!(client_token("a"), client_token("b"));
+        assert!(client_token(&"x".repeat(63)).len() <= 255);
+    }
+
+    #[test]
+    fn a_matching_case_needs_nothing() {
+        let delta = diff(&desired(), Some(&live())).unwrap();
+        assert_eq!(delta, CaseDelta::default());
+    }
+
+    #[test]
+    fn create_sets_what_it_can_then_updates_then_walks_the_status() {
+        let desired = DesiredCase {
+            status: Some(PostIncidentActivities),
+            actual_incident_start_date: Some(date(500)),
+            case_metadata: Some(map(&[("severity", "high"), ("owner", "soc")])),
+            tags: Some(map(&[("team", "secops")])),
+            impacted_aws_regions: Some(vec!["eu-west-1".into()]),
+            ..desired()
+        };
+        let delta = diff(&desired, None).unwrap();
+        assert_eq!(
+            operations(&delta),
+            [
+                "CreateCase",
+                "UpdateCase",
+                "UpdateCaseStatus",
+                "UpdateCaseStatus"
+            ]
+        );
+        let Request::CreateCase(create) = &delta.requests[0] else {
+            unreachable!()
+        };
+        assert_eq!(create.client_token, client_token("payroll-phishing"));
+        assert_eq!(
+            create.tags,
+            map(&[("team", "secops"), (OWNERSHIP_TAG_KEY, "payroll-phishing")])
+        );
+        assert_eq!(create.watchers, vec![]);
+        assert_eq!(create.impacted_accounts, Vec::<String>::new());
+        assert_eq!(
+            create.impacted_aws_regions,
+            vec![ImpactedAwsRegion {
+                region: "eu-west-1".into()
+            }]
+        );
+        let follow_up = update_case(&delta.requests[1]);
+        assert_eq!(follow_up.case_id, None);
+        assert_eq!(follow_up.actual_incident_start_date, Some(date(500)));
+        assert_eq!(
+            follow_up.case_metadata.as_deref().unwrap()[0],
+            MetadataEntry {
+                key: "owner".into(),
+                value: "soc".into()
+            },
+            "sorted by key"
+        );
+        assert_eq!(
+            delta.status_path,
+            [Submitted, DetectionAndAnalysis, PostIncidentActivities]
+        );
+        assert!(delta.requests[2..].iter().all(|request| matches!(
+            request,
+            Request::UpdateCaseStatus(UpdateCaseStatusInput { case_id: None, .. })
+        )));
+        assert!(!delta.irreversible);
+    }
+
+    #[test]
+    fn a_plain_create_is_one_call() {
+        let delta = diff(&desired(), None).unwrap();
+        assert_eq!(operations(&delta), ["CreateCase"]);
+        assert!(delta.status_path.is_empty());
+        assert_eq!(delta.changes[0].field, "title");
+        assert!(delta.changes.iter().all(|c| c.kind == ChangeKind::Add));
+    }
+
+    #[test]
+    fn creating_a_closed_aws_case_closes_it_right_away() {
+        let desired = DesiredCase {
+            resolver_type: ResolverType::Aws,
+            status: Some(Closed),
+            ..desired()
+        };
+        let delta = diff(&desired, None).unwrap();
+        assert_eq!(operations(&delta), ["CreateCase", "CloseCase"]);
+        assert_eq!(delta.status_path, [Submitted, Closed]);
+    }
+
+    #[test]
+    fn only_differing_scalars_and_missing_items_are_sent() {
+        let desired = DesiredCase {
+            title: "Phishing wave".into(),
+            impacted_services: Some(vec!["Amazon S3".into(), "AWS IAM".into()]),
+            impacted_aws_regions: Some(vec![]),
+            ..desired()
+        };
+        let delta = diff(&desired, Some(&live())).unwrap();
+        assert_eq!(
+            delta.requests,
+            [Request::UpdateCase(UpdateCaseInput {
+                case_id: Some("1234567890".into()),
+                title: Some("Phishing wave".into()),
+                impacted_services_to_add: vec!["AWS IAM".into()],
+                impacted_aws_regions_to_delete: vec![ImpactedAwsRegion {
+                    region: "us-east-1".into()
+                }],
+                ..UpdateCaseInput::default()
+            })]
+        );
+        let fields: Vec<_> = delta.changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["title", "impactedServices", "impactedAwsRegions"]);
+    }
+
+    #[test]
+    fn a_watcher_whose_name_changed_is_deleted_then_added_in_a_second_update() {
+        let desired = DesiredCase {
+            title: "Phishing wave".into(),
+            watchers: Some(vec![
+                watcher("alice@example.com", Some("Alice Doe")),
+                watcher("bob@example.com", None),
+            ]),
+            ..desired()
+        };
+        let delta = diff(&desired, Some(&live())).unwrap();
+        assert_eq!(operations(&delta), ["UpdateCase", "UpdateCase"]);
+        let first = update_case(&delta.requests[0]);
+        assert_eq!(first.title.as_deref(), Some("Phishing wave"));
+        assert_eq!(
+            first.watchers_to_delete,
+            [watcher("Alice@Example.com", Some("Alice"))],
+            "the live item as is"
+        );
+        assert_eq!(first.watchers_to_add, [watcher("bob@example.com", None)]);
+        let second = update_case(&delta.requests[1]);
+        assert_eq!(
+            *second,
+            UpdateCaseInput {
+                case_id: Some("1234567890".into()),
+                watchers_to_add: vec![watcher("alice@example.com", Some("Alice Doe"))],
+                ..UpdateCaseInput::default()
+            }
+        );
+        let kinds: Vec<_> = delta
+            .changes
+            .iter()
+            .filter(|c| c.field == "watchers")
+            .map(|c| c.kind)
+            .collect();
+        assert_eq!(kinds, [ChangeKind::Modify, ChangeKind::Add]);
+    }
+
+    #[test]
+    fn a_watcher_email_differing_only_in_case_is_the_same_watcher() {
+        let desired = DesiredCase {
+            watchers: Some(vec![watcher("alice@EXAMPLE.com", Some("Alice"))]),
+            ..desired()
+        };
+        assert_eq!(diff(&desired, Some(&live())).unwrap(), CaseDelta::default());
+    }
+
+    #[test]
+    fn tags_never_touch_reserved_keys_and_must_have_been_read() {
+        let mut live = live();
+        live.tags
+            .as_mut()
+            .unwrap()
+            .insert("sirops:other".into(), "x".into());
+        let desired = DesiredCase {
+            tags: Some(map(&[("env", "prod")])),
+            ..desired()
+        };
+        let delta = diff(&desired, Some(&live)).unwrap();
+        assert_eq!(
+            delta.requests,
+            [
+                Request::TagResource(TagResourceInput {
+                    resource_arn: Some(ARN.into()),
+                    tags: map(&[("env", "prod")]),
+                }),
+                Request::UntagResource(UntagResourceInput {
+                    resource_arn: Some(ARN.into()),
+                    tag_keys: vec!["team".into()],
+                }),
+            ]
+        );
+        let emptied = DesiredCase {
+            tags: Some(BTreeMap::new()),
+            ..desired.clone()
+        };
+        let delta = diff(&emptied, Some(&live)).unwrap();
+        assert_eq!(operations(&delta), ["UntagResource"]);
+
+        live.tags = None;
+        assert_eq!(diff(&desired, Some(&live)), Err(DiffError::TagsNotRead));
+    }
+
+    #[test]
+    fn a_closed_case_gets_no_writes_but_its_drift_is_reported() {
+        let live = LiveCase {
+            status: Closed,
+            ..live()
+        };
+        for status in [None, Some(Closed)] {
+            let desired = DesiredCase {
+                title: "Changed".into(),
+                status,
+                tags: Some(BTreeMap::new()),
+                ..desired()
+            };
+            let delta = diff(&desired, Some(&live)).unwrap();
+            assert!(delta.requests.is_empty());
+            assert!(delta.status_path.is_empty());
+            assert_eq!(delta.changes.len(), 2, "title and the team tag");
+            assert_eq!(delta.notes, [CLOSED_CASE_NOTE]);
+        }
+        let reopen = DesiredCase {
+            status: Some(DetectionAndAnalysis),
+            ..desired()
+        };
+        assert_eq!(
+            diff(&reopen, Some(&live)),
+            Err(DiffError::Status(StatusPathError::CannotReopen {
+                desired: DetectionAndAnalysis
+            }))
+        );
+    }
+
+    #[test]
+    fn closing_updates_the_record_first_and_uses_close_case() {
+        let desired = DesiredCase {
+            title: "Final title".into(),
+            status: Some(Closed),
+            ..desired()
+        };
+        let delta = diff(&desired, Some(&live())).unwrap();
+        assert_eq!(operations(&delta), ["UpdateCase", "CloseCase"]);
+        assert_eq!(delta.status_path, [DetectionAndAnalysis, Closed]);
+    }
+
+    #[test]
+    fn handing_over_to_aws_comes_first_is_irreversible_and_the_way_back_is_refused() {
+        let desired = DesiredCase {
+            resolver_type: ResolverType::Aws,
+            status: Some(Closed),
+            title: "Handed over".into(),
+            tags: Some(map(&[("team", "b")])),
+            ..desired()
+        };
+        let delta = diff(&desired, Some(&live())).unwrap();
+        assert_eq!(
+            operations(&delta),
+            [
+                "UpdateResolverType",
+                "UpdateCase",
+                "TagResource",
+                "CloseCase"
+            ]
+        );
+        assert!(delta.irreversible);
+        let fields: Vec<_> = delta.changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["title", "resolverType", "status", "tags"]);
+
+        let aws_live = LiveCase {
+            resolver_type: ResolverType::Aws,
+            ..live()
+        };
+        assert_eq!(
+            diff(&super::tests::desired(), Some(&aws_live)),
+            Err(DiffError::ResolverToSelf)
+        );
+    }
+
+    #[test]
+    fn after_handing_over_the_status_follows_the_aws_rules() {
+        let desired = DesiredCase {
+            resolver_type: ResolverType::Aws,
+            status: Some(PostIncidentActivities),
+            ..desired()
+        };
+        assert_eq!(
+            diff(&desired, Some(&live())),
+            Err(DiffError::Status(StatusPathError::AwsResolverStatus {
+                desired: PostIncidentActivities
+            }))
+        );
+    }
+
+    #[test]
+    fn case_metadata_is_replaced_whole_only_when_it_differs_and_never_emptied() {
+        let mut live = live();
+        live.case_metadata = vec![MetadataEntry {
+            key: "severity".into(),
+            value: "high".into(),
+        }];
+        let same = DesiredCase {
+            case_metadata: Some(map(&[("severity", "high")])),
+            ..desired()
+        };
+        assert!(diff(&same, Some(&live)).unwrap().requests.is_empty());
+        let more = DesiredCase {
+            case_metadata: Some(map(&[("severity", "high"), ("owner", "soc")])),
+            ..desired()
+        };
+        let delta = diff(&more, Some(&live)).unwrap();
+        assert_eq!(
+            update_case(&delta.requests[0])
+                .case_metadata
+                .as_ref()
+                .unwrap()
+                .len(),
+            2
+        );
+        let emptied = DesiredCase {
+            case_metadata: Some(BTreeMap::new()),
+            ..desired()
+        };
+        assert_eq!(
+            diff(&emptied, Some(&live)),
+            Err(DiffError::EmptyCaseMetadata)
+        );
+    }
+}
