@@ -135,8 +135,15 @@ fn creation_changes(desired: &DesiredCase) -> Vec<FieldChange> {
     if let Some(metadata) = desired.case_metadata.as_ref().filter(|m| !m.is_empty()) {
         add(&mut changes, "caseMetadata", metadata);
     }
-    if let Some(tags) = desired.tags.as_ref().filter(|t| !t.is_empty()) {
-        add(&mut changes, "tags", tags);
+    // The manifest's tags as they will be written (the ownership tag shows in the request).
+    let tags: BTreeMap<&String, &String> = desired
+        .tags
+        .iter()
+        .flatten()
+        .filter(|(key, _)| !is_reserved_tag_key(key))
+        .collect();
+    if !tags.is_empty() {
+        add(&mut changes, "tags", &tags);
     }
     changes
 }
