@@ -1,6 +1,21 @@
 //! Minimal deltas (design section 1, "What a field means"): from a desired case and the live
 //! case it is bound to, the exact ordered API requests that make the live case match, and a
 //! field-by-field account of the changes for people.
+//!
+//! Decisions the design leaves open, made here once:
+//! - Requests of one case, in order: CreateCase or UpdateResolverType; one UpdateCase with every
+//!   field delta (a second one only re-adds watchers whose name or jobTitle changed, after the
+//!   first deleted them); TagResource; UntagResource; UpdateCaseStatus steps; CloseCase.
+//! - A watcher whose email differs from live only in case, with equal name and jobTitle, is
+//!   unchanged. A deleted watcher is sent as the live item, in its own spelling.
+//! - List items in requests and changes are sorted by identity; a create sends the manifest's
+//!   lists in the manifest's order.
+//! - A Closed case gets no requests at all; its drift is listed in `changes` with a note.
+//! - Tag keys under `sirops:` are never written or removed by an update, whatever the manifest
+//!   says; a create adds the ownership tag.
+//! - A create's `changes` are one Add per managed field that has a value, the whole value at once.
+//! - Values in `changes` use the API's member names and wire values, except that a region is the
+//!   plain string the manifest uses, and a tag is `{"key": .., "value": ..}`.
 
 mod create;
 mod fields;
