@@ -1,0 +1,149 @@
+//! The delta of a manifest with no bound case: CreateCase with everything it can carry, then the
+//! calls for what it cannot (caseMetadata, actualIncidentStartDate, the status), all addressed to
+//! the case the create makes (`caseId: null` until apply knows it).
+
+use std::collections::BTreeMap;
+
+use super::fields::{item_change, metadata_entries};
+use super::tags::is_reserved_tag_key;
+use super::{CaseDelta, DiffError, FieldChange, client_token, status_requests};
+use crate::model::{CaseStatus, DesiredCase, OWNERSHIP_TAG_KEY};
+use crate::request::{CreateCaseInput, ImpactedAwsRegion, Request, UpdateCaseInput};
+use crate::status::shortest_path;
+
+pub(crate) fn diff_create(desired: &DesiredCase) -> Result<CaseDelta, DiffError> {
+    // A new case starts Submitted, whoever resolves it.
+    let steps = match desired.status {
+        Some(status) => shortest_path(CaseStatus::Submitted, status, desired.resolver_type)?,
+        None => Vec::new(),
+    };
+
+    // The ownership tag rides on CreateCase so the case never exists without it.
+    let mut tags: BTreeMap<String, String> = desired
+        .tags
+        .iter()
+        .flatten()
+        .filter(|(key, _)| !is_reserved_tag_key(key))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    tags.insert(OWNERSHIP_TAG_KEY.to_string(), desired.name.clone());
+
+    let create = CreateCaseInput {
+        client_token: client_token(&desired.name),
+        resolver_type: desired.resolver_type,
+        title: desired.title.clone(),
+        description: desired.description.clone(),
+        engagement_type: desired.engagement_type,
+        reported_incident_start_date: desired.reported_incident_start_date,
+        impacted_accounts: desired.impacted_accounts.clone().unwrap_or_default(),
+        watchers: desired.watchers.clone().unwrap_or_default(),
+        threat_actor_ip_addresses: desired
+            .threat_actor_ip_addresses
+            .clone()
+            .unwrap_or_default(),
+        impacted_services: desired.impacted_services.clone().unwrap_or_default(),
+        impacted_aws_regions: desired
+            .impacted_aws_regions
+            .iter()
+            .flatten()
+            .map(|region| ImpactedAwsRegion {
+                region: region.clone(),
+            })
+            .collect(),
+        tags,
+    };
+    let mut requests = vec![Request::CreateCase(create)];
+
+    // An empty caseMetadata map already matches a new case's (empty) metadata.
+    let follow_up = UpdateCaseInput {
+        case_id: None,
+        actual_incident_start_date: desired.actual_incident_start_date,
+        case_metadata: desired
+            .case_metadata
+            .as_ref()
+            .filter(|metadata| !metadata.is_empty())
+            .map(metadata_entries),
+        ..UpdateCaseInput::default()
+    };
+    if !follow_up.is_empty() {
+        requests.push(Request::UpdateCase(follow_up));
+    }
+    requests.extend(status_requests(&steps, None));
+
+    let status_path = if steps.is_empty() {
+        Vec::new()
+    } else {
+        std::iter::once(CaseStatus::Submitted)
+            .chain(steps.iter().copied())
+            .collect()
+    };
+
+    Ok(CaseDelta {
+        requests,
+        status_path,
+        changes: creation_changes(desired),
+        irreversible: false,
+        notes: Vec::new(),
+    })
+}
+
+/// One Add per managed field that has a value, the whole value at once: a new case has no
+/// items to compare, and one line per field keeps the plan of a large create readable.
+fn creation_changes(desired: &DesiredCase) -> Vec<FieldChange> {
+    fn add<T: serde::Serialize + ?Sized>(changes: &mut Vec<FieldChange>, field: &str, value: &T) {
+        changes.push(item_change(field, None, Some(value)));
+    }
+    fn add_list<T: serde::Serialize>(
+        changes: &mut Vec<FieldChange>,
+        field: &str,
+        items: &Option<Vec<T>>,
+    ) {
+        if let Some(items) = items.as_ref().filter(|items| !items.is_empty()) {
+            add(changes, field, items);
+        }
+    }
+
+    let mut changes = Vec::new();
+    add(&mut changes, "title", &desired.title);
+    add(&mut changes, "description", &desired.description);
+    add(&mut changes, "engagementType", &desired.engagement_type);
+    add(&mut changes, "resolverType", &desired.resolver_type);
+    if let Some(status) = desired.status {
+        add(&mut changes, "status", &status);
+    }
+    add(
+        &mut changes,
+        "reportedIncidentStartDate",
+        &desired.reported_incident_start_date,
+    );
+    if let Some(actual) = &desired.actual_incident_start_date {
+        add(&mut changes, "actualIncidentStartDate", actual);
+    }
+    add_list(&mut changes, "watchers", &desired.watchers);
+    add_list(
+        &mut changes,
+        "threatActorIpAddresses",
+        &desired.threat_actor_ip_addresses,
+    );
+    add_list(&mut changes, "impactedServices", &desired.impacted_services);
+    add_list(
+        &mut changes,
+        "impactedAwsRegions",
+        &desired.impacted_aws_regions,
+    );
+    add_list(&mut changes, "impactedAccounts", &desired.impacted_accounts);
+    if let Some(metadata) = desired.case_metadata.as_ref().filter(|m| !m.is_empty()) {
+        add(&mut changes, "caseMetadata", metadata);
+    }
+    // The manifest's tags as they will be written (the ownership tag shows in the request).
+    let tags: BTreeMap<&String, &String> = desired
+        .tags
+        .iter()
+        .flatten()
+        .filter(|(key, _)| !is_reserved_tag_key(key))
+        .collect();
+    if !tags.is_empty() {
+        add(&mut changes, "tags", &tags);
+    }
+    changes
+}

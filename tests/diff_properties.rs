@@ -1,0 +1,1089 @@
+//! Evidence that the status machine and the diff do what design sections 1-3 say, checked
+//! against code written separately from theirs: an exhaustive comparison of `shortest_path` with
+//! a reference breadth-first search over the edge list written out again, and property tests
+//! that apply every planned request to a pure model of the API's semantics.
+//!
+//! The model is deliberately adversarial where the API is silent: one UpdateCase applies its
+//! ToAdd lists before its ToDelete lists (so a watcher deleted and re-added in one call would
+//! vanish), and every redundant item, unchanged scalar or illegal move is recorded as a
+//! violation instead of being tolerated.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use proptest::prelude::*;
+use proptest::sample::subsequence;
+
+use sirops::diff::{CaseDelta, DiffError, diff};
+use sirops::model::{
+    CaseStatus, DesiredCase, EngagementType, LiveCase, MetadataEntry, OWNERSHIP_TAG_KEY,
+    ResolverType, ThreatActorIp, Timestamp, Watcher,
+};
+use sirops::request::Request;
+use sirops::status::{StatusPathError, is_legal_move, shortest_path};
+
+// ---------------------------------------------------------------------------------------------
+// Reference status machine: the seed documents' edges, spelled as the API spells them.
+
+const SELF_MANAGED_EDGES: [(&str, &str); 7] = [
+    ("Submitted", "Detection and Analysis"),
+    (
+        "Detection and Analysis",
+        "Containment, Eradication and Recovery",
+    ),
+    ("Detection and Analysis", "Post-incident Activities"),
+    (
+        "Containment, Eradication and Recovery",
+        "Detection and Analysis",
+    ),
+    (
+        "Containment, Eradication and Recovery",
+        "Post-incident Activities",
+    ),
+    (
+        "Post-incident Activities",
+        "Containment, Eradication and Recovery",
+    ),
+    ("Post-incident Activities", "Detection and Analysis"),
+];
+
+fn status(wire: &str) -> CaseStatus {
+    wire.parse().expect("a status of the API")
+}
+
+/// Every edge of the reference graph: the self-managed edges (Self cases only) and, for every
+/// resolver, "any open status -> Closed".
+fn reference_edges(resolver: ResolverType) -> Vec<(CaseStatus, CaseStatus)> {
+    let mut edges = Vec::new();
+    if resolver == ResolverType::SelfManaged {
+        edges.extend(
+            SELF_MANAGED_EDGES
+                .iter()
+                .map(|(from, to)| (status(from), status(to))),
+        );
+    }
+    for &from in CaseStatus::ALL {
+        if from != CaseStatus::Closed {
+            edges.push((from, CaseStatus::Closed));
+        }
+    }
+    edges
+}
+
+/// Distance in moves from `from` to `to`, by a plain BFS with a distance table.
+fn reference_distance(from: CaseStatus, to: CaseStatus, resolver: ResolverType) -> Option<usize> {
+    let edges = reference_edges(resolver);
+    let mut distance: BTreeMap<CaseStatus, usize> = BTreeMap::from([(from, 0)]);
+    let mut frontier = VecDeque::from([from]);
+    while let Some(node) = frontier.pop_front() {
+        let here = distance[&node];
+        for &(a, b) in &edges {
+            if a == node && !distance.contains_key(&b) {
+                distance.insert(b, here + 1);
+                frontier.push_back(b);
+            }
+        }
+    }
+    distance.get(&to).copied()
+}
+
+/// What a manifest may legitimately ask: an AWS case only for Closed, otherwise anything the
+/// reference graph reaches.
+fn reference_reachable(from: CaseStatus, to: CaseStatus, resolver: ResolverType) -> bool {
+    if resolver == ResolverType::Aws && to != CaseStatus::Closed {
+        return false;
+    }
+    reference_distance(from, to, resolver).is_some()
+}
+
+#[test]
+fn shortest_path_agrees_with_the_reference_search_on_every_combination() {
+    let mut checked = 0;
+    for &resolver in ResolverType::ALL {
+        for &live in CaseStatus::ALL {
+            for &desired in CaseStatus::ALL {
+                checked += 1;
+                let result = shortest_path(live, desired, resolver);
+                let context = format!("{live} -> {desired} ({resolver}): {result:?}");
+                if resolver == ResolverType::Aws && desired != CaseStatus::Closed {
+                    assert_eq!(
+                        result,
+                        Err(StatusPathError::AwsResolverStatus { desired }),
+                        "{context}"
+                    );
+                    continue;
+                }
+                match reference_distance(live, desired, resolver) {
+                    Some(distance) => {
+                        let path = result.unwrap_or_else(|e| panic!("{context}: {e}"));
+                        assert_eq!(path.len(), distance, "shortest: {context}");
+                        let edges = reference_edges(resolver);
+                        let mut at = live;
+                        for &step in &path {
+                            assert!(edges.contains(&(at, step)), "illegal step: {context}");
+                            at = step;
+                        }
+                        assert_eq!(at, desired, "ends at the desired status: {context}");
+                    }
+                    None => {
+                        let expected = if live == CaseStatus::Closed {
+                            StatusPathError::CannotReopen { desired }
+                        } else if matches!(
+                            desired,
+                            CaseStatus::Acknowledged | CaseStatus::ReadyToClose
+                        ) {
+                            StatusPathError::SetOnlyByAws { desired }
+                        } else if desired == CaseStatus::Submitted {
+                            StatusPathError::CannotReturnToSubmitted { live }
+                        } else {
+                            StatusPathError::NoPath { live, desired }
+                        };
+                        assert_eq!(result, Err(expected), "{context}");
+                    }
+                }
+                assert_eq!(
+                    is_legal_move(live, desired, resolver),
+                    reference_edges(resolver).contains(&(live, desired)),
+                    "is_legal_move: {context}"
+                );
+            }
+        }
+    }
+    assert_eq!(checked, 7 * 7 * 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A pure model of the API's semantics.
+
+const NEW_CASE_ID: &str = "9999999999";
+
+struct ApiModel {
+    case: Option<LiveCase>,
+    /// The `caseId` every request must carry: the bound case's, or `None` after a CreateCase.
+    expected_case_id: Option<String>,
+    update_case_calls: usize,
+    status_moves: usize,
+    violations: Vec<String>,
+}
+
+impl ApiModel {
+    fn new(live: Option<&LiveCase>) -> Self {
+        ApiModel {
+            case: live.cloned(),
+            expected_case_id: live.map(|case| case.case_id.clone()),
+            update_case_calls: 0,
+            status_moves: 0,
+            violations: Vec::new(),
+        }
+    }
+
+    fn violation(&mut self, what: String) {
+        self.violations.push(what);
+    }
+
+    fn check_case_id(&mut self, operation: &str, case_id: &Option<String>) {
+        if *case_id != self.expected_case_id {
+            self.violation(format!(
+                "{operation} addressed {case_id:?}, expected {:?}",
+                self.expected_case_id
+            ));
+        }
+    }
+
+    /// The case a write may touch, or a violation when there is none or it is Closed.
+    fn open_case(&mut self, operation: &str) -> Option<LiveCase> {
+        match self.case.clone() {
+            None => {
+                self.violation(format!("{operation} before any case exists"));
+                None
+            }
+            Some(case) if case.status == CaseStatus::Closed => {
+                self.violation(format!("{operation} on a Closed case"));
+                None
+            }
+            Some(case) => Some(case),
+        }
+    }
+
+    fn apply(&mut self, request: &Request) {
+        match request {
+            Request::CreateCase(input) => {
+                if self.case.is_some() {
+                    self.violation("CreateCase for a case that exists".into());
+                    return;
+                }
+                if !input.tags.contains_key(OWNERSHIP_TAG_KEY) {
+                    self.violation("CreateCase without the ownership tag".into());
+                }
+                self.case = Some(LiveCase {
+                    case_id: NEW_CASE_ID.into(),
+                    case_arn: format!(
+                        "arn:aws:security-ir:us-east-1:123456789012:case/{NEW_CASE_ID}"
+                    ),
+                    title: input.title.clone(),
+                    description: input.description.clone(),
+                    status: CaseStatus::Submitted,
+                    engagement_type: input.engagement_type,
+                    resolver_type: input.resolver_type,
+                    reported_incident_start_date: Some(input.reported_incident_start_date),
+                    actual_incident_start_date: None,
+                    watchers: input.watchers.clone(),
+                    threat_actor_ip_addresses: input.threat_actor_ip_addresses.clone(),
+                    impacted_services: input.impacted_services.clone(),
+                    impacted_aws_regions: input
+                        .impacted_aws_regions
+                        .iter()
+                        .map(|r| r.region.clone())
+                        .collect(),
+                    impacted_accounts: input.impacted_accounts.clone(),
+                    case_metadata: Vec::new(),
+                    tags: Some(input.tags.clone()),
+                });
+                self.expected_case_id = None;
+            }
+            Request::UpdateResolverType(input) => {
+                self.check_case_id("UpdateResolverType", &input.case_id);
+                let Some(mut case) = self.open_case("UpdateResolverType") else {
+                    return;
+                };
+                if !(case.resolver_type == ResolverType::SelfManaged
+                    && input.resolver_type == ResolverType::Aws)
+                {
+                    self.violation(format!(
+                        "UpdateResolverType {} -> {}",
+                        case.resolver_type, input.resolver_type
+                    ));
+                }
+                case.resolver_type = input.resolver_type;
+                self.case = Some(case);
+            }
+            Request::UpdateCase(input) => {
+                self.update_case_calls += 1;
+                self.check_case_id("UpdateCase", &input.case_id);
+                let Some(case) = self.open_case("UpdateCase") else {
+                    return;
+                };
+                let case = self.update_case(case, input);
+                self.case = Some(case);
+            }
+            Request::UpdateCaseStatus(input) => {
+                self.status_moves += 1;
+                self.check_case_id("UpdateCaseStatus", &input.case_id);
+                let Some(mut case) = self.open_case("UpdateCaseStatus") else {
+                    return;
+                };
+                let target = input.case_status;
+                let self_managed_target = !matches!(
+                    target,
+                    CaseStatus::Acknowledged | CaseStatus::ReadyToClose | CaseStatus::Closed
+                );
+                if !self_managed_target
+                    || !reference_edges(case.resolver_type).contains(&(case.status, target))
+                {
+                    self.violation(format!(
+                        "illegal UpdateCaseStatus {} -> {target} ({})",
+                        case.status, case.resolver_type
+                    ));
+                }
+                case.status = target;
+                self.case = Some(case);
+            }
+            Request::CloseCase(input) => {
+                self.status_moves += 1;
+                self.check_case_id("CloseCase", &input.case_id);
+                let Some(mut case) = self.open_case("CloseCase") else {
+                    return;
+                };
+                case.status = CaseStatus::Closed;
+                self.case = Some(case);
+            }
+            Request::TagResource(input) => {
+                let Some(mut case) = self.open_case("TagResource") else {
+                    return;
+                };
+                let expected_arn = self
+                    .expected_case_id
+                    .as_ref()
+                    .map(|_| case.case_arn.clone());
+                if input.resource_arn != expected_arn {
+                    self.violation(format!("TagResource on {:?}", input.resource_arn));
+                }
+                if input.tags.is_empty() {
+                    self.violation("TagResource with no tags".into());
+                }
+                let Some(mut tags) = case.tags.clone() else {
+                    self.violation("TagResource on a case whose tags were not read".into());
+                    return;
+                };
+                for (key, value) in &input.tags {
+                    if key.starts_with("sirops:") {
+                        self.violation(format!("TagResource writes reserved key {key}"));
+                    }
+                    if tags.get(key) == Some(value) {
+                        self.violation(format!("redundant tag {key}={value}"));
+                    }
+                    tags.insert(key.clone(), value.clone());
+                }
+                case.tags = Some(tags);
+                self.case = Some(case);
+            }
+            Request::UntagResource(input) => {
+                let Some(mut case) = self.open_case("UntagResource") else {
+                    return;
+                };
+                if input.tag_keys.is_empty() {
+                    self.violation("UntagResource with no keys".into());
+                }
+                let Some(mut tags) = case.tags.clone() else {
+                    self.violation("UntagResource on a case whose tags were not read".into());
+                    return;
+                };
+                for key in &input.tag_keys {
+                    if key.starts_with("sirops:") {
+                        self.violation(format!("UntagResource removes reserved key {key}"));
+                    }
+                    if tags.remove(key).is_none() {
+                        self.violation(format!("redundant untag {key}"));
+                    }
+                }
+                case.tags = Some(tags);
+                self.case = Some(case);
+            }
+        }
+    }
+
+    fn update_case(
+        &mut self,
+        mut case: LiveCase,
+        input: &sirops::request::UpdateCaseInput,
+    ) -> LiveCase {
+        if input.is_empty() {
+            self.violation("UpdateCase that changes nothing".into());
+        }
+        macro_rules! scalar {
+            ($input:ident, $live:expr, $name:literal) => {
+                if let Some(value) = &input.$input {
+                    if $live == *value {
+                        self.violation(format!("unchanged scalar {} sent", $name));
+                    }
+                    $live = value.clone();
+                }
+            };
+        }
+        scalar!(title, case.title, "title");
+        scalar!(description, case.description, "description");
+        scalar!(engagement_type, case.engagement_type, "engagementType");
+        if let Some(date) = input.reported_incident_start_date {
+            if case.reported_incident_start_date == Some(date) {
+                self.violation("unchanged reportedIncidentStartDate sent".into());
+            }
+            case.reported_incident_start_date = Some(date);
+        }
+        if let Some(date) = input.actual_incident_start_date {
+            if case.actual_incident_start_date == Some(date) {
+                self.violation("unchanged actualIncidentStartDate sent".into());
+            }
+            case.actual_incident_start_date = Some(date);
+        }
+
+        // Watchers are keyed by lower-cased email. Adds first, then deletes (see module doc).
+        let identity = |w: &Watcher| w.email.to_lowercase();
+        let adding: BTreeSet<String> = input.watchers_to_add.iter().map(identity).collect();
+        if input
+            .watchers_to_delete
+            .iter()
+            .any(|w| adding.contains(&identity(w)))
+        {
+            self.violation("one UpdateCase both adds and deletes a watcher".into());
+        }
+        for watcher in &input.watchers_to_add {
+            if case
+                .watchers
+                .iter()
+                .any(|w| identity(w) == identity(watcher))
+            {
+                self.violation(format!("redundant watcher add {}", watcher.email));
+            } else {
+                case.watchers.push(watcher.clone());
+            }
+        }
+        for watcher in &input.watchers_to_delete {
+            match case
+                .watchers
+                .iter()
+                .position(|w| identity(w) == identity(watcher))
+            {
+                Some(index) => {
+                    case.watchers.remove(index);
+                }
+                None => self.violation(format!("redundant watcher delete {}", watcher.email)),
+            }
+        }
+
+        let regions_to_add: Vec<String> = input
+            .impacted_aws_regions_to_add
+            .iter()
+            .map(|r| r.region.clone())
+            .collect();
+        let regions_to_delete: Vec<String> = input
+            .impacted_aws_regions_to_delete
+            .iter()
+            .map(|r| r.region.clone())
+            .collect();
+        self.add_then_delete(
+            "threat actor ip",
+            &mut case.threat_actor_ip_addresses,
+            &input.threat_actor_ip_addresses_to_add,
+            &input.threat_actor_ip_addresses_to_delete,
+        );
+        self.add_then_delete(
+            "service",
+            &mut case.impacted_services,
+            &input.impacted_services_to_add,
+            &input.impacted_services_to_delete,
+        );
+        self.add_then_delete(
+            "region",
+            &mut case.impacted_aws_regions,
+            &regions_to_add,
+            &regions_to_delete,
+        );
+        self.add_then_delete(
+            "account",
+            &mut case.impacted_accounts,
+            &input.impacted_accounts_to_add,
+            &input.impacted_accounts_to_delete,
+        );
+
+        if let Some(metadata) = &input.case_metadata {
+            if metadata.is_empty() {
+                self.violation("caseMetadata: [] (the API needs 1..30 entries)".into());
+            }
+            if as_map(metadata) == as_map(&case.case_metadata)
+                && metadata.len() == case.case_metadata.len()
+            {
+                self.violation("unchanged caseMetadata sent".into());
+            }
+            case.case_metadata = metadata.clone();
+        }
+        case
+    }
+
+    fn add_then_delete<T: PartialEq + Clone + std::fmt::Debug>(
+        &mut self,
+        what: &str,
+        live: &mut Vec<T>,
+        to_add: &[T],
+        to_delete: &[T],
+    ) {
+        for item in to_add {
+            if live.contains(item) {
+                self.violation(format!("redundant {what} add {item:?}"));
+            } else {
+                live.push(item.clone());
+            }
+        }
+        for item in to_delete {
+            match live.iter().position(|present| present == item) {
+                Some(index) => {
+                    live.remove(index);
+                }
+                None => self.violation(format!("redundant {what} delete {item:?}")),
+            }
+        }
+    }
+}
+
+fn as_map(entries: &[MetadataEntry]) -> BTreeMap<String, String> {
+    entries
+        .iter()
+        .map(|e| (e.key.clone(), e.value.clone()))
+        .collect()
+}
+
+/// A watcher as the manifest's equality sees it: email ignoring case, name, jobTitle.
+fn watcher_facts(watchers: &[Watcher]) -> BTreeSet<(String, Option<String>, Option<String>)> {
+    watchers
+        .iter()
+        .map(|w| (w.email.to_lowercase(), w.name.clone(), w.job_title.clone()))
+        .collect()
+}
+
+fn set_of<T: Ord + Clone>(items: &[T]) -> BTreeSet<T> {
+    items.iter().cloned().collect()
+}
+
+fn unreserved(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter(|(key, _)| !key.starts_with("sirops:"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Every managed field of `case` that differs from the manifest, by name.
+fn managed_differences(desired: &DesiredCase, case: &LiveCase) -> Vec<&'static str> {
+    let mut differences = Vec::new();
+    let mut check = |differs: bool, field: &'static str| {
+        if differs {
+            differences.push(field);
+        }
+    };
+    check(case.title != desired.title, "title");
+    check(case.description != desired.description, "description");
+    check(
+        case.engagement_type != desired.engagement_type,
+        "engagementType",
+    );
+    check(case.resolver_type != desired.resolver_type, "resolverType");
+    check(desired.status.is_some_and(|s| s != case.status), "status");
+    check(
+        case.reported_incident_start_date != Some(desired.reported_incident_start_date),
+        "reportedIncidentStartDate",
+    );
+    check(
+        desired
+            .actual_incident_start_date
+            .is_some_and(|d| case.actual_incident_start_date != Some(d)),
+        "actualIncidentStartDate",
+    );
+    check(
+        desired.watchers.as_ref().is_some_and(|w| {
+            watcher_facts(w) != watcher_facts(&case.watchers) || case.watchers.len() != w.len()
+        }),
+        "watchers",
+    );
+    check(
+        desired
+            .threat_actor_ip_addresses
+            .as_ref()
+            .is_some_and(|ips| set_of(ips) != set_of(&case.threat_actor_ip_addresses)),
+        "threatActorIpAddresses",
+    );
+    check(
+        desired
+            .impacted_services
+            .as_ref()
+            .is_some_and(|s| set_of(s) != set_of(&case.impacted_services)),
+        "impactedServices",
+    );
+    check(
+        desired
+            .impacted_aws_regions
+            .as_ref()
+            .is_some_and(|r| set_of(r) != set_of(&case.impacted_aws_regions)),
+        "impactedAwsRegions",
+    );
+    check(
+        desired
+            .impacted_accounts
+            .as_ref()
+            .is_some_and(|a| set_of(a) != set_of(&case.impacted_accounts)),
+        "impactedAccounts",
+    );
+    check(
+        desired.case_metadata.as_ref().is_some_and(|m| {
+            *m != as_map(&case.case_metadata) || m.len() != case.case_metadata.len()
+        }),
+        "caseMetadata",
+    );
+    check(
+        desired.tags.as_ref().is_some_and(|t| {
+            case.tags
+                .as_ref()
+                .is_none_or(|live| unreserved(t) != unreserved(live))
+        }),
+        "tags",
+    );
+    differences
+}
+
+/// The errors that are legitimate for this pair, named by variant; empty when the pair is
+/// possible and `diff` must succeed.
+fn legitimate_errors(desired: &DesiredCase, live: Option<&LiveCase>) -> BTreeSet<&'static str> {
+    let mut errors = BTreeSet::new();
+    let start = live.map_or(CaseStatus::Submitted, |case| case.status);
+    if let Some(wanted) = desired.status
+        && !(wanted == start && desired.resolver_type == ResolverType::SelfManaged)
+        && !reference_reachable(start, wanted, desired.resolver_type)
+    {
+        errors.insert("Status");
+    }
+    if let Some(live) = live {
+        if live.resolver_type == ResolverType::Aws
+            && desired.resolver_type == ResolverType::SelfManaged
+        {
+            errors.insert("ResolverToSelf");
+        }
+        if desired.tags.is_some() && live.tags.is_none() {
+            errors.insert("TagsNotRead");
+        }
+        if live.status != CaseStatus::Closed
+            && desired
+                .case_metadata
+                .as_ref()
+                .is_some_and(BTreeMap::is_empty)
+            && !live.case_metadata.is_empty()
+        {
+            errors.insert("EmptyCaseMetadata");
+        }
+    }
+    errors
+}
+
+fn error_name(error: &DiffError) -> &'static str {
+    match error {
+        DiffError::Status(_) => "Status",
+        DiffError::ResolverToSelf => "ResolverToSelf",
+        DiffError::TagsNotRead => "TagsNotRead",
+        DiffError::EmptyCaseMetadata => "EmptyCaseMetadata",
+    }
+}
+
+/// Where each operation may appear in one case's request list.
+fn operation_rank(request: &Request) -> usize {
+    match request {
+        Request::CreateCase(_) | Request::UpdateResolverType(_) => 0,
+        Request::UpdateCase(_) => 1,
+        Request::TagResource(_) => 2,
+        Request::UntagResource(_) => 3,
+        Request::UpdateCaseStatus(_) => 4,
+        Request::CloseCase(_) => 5,
+    }
+}
+
+/// True when some manifest watcher is on the live case under the same email with another name
+/// or jobTitle: the one reason for a second UpdateCase.
+fn has_watcher_to_re_add(desired: &DesiredCase, live: Option<&LiveCase>) -> bool {
+    let (Some(wanted), Some(live)) = (&desired.watchers, live) else {
+        return false;
+    };
+    wanted.iter().any(|w| {
+        live.watchers.iter().any(|l| {
+            l.email.eq_ignore_ascii_case(&w.email)
+                && (l.name != w.name || l.job_title != w.job_title)
+        })
+    })
+}
+
+fn check_pair(desired: &DesiredCase, live: Option<&LiveCase>) -> Result<(), TestCaseError> {
+    let legitimate = legitimate_errors(desired, live);
+    let delta: CaseDelta = match diff(desired, live) {
+        Err(error) => {
+            prop_assert!(
+                legitimate.contains(error_name(&error)),
+                "unexpected error {error:?}; legitimate: {legitimate:?}"
+            );
+            return Ok(());
+        }
+        Ok(delta) => delta,
+    };
+    prop_assert!(
+        legitimate.is_empty(),
+        "diff accepted an impossible pair: {legitimate:?}"
+    );
+
+    // Order, and the status steps counted against the reference distance.
+    let ranks: Vec<usize> = delta.requests.iter().map(operation_rank).collect();
+    prop_assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "order {ranks:?}");
+    prop_assert_eq!(
+        delta.irreversible,
+        delta
+            .requests
+            .iter()
+            .any(|r| matches!(r, Request::UpdateResolverType(_)))
+    );
+
+    let mut model = ApiModel::new(live);
+    for request in &delta.requests {
+        model.apply(request);
+    }
+    prop_assert!(
+        model.violations.is_empty(),
+        "violations: {:?}",
+        model.violations
+    );
+    let result = model.case.clone().expect("a case exists after the plan");
+
+    if let Some(live) = live.filter(|case| case.status == CaseStatus::Closed) {
+        prop_assert!(delta.requests.is_empty(), "writes to a closed case");
+        prop_assert!(delta.status_path.is_empty());
+        let differs = !managed_differences(desired, live).is_empty();
+        prop_assert_eq!(delta.changes.is_empty(), !differs);
+        prop_assert_eq!(delta.notes.is_empty(), !differs);
+        return Ok(());
+    }
+
+    // (a) every managed field now matches the manifest.
+    let differences = managed_differences(desired, &result);
+    prop_assert!(differences.is_empty(), "still differs: {differences:?}");
+
+    // ... and unmanaged fields are untouched.
+    if let Some(live) = live {
+        if desired.actual_incident_start_date.is_none() {
+            prop_assert_eq!(
+                result.actual_incident_start_date,
+                live.actual_incident_start_date
+            );
+        }
+        if desired.status.is_none() {
+            prop_assert_eq!(result.status, live.status);
+        }
+        if desired.watchers.is_none() {
+            prop_assert_eq!(&result.watchers, &live.watchers);
+        }
+        if desired.threat_actor_ip_addresses.is_none() {
+            prop_assert_eq!(
+                &result.threat_actor_ip_addresses,
+                &live.threat_actor_ip_addresses
+            );
+        }
+        if desired.impacted_services.is_none() {
+            prop_assert_eq!(&result.impacted_services, &live.impacted_services);
+        }
+        if desired.impacted_aws_regions.is_none() {
+            prop_assert_eq!(&result.impacted_aws_regions, &live.impacted_aws_regions);
+        }
+        if desired.impacted_accounts.is_none() {
+            prop_assert_eq!(&result.impacted_accounts, &live.impacted_accounts);
+        }
+        if desired.case_metadata.is_none() {
+            prop_assert_eq!(&result.case_metadata, &live.case_metadata);
+        }
+        if desired.tags.is_none() {
+            prop_assert_eq!(&result.tags, &live.tags);
+        }
+        // Reserved tags are never touched.
+        let reserved = |tags: &Option<BTreeMap<String, String>>| {
+            tags.iter()
+                .flatten()
+                .filter(|(k, _)| k.starts_with("sirops:"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<Vec<_>>()
+        };
+        prop_assert_eq!(reserved(&result.tags), reserved(&live.tags));
+    } else {
+        prop_assert_eq!(
+            result.tags.as_ref().and_then(|t| t.get(OWNERSHIP_TAG_KEY)),
+            Some(&desired.name)
+        );
+    }
+
+    // (b) at most one UpdateCase, two only to re-add a watcher; nothing sent when nothing differs.
+    let re_add = has_watcher_to_re_add(desired, live);
+    prop_assert!(
+        model.update_case_calls <= 1 || (model.update_case_calls == 2 && re_add),
+        "{} UpdateCase calls (re-add: {re_add})",
+        model.update_case_calls
+    );
+    if re_add {
+        prop_assert_eq!(model.update_case_calls, 2);
+    }
+    if let Some(live) = live {
+        prop_assert_eq!(
+            delta.requests.is_empty(),
+            managed_differences(desired, live).is_empty(),
+            "requests exactly when something differs"
+        );
+        prop_assert_eq!(delta.changes.is_empty(), delta.requests.is_empty());
+    }
+
+    // (c) the status moves are legal (the model refused none) and as few as possible.
+    let start = live.map_or(CaseStatus::Submitted, |case| case.status);
+    let expected_moves = match desired.status {
+        Some(wanted) => reference_distance(start, wanted, desired.resolver_type)
+            .expect("reachable, or diff would have failed"),
+        None => 0,
+    };
+    prop_assert_eq!(model.status_moves, expected_moves);
+    if expected_moves == 0 {
+        prop_assert!(delta.status_path.is_empty());
+    } else {
+        prop_assert_eq!(delta.status_path.len(), expected_moves + 1);
+        prop_assert_eq!(delta.status_path[0], start);
+        prop_assert_eq!(delta.status_path.last().copied(), desired.status);
+    }
+
+    // (d) planning again against the result changes nothing.
+    let again = diff(desired, Some(&result)).expect("re-diff succeeds");
+    prop_assert!(again.requests.is_empty(), "re-diff: {:?}", again.requests);
+    prop_assert!(again.changes.is_empty(), "re-diff: {:?}", again.changes);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generators: small pools, so desired and live overlap often.
+
+const EMAILS: [&str; 3] = ["alice@example.com", "bob@example.org", "carol@example.net"];
+const PEOPLE: [&str; 2] = ["Alice Doe", "Bob Roe"];
+const JOB_TITLES: [&str; 2] = ["CISO", "Analyst"];
+const SERVICES: [&str; 3] = ["Amazon S3", "AWS IAM", "Amazon EC2"];
+const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-south-1"];
+const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "000000000042"];
+const METADATA_KEYS: [&str; 3] = ["severity", "owner", "ticket"];
+const TAG_KEYS: [&str; 3] = ["team", "env", "cost"];
+const VALUES: [&str; 3] = ["a", "b", ""];
+
+fn spelling(email: &str, variant: u8) -> String {
+    match variant {
+        0 => email.to_string(),
+        1 => email.to_uppercase(),
+        _ => {
+            let mut chars = email.chars();
+            let first = chars.next().unwrap().to_uppercase();
+            first.chain(chars).collect()
+        }
+    }
+}
+
+fn pick(pool: &[&str], index: Option<u8>) -> Option<String> {
+    index.map(|i| pool[usize::from(i) % pool.len()].to_string())
+}
+
+/// Watchers unique by email (the manifest validator and the service both insist).
+fn watchers() -> impl Strategy<Value = Vec<Watcher>> {
+    proptest::collection::vec(
+        proptest::option::of((
+            0..3u8,
+            proptest::option::of(0..2u8),
+            proptest::option::of(0..2u8),
+        )),
+        EMAILS.len(),
+    )
+    .prop_map(|slots| {
+        slots
+            .into_iter()
+            .zip(EMAILS)
+            .filter_map(|(slot, email)| {
+                slot.map(|(variant, name, job)| Watcher {
+                    email: spelling(email, variant),
+                    name: pick(&PEOPLE, name),
+                    job_title: pick(&JOB_TITLES, job),
+                })
+            })
+            .collect()
+    })
+}
+
+fn threat_actor_ips() -> impl Strategy<Value = Vec<ThreatActorIp>> {
+    let pool: Vec<ThreatActorIp> = ["198.51.100.7", "203.0.113.9"]
+        .into_iter()
+        .flat_map(|ip| {
+            [None, Some("curl/8.4.0")].map(|agent| ThreatActorIp {
+                ip_address: ip.into(),
+                user_agent: agent.map(Into::into),
+            })
+        })
+        .collect();
+    subsequence(pool, 0..=4).prop_shuffle()
+}
+
+fn values_of(pool: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
+    subsequence(pool.to_vec(), 0..=pool.len())
+        .prop_shuffle()
+        .prop_map(|items| items.into_iter().map(String::from).collect())
+}
+
+fn string_map(keys: &'static [&'static str]) -> impl Strategy<Value = BTreeMap<String, String>> {
+    proptest::collection::vec(proptest::option::of(0..3u8), keys.len()).prop_map(move |slots| {
+        keys.iter()
+            .zip(slots)
+            .filter_map(|(key, slot)| Some((key.to_string(), pick(&VALUES, Some(slot?))?)))
+            .collect()
+    })
+}
+
+fn any_status() -> impl Strategy<Value = CaseStatus> {
+    proptest::sample::select(CaseStatus::ALL)
+}
+
+fn any_resolver() -> impl Strategy<Value = ResolverType> {
+    proptest::sample::select(ResolverType::ALL)
+}
+
+fn any_engagement() -> impl Strategy<Value = EngagementType> {
+    proptest::sample::select(EngagementType::ALL)
+}
+
+fn date() -> impl Strategy<Value = Timestamp> {
+    proptest::sample::select(vec![1_700_000_000_000i64, 1_700_000_000_250])
+        .prop_map(Timestamp::from_epoch_millis)
+}
+
+fn text(pool: &'static [&'static str]) -> impl Strategy<Value = String> {
+    proptest::sample::select(pool).prop_map(String::from)
+}
+
+fn desired_case() -> impl Strategy<Value = DesiredCase> {
+    let scalars = (
+        text(&["Phishing", "Phishing wave"]),
+        text(&["Two clerks", "Three clerks"]),
+        any_engagement(),
+        any_resolver(),
+        proptest::option::of(any_status()),
+        date(),
+        proptest::option::of(date()),
+    );
+    let collections = (
+        proptest::option::of(watchers()),
+        proptest::option::of(threat_actor_ips()),
+        proptest::option::of(values_of(&SERVICES)),
+        proptest::option::of(values_of(&REGIONS)),
+        proptest::option::of(values_of(&ACCOUNTS)),
+        proptest::option::of(string_map(&METADATA_KEYS)),
+        proptest::option::of(string_map(&TAG_KEYS)),
+    );
+    (scalars, collections).prop_map(
+        |(
+            (title, description, engagement_type, resolver_type, status, reported, actual),
+            (watchers, ips, services, regions, accounts, case_metadata, tags),
+        )| DesiredCase {
+            name: "payroll-phishing".into(),
+            case_id: None,
+            title,
+            description,
+            engagement_type,
+            resolver_type,
+            status,
+            reported_incident_start_date: reported,
+            actual_incident_start_date: actual,
+            watchers,
+            threat_actor_ip_addresses: ips,
+            impacted_services: services,
+            impacted_aws_regions: regions,
+            impacted_accounts: accounts,
+            case_metadata,
+            tags,
+        },
+    )
+}
+
+fn live_case() -> impl Strategy<Value = LiveCase> {
+    let scalars = (
+        text(&["Phishing", "Phishing wave"]),
+        text(&["Two clerks", "Three clerks"]),
+        any_engagement(),
+        any_resolver(),
+        any_status(),
+        proptest::option::of(date()),
+        proptest::option::of(date()),
+    );
+    let reserved_tags = (any::<bool>(), any::<bool>());
+    let collections = (
+        watchers(),
+        threat_actor_ips(),
+        values_of(&SERVICES),
+        values_of(&REGIONS),
+        values_of(&ACCOUNTS),
+        string_map(&METADATA_KEYS),
+        // Mostly read: unread tags only ever lead to TagsNotRead when the manifest manages tags.
+        proptest::option::weighted(0.85, (string_map(&TAG_KEYS), reserved_tags)),
+    );
+    (scalars, collections).prop_map(
+        |(
+            (title, description, engagement_type, resolver_type, status, reported, actual),
+            (watchers, ips, services, regions, accounts, metadata, tags),
+        )| LiveCase {
+            case_id: "1234567890".into(),
+            case_arn: "arn:aws:security-ir:us-east-1:123456789012:case/1234567890".into(),
+            title,
+            description,
+            status,
+            engagement_type,
+            resolver_type,
+            reported_incident_start_date: reported,
+            actual_incident_start_date: actual,
+            watchers,
+            threat_actor_ip_addresses: ips,
+            impacted_services: services,
+            impacted_aws_regions: regions,
+            impacted_accounts: accounts,
+            case_metadata: metadata
+                .into_iter()
+                .map(|(key, value)| MetadataEntry { key, value })
+                .collect(),
+            tags: tags.map(|(mut tags, (owned, other))| {
+                if owned {
+                    tags.insert(OWNERSHIP_TAG_KEY.into(), "payroll-phishing".into());
+                }
+                if other {
+                    tags.insert("sirops:other".into(), "x".into());
+                }
+                tags
+            }),
+        },
+    )
+}
+
+/// `live` with the fields picked by `keep` copied from the manifest, so "almost equal" pairs
+/// (the common case in practice) are well covered, including watchers whose only change is their
+/// name and emails that differ only in case.
+fn copy_parts_of_manifest(desired: &DesiredCase, mut near: LiveCase, keep: &[bool]) -> LiveCase {
+    if keep[0] {
+        near.title = desired.title.clone();
+    }
+    if keep[1] {
+        near.description = desired.description.clone();
+    }
+    if keep[2] {
+        near.resolver_type = desired.resolver_type;
+    }
+    if keep[3]
+        && let Some(status) = desired.status
+    {
+        near.status = status;
+    }
+    if keep[4] {
+        near.reported_incident_start_date = Some(desired.reported_incident_start_date);
+    }
+    if keep[5]
+        && let Some(watchers) = &desired.watchers
+    {
+        near.watchers = watchers
+            .iter()
+            .map(|w| Watcher {
+                email: w.email.to_uppercase(),
+                ..w.clone()
+            })
+            .collect();
+        if let Some(first) = near.watchers.first_mut() {
+            first.name = Some("Renamed".into());
+        }
+    }
+    if keep[6]
+        && let Some(metadata) = &desired.case_metadata
+    {
+        near.case_metadata = metadata
+            .iter()
+            .map(|(key, value)| MetadataEntry {
+                key: key.clone(),
+                value: value.clone(),
+            })
+            .collect();
+    }
+    if keep[7] {
+        near.engagement_type = desired.engagement_type;
+    }
+    near
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn planned_requests_make_the_live_case_match_with_nothing_redundant(
+        desired in desired_case(),
+        live in proptest::option::weighted(0.8, live_case()),
+    ) {
+        check_pair(&desired, live.as_ref())?;
+    }
+
+    /// Live derived from the manifest with a few edits (see `copy_parts_of_manifest`).
+    #[test]
+    fn near_matches_plan_only_the_edits(
+        desired in desired_case(),
+        live in live_case(),
+        keep in proptest::collection::vec(any::<bool>(), 8),
+    ) {
+        let near = copy_parts_of_manifest(&desired, live, &keep);
+        check_pair(&desired, Some(&near))?;
+    }
+}
