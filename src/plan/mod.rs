@@ -4,6 +4,21 @@
 
 use serde::{Deserialize, Serialize};
 
+mod build;
+mod display;
+#[cfg(test)]
+mod fixtures;
+mod redact;
+mod render_json;
+mod render_markdown;
+mod render_text;
+
+pub use build::{Binding, PlanInput, build_plan};
+pub use redact::redact;
+pub use render_json::{PlanParseError, parse_json, render_json};
+pub use render_markdown::{GITHUB_COMMENT_LIMIT, render_markdown};
+pub use render_text::{RenderOptions, render_text};
+
 use crate::diff::FieldChange;
 use crate::model::CaseStatus;
 use crate::request::Request;
@@ -17,6 +32,67 @@ pub struct Plan {
     pub format_version: u32,
     pub summary: Summary,
     pub cases: Vec<CasePlan>,
+    /// True when `--redact` replaced the sensitive values with placeholders. Such a plan is for
+    /// people only: `parse_json` refuses it, so it can never be applied.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
+}
+
+impl Plan {
+    /// A plan of these cases, in the order given, with the summary counted from them.
+    pub fn from_cases(cases: Vec<CasePlan>) -> Plan {
+        Plan {
+            format_version: FORMAT_VERSION,
+            summary: Summary::count(&cases),
+            cases,
+            redacted: false,
+        }
+    }
+
+    /// True when apply would make at least one call.
+    pub fn has_changes(&self) -> bool {
+        self.cases
+            .iter()
+            .any(|case| matches!(case.action, Action::Create | Action::Update | Action::Close))
+    }
+
+    /// True when at least one case could not be planned.
+    pub fn has_errors(&self) -> bool {
+        self.cases.iter().any(|case| case.action == Action::Error)
+    }
+}
+
+impl Summary {
+    /// Counts are derived from the cases only, so a summary can never disagree with its plan.
+    pub fn count(cases: &[CasePlan]) -> Summary {
+        let mut summary = Summary::default();
+        for case in cases {
+            match case.action {
+                Action::Create => summary.create += 1,
+                Action::Update => summary.update += 1,
+                Action::Close => summary.close += 1,
+                Action::NoChange => summary.no_change += 1,
+                Action::Error => summary.errors += 1,
+            }
+            summary.status_transitions += case
+                .requests
+                .iter()
+                .filter(|request| {
+                    matches!(
+                        request,
+                        Request::UpdateCaseStatus(_) | Request::CloseCase(_)
+                    )
+                })
+                .count();
+            if case.irreversible {
+                summary.irreversible += 1;
+            }
+            if case.prune && case.action == Action::Close {
+                summary.prune += 1;
+            }
+        }
+        summary
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
