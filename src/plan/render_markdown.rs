@@ -255,14 +255,16 @@ fn code_span(text: &str) -> String {
     format!("{ticks}{padding}{text}{padding}{ticks}")
 }
 
-/// Plain text in a Markdown paragraph: every ASCII punctuation character is backslash-escaped
-/// (CommonMark allows it for all of them) so no value can become a link, emphasis or HTML.
+/// Plain text in the middle of a Markdown line (never at its start, where `-` or `1.` would
+/// matter): the characters that can open emphasis, links, HTML, entities, strikethrough, table
+/// cells, mentions or issue links are backslash-escaped, so no value becomes markup.
 fn escape_text(text: &str) -> String {
+    const MARKUP: &str = "\\`*_[]()<>&!|~@#";
     let mut out = String::with_capacity(text.len());
     for character in display::printable(text).chars() {
         match character {
             '\n' => out.push(' '),
-            c if c.is_ascii_punctuation() => {
+            c if MARKUP.contains(c) => {
                 out.push('\\');
                 out.push(c);
             }
