@@ -180,8 +180,19 @@ fn description_diff(before: Option<&Value>, after: Option<&Value>) -> Option<Str
             Some(_) => None,
         }
     }
-    let (before, after) = (text(before)?, text(after)?);
-    let unified = similar::TextDiff::from_lines(before, after)
+    let (mut before, mut after) = (text(before)?.to_string(), text(after)?.to_string());
+    // "No newline at end of file" is news only when the final newline itself changes; when
+    // both sides lack it (a one-line value, a placeholder) it would just be noise.
+    let ends_open = |text: &str| !text.is_empty() && !text.ends_with('\n');
+    if ends_open(&before) && (ends_open(&after) || after.is_empty()) {
+        before.push('\n');
+        if !after.is_empty() {
+            after.push('\n');
+        }
+    } else if before.is_empty() && ends_open(&after) {
+        after.push('\n');
+    }
+    let unified = similar::TextDiff::from_lines(&before, &after)
         .unified_diff()
         .context_radius(3)
         .to_string();
@@ -286,6 +297,16 @@ mod tests {
     #[test]
     fn control_characters_are_escaped_but_lines_are_kept() {
         assert_eq!(printable("a\u{1b}[31mb\r\nc\td"), "a\\u{1b}[31mb\\r\nc\td");
+    }
+
+    #[test]
+    fn a_missing_final_newline_is_mentioned_only_when_it_changes() {
+        let diff = |before: &str, after: &str| {
+            description_diff(Some(&Value::from(before)), Some(&Value::from(after))).unwrap()
+        };
+        assert_eq!(diff("old", "new"), "@@ -1 +1 @@\n-old\n+new\n");
+        assert_eq!(diff("", "new"), "@@ -0,0 +1 @@\n+new\n");
+        assert!(diff("same\n", "same").contains("No newline at end of file"));
     }
 
     #[test]
