@@ -1,6 +1,13 @@
 //! The plan: for every manifest (and, with `--prune`, every orphaned owned case) what apply will
 //! do, as one value that renders as text, JSON (design section 5) or Markdown. Building the plan
 //! is pure; rendering never decides anything.
+//!
+//! The JSON (`render_json`, `parse_json`) is design section 5. Beyond the fields it lists, each
+//! case carries `changes` (field by field, for people), `notes`, `error` (when `action` is
+//! `error`), `prune` (an orphan closed by `--prune`) and `liveFingerprint` (what `apply --plan`
+//! compares against the live case); the summary adds `irreversible` and `prune`. A plan made
+//! with `--redact` has `"redacted": true` and no fingerprints, and `parse_json` refuses it:
+//! its placeholders must never reach a case.
 
 use serde::{Deserialize, Serialize};
 
