@@ -532,4 +532,50 @@ mod tests {
         };
         assert_eq!(input.tags["name"], "blue-team");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Whatever the watchers, IPs, titles and descriptions, none of them is readable in any
+        /// rendering of the redacted plan (values are long enough not to occur by chance).
+        #[test]
+        fn no_generated_sensitive_value_survives(
+            email in "[a-z]{6,12}@[a-z]{6,10}\\.org",
+            name in "[A-Z][a-z]{6,10} [A-Z][a-z]{6,10}",
+            job_title in "[A-Z][a-z]{8,14}",
+            ip in "(10|172|192)\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
+            title in "[A-Za-z ]{12,40}[a-z]",
+            description in "[A-Za-z .\n]{12,200}[a-z]",
+        ) {
+            let mut case = fixtures::update_case();
+            let crate::request::Request::UpdateCase(input) = &mut case.requests[0] else {
+                unreachable!()
+            };
+            input.title = Some(title.clone());
+            input.description = Some(description.clone());
+            input.watchers_to_add[0].email = email.clone();
+            input.watchers_to_add[0].name = Some(name.clone());
+            input.watchers_to_add[0].job_title = Some(job_title.clone());
+            input.threat_actor_ip_addresses_to_add[0].ip_address = ip.clone();
+            case.changes[0].after = Some(Value::from(title.clone()));
+            case.changes[1].after = Some(Value::from(description.clone()));
+            case.notes.push(format!("asked by {name} <{email}> from {ip}"));
+            let redacted = redact(&Plan::from_cases(vec![case]));
+            let renderings = [
+                render_text(&redacted, &RenderOptions { color: true }),
+                render_json(&redacted),
+                render_markdown(&redacted),
+            ];
+            for rendering in &renderings {
+                for value in [&email, &name, &job_title, &title, &description] {
+                    proptest::prop_assert!(!rendering.contains(value.as_str()), "{value:?} in {rendering}");
+                }
+                // An IP is short: check it as a whole token in the JSON strings only.
+                let quoted = format!("\"{ip}\"");
+                proptest::prop_assert!(!rendering.contains(&quoted), "{ip} in {rendering}");
+                let spaced = format!(" {ip}");
+                proptest::prop_assert!(!rendering.contains(&spaced), "{ip} in {rendering}");
+            }
+        }
+    }
 }
