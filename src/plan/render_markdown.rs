@@ -27,11 +27,11 @@ pub fn render_markdown(plan: &Plan) -> String {
 
 /// Characters as GitHub may count them: UTF-16 code units, never fewer than Unicode scalar
 /// values, so a comment that fits by this count fits by either.
-pub(crate) fn comment_length(text: &str) -> usize {
+fn comment_length(text: &str) -> usize {
     text.encode_utf16().count()
 }
 
-pub(crate) fn render_markdown_within(plan: &Plan, budget: usize) -> String {
+fn render_markdown_within(plan: &Plan, budget: usize) -> String {
     let mut head = String::new();
     head.push_str(&tally(plan));
     if plan.redacted {
