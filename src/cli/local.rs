@@ -1,15 +1,18 @@
 //! `--local`: an emulator inside this process with its state in `.sirops/local-state.json`, so
-//! a newcomer can plan and apply with no AWS account.
+//! a newcomer can plan and apply with no AWS account. Every change the emulator acknowledges is
+//! already on disk, so the process may exit without shutting it down.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 
+use crate::emulator::{Emulator, EmulatorConfig, RunningEmulator};
+
 /// Where `--local` keeps its cases, relative to the working directory (ignored by git).
 pub(crate) const LOCAL_STATE_FILE: &str = ".sirops/local-state.json";
 
 pub(crate) struct LocalEmulator {
-    endpoint_url: String,
+    running: RunningEmulator,
 }
 
 impl LocalEmulator {
@@ -19,11 +22,21 @@ impl LocalEmulator {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("could not create {}", parent.display()))?;
         }
-        let _ = state_file;
-        anyhow::bail!("the local emulator is not available yet")
+        let running = Emulator::start(EmulatorConfig {
+            state_file: Some(state_file.clone()),
+            ..EmulatorConfig::default()
+        })
+        .await
+        .with_context(|| {
+            format!(
+                "could not start the local emulator with state {}",
+                state_file.display()
+            )
+        })?;
+        Ok(LocalEmulator { running })
     }
 
     pub(crate) fn endpoint_url(&self) -> String {
-        self.endpoint_url.clone()
+        self.running.endpoint_url()
     }
 }

@@ -60,19 +60,10 @@ impl Run {
     }
 }
 
-pub fn emulator_config() -> EmulatorConfig {
-    EmulatorConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        state_file: None,
-        latency: std::time::Duration::ZERO,
-        fault_rate: 0.0,
-        seed: 0,
-    }
-}
 
 impl Sandbox {
     pub async fn new() -> Sandbox {
-        Sandbox::with_config(emulator_config()).await
+        Sandbox::with_config(EmulatorConfig::default()).await
     }
 
     pub async fn with_config(config: EmulatorConfig) -> Sandbox {
@@ -132,16 +123,7 @@ impl Sandbox {
 
     /// The emulator's operation counts.
     pub async fn operation_counts(&self) -> BTreeMap<String, u64> {
-        let stats = self.emulator.stats_json().await;
-        stats["operations"]
-            .as_object()
-            .map(|operations| {
-                operations
-                    .iter()
-                    .map(|(name, count)| (name.clone(), count.as_u64().unwrap_or(0)))
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.emulator.stats().operations
     }
 
     /// Write calls made while `work` ran, by operation (zero counts omitted).
