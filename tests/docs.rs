@@ -1,0 +1,121 @@
+//! The documentation's promises: every CI example parses and runs only commands the CLI has.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use sirops::cli::Cli;
+
+fn example_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files = Vec::new();
+    let mut pending = vec![root];
+    while let Some(directory) = pending.pop() {
+        for entry in std::fs::read_dir(&directory).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if matches!(
+                path.extension().and_then(|extension| extension.to_str()),
+                Some("yml" | "yaml")
+            ) {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Every shell line of a CI file: GitHub `run:` blocks and GitLab `script:` lists.
+fn shell_lines(document: &serde_yaml::Value, lines: &mut Vec<String>) {
+    match document {
+        serde_yaml::Value::Mapping(mapping) => {
+            for (key, value) in mapping {
+                match (key.as_str(), value) {
+                    (Some("run"), serde_yaml::Value::String(script)) => {
+                        lines.extend(script.lines().map(str::to_string))
+                    }
+                    (
+                        Some("script" | "before_script" | "after_script"),
+                        serde_yaml::Value::Sequence(items),
+                    ) => lines.extend(items.iter().filter_map(|item| item.as_str().map(str::to_string))),
+                    _ => shell_lines(value, lines),
+                }
+            }
+        }
+        serde_yaml::Value::Sequence(items) => {
+            for item in items {
+                shell_lines(item, lines);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The arguments of each `sirops` invocation in a shell line, up to a redirection or pipe.
+fn sirops_invocations(line: &str) -> Vec<Vec<String>> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut invocations = Vec::new();
+    for (index, word) in words.iter().enumerate() {
+        if *word == "sirops" || word.ends_with("/bin/sirops") {
+            let arguments = words[index + 1..]
+                .iter()
+                .take_while(|word| !matches!(**word, ">" | "|" | "&&" | ";" | "||" | "2>&1"))
+                .map(|word| word.to_string())
+                .collect();
+            invocations.push(arguments);
+        }
+    }
+    invocations
+}
+
+#[test]
+fn ci_examples_parse_and_run_only_real_sirops_commands() {
+    let files = example_files();
+    assert!(
+        files.len() >= 3,
+        "expected GitHub and GitLab examples, found {files:?}"
+    );
+    let mut subcommands = std::collections::BTreeSet::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let document: serde_yaml::Value = serde_yaml::from_str(&text)
+            .unwrap_or_else(|error| panic!("{} is not valid YAML: {error}", file.display()));
+        let mut lines = Vec::new();
+        shell_lines(&document, &mut lines);
+        let invocations: Vec<Vec<String>> = lines
+            .iter()
+            .flat_map(|line| sirops_invocations(line))
+            .collect();
+        assert!(
+            !invocations.is_empty(),
+            "{} runs no sirops command",
+            file.display()
+        );
+        for arguments in invocations {
+            let argv = std::iter::once("sirops".to_string()).chain(arguments.iter().cloned());
+            if let Err(error) = Cli::try_parse_from(argv) {
+                panic!(
+                    "{}: `sirops {}` is not a valid command: {error}",
+                    file.display(),
+                    arguments.join(" ")
+                );
+            }
+            subcommands.insert(arguments[0].clone());
+        }
+    }
+    for needed in ["validate", "plan", "apply"] {
+        assert!(subcommands.contains(needed), "no example runs `sirops {needed}`");
+    }
+}
+
+#[test]
+fn the_apply_workflow_records_case_ids_with_web_identity_credentials() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/github-actions/sirops-apply.yml"),
+    )
+    .unwrap();
+    assert!(text.contains("--auto-approve --write-back"));
+    assert!(text.contains("id-token: write"));
+    assert!(!text.contains("aws-access-key-id"), "no long-lived keys");
+}
