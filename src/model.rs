@@ -218,7 +218,9 @@ impl Timestamp {
     /// is refused rather than silently dropped, so a manifest never plans a change it cannot make.
     pub fn parse_rfc3339(text: &str) -> Result<Self, String> {
         let timestamp: jiff::Timestamp = text.parse().map_err(|error: jiff::Error| {
-            format!("{text:?} is not an RFC 3339 date-time ({error}); write e.g. 2026-11-20T08:00:00Z")
+            format!(
+                "{text:?} is not an RFC 3339 date-time ({error}); write e.g. 2026-11-20T08:00:00Z"
+            )
         })?;
         let nanos = timestamp.as_nanosecond();
         if nanos % 1_000_000 != 0 {
@@ -226,8 +228,8 @@ impl Timestamp {
                 "{text:?} is more precise than a millisecond, which the API cannot store; round it to milliseconds"
             ));
         }
-        let epoch_millis = i64::try_from(nanos / 1_000_000)
-            .map_err(|_| format!("{text:?} is out of range"))?;
+        let epoch_millis =
+            i64::try_from(nanos / 1_000_000).map_err(|_| format!("{text:?} is out of range"))?;
         Ok(Timestamp { epoch_millis })
     }
 
@@ -347,7 +349,10 @@ impl LiveCase {
 
     /// The manifest name in the ownership tag, when the tags were read and carry it.
     pub fn owner_name(&self) -> Option<&str> {
-        self.tags.as_ref()?.get(OWNERSHIP_TAG_KEY).map(String::as_str)
+        self.tags
+            .as_ref()?
+            .get(OWNERSHIP_TAG_KEY)
+            .map(String::as_str)
     }
 }
 
@@ -384,7 +389,10 @@ mod tests {
             .parse::<CaseStatus>()
             .unwrap_err();
         assert!(error.to_string().contains("Post-incident Activities"));
-        assert_eq!("Self".parse::<ResolverType>(), Ok(ResolverType::SelfManaged));
+        assert_eq!(
+            "Self".parse::<ResolverType>(),
+            Ok(ResolverType::SelfManaged)
+        );
         assert_eq!(ResolverType::Aws.as_str(), "AWS");
     }
 

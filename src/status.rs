@@ -19,7 +19,10 @@ pub enum StatusPathError {
     )]
     AwsResolverStatus { desired: CaseStatus },
     #[error("no legal path from {live} to {desired}")]
-    NoPath { live: CaseStatus, desired: CaseStatus },
+    NoPath {
+        live: CaseStatus,
+        desired: CaseStatus,
+    },
 }
 
 /// The steps after the live status, in order; empty when already there. The last step may be

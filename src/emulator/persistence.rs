@@ -79,8 +79,10 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let file = StateFile::new(directory.path().join("state.json"));
         assert_eq!(file.load().unwrap(), State::default());
-        let mut state = State::default();
-        state.next_case_number = 42;
+        let state = State {
+            next_case_number: 42,
+            ..State::default()
+        };
         file.store(&serde_json::to_vec(&state).unwrap()).unwrap();
         assert_eq!(file.load().unwrap(), state);
         assert!(!directory.path().join("state.json.tmp").exists());
