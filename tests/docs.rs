@@ -38,7 +38,11 @@ fn shell_lines(document: &serde_yaml::Value, lines: &mut Vec<String>) {
                     (
                         Some("script" | "before_script" | "after_script"),
                         serde_yaml::Value::Sequence(items),
-                    ) => lines.extend(items.iter().filter_map(|item| item.as_str().map(str::to_string))),
+                    ) => lines.extend(
+                        items
+                            .iter()
+                            .filter_map(|item| item.as_str().map(str::to_string)),
+                    ),
                     _ => shell_lines(value, lines),
                 }
             }
@@ -105,7 +109,10 @@ fn ci_examples_parse_and_run_only_real_sirops_commands() {
         }
     }
     for needed in ["validate", "plan", "apply"] {
-        assert!(subcommands.contains(needed), "no example runs `sirops {needed}`");
+        assert!(
+            subcommands.contains(needed),
+            "no example runs `sirops {needed}`"
+        );
     }
 }
 

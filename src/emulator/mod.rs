@@ -1,8 +1,40 @@
-//! The local Security IR emulator (design section 6). Placeholder until its own change lands.
+//! The local Security IR emulator (design section 6): a stand-in for the service that speaks its
+//! restJson1 wire protocol, so the real `aws-sdk-securityir` client works against it unchanged.
+//! It enforces the service's rules, can persist every acknowledged change (`--state`), and can
+//! inject latency and reproducible faults for the tests and benchmarks of everything else.
+//!
+//! Layout: `routes` (HTTP to operation) -> `operations` (the rules) -> `store` (the state), with
+//! `validation`, `status_edges` and `pagination` as pure helpers, `shared` for locking and
+//! durability, `persistence` for the file, `faults` and `stats` for tests, `server` for the
+//! connection loop.
 
+mod api_error;
+mod faults;
+mod operations;
+mod pagination;
+mod persistence;
+mod routes;
+mod server;
+mod shared;
+mod stats;
+mod status_edges;
+mod store;
+mod validation;
+mod wire;
+
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use stats::StatsSnapshot;
+
+use shared::Shared;
 
 /// How `sirops emulator` (and an in-process emulator) runs.
 #[derive(Debug, Clone)]
@@ -14,8 +46,120 @@ pub struct EmulatorConfig {
     pub seed: u64,
 }
 
-/// Serves until Ctrl-C. The first line on stdout is `listening on http://HOST:PORT`.
-pub async fn run(config: EmulatorConfig) -> std::io::Result<()> {
-    let _ = config;
-    todo!("emulator change")
+impl Default for EmulatorConfig {
+    /// Loopback on a free port, in memory, no latency, no faults.
+    fn default() -> Self {
+        EmulatorConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            state_file: None,
+            latency: Duration::ZERO,
+            fault_rate: 0.0,
+            seed: 0,
+        }
+    }
+}
+
+/// The emulator's HTTP application, without a listener. Injected connection drops need the
+/// emulator's own connection loop (`Emulator::start`); served any other way they become a
+/// response whose body fails.
+pub fn router(config: &EmulatorConfig) -> io::Result<axum::Router> {
+    Ok(routes::router(Arc::new(Shared::new(config)?)))
+}
+
+/// Starts emulators.
+pub struct Emulator;
+
+impl Emulator {
+    /// Binds `config.listen` (port 0 picks a free port), loads the state file if any, and
+    /// serves in the background until `RunningEmulator::shutdown`.
+    pub async fn start(config: EmulatorConfig) -> io::Result<RunningEmulator> {
+        let shared = Arc::new(Shared::new(&config)?);
+        let listener = TcpListener::bind(config.listen).await?;
+        let address = listener.local_addr()?;
+        let (shutdown_sender, shutdown_receiver) = oneshot::channel::<()>();
+        let router = routes::router(Arc::clone(&shared));
+        let server = tokio::spawn(server::serve(listener, router, async move {
+            let _ = shutdown_receiver.await;
+        }));
+        Ok(RunningEmulator {
+            address,
+            shared,
+            shutdown_sender: Some(shutdown_sender),
+            server,
+        })
+    }
+}
+
+/// An emulator serving in the background of the current tokio runtime.
+pub struct RunningEmulator {
+    address: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown_sender: Option<oneshot::Sender<()>>,
+    server: JoinHandle<()>,
+}
+
+impl RunningEmulator {
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// `http://HOST:PORT`, for the SDK's `endpoint_url`.
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The same counts as `GET /_emulator/stats`.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.shared.stats_snapshot()
+    }
+
+    /// The same as `POST /_emulator/reset`: no cases, no counters.
+    pub async fn reset(&self) -> io::Result<()> {
+        self.shared.reset().await
+    }
+
+    /// Stops accepting, lets requests in flight finish (a few seconds at most), and returns
+    /// when the server has stopped.
+    pub async fn shutdown(mut self) {
+        if let Some(sender) = self.shutdown_sender.take() {
+            let _ = sender.send(());
+        }
+        let _ = (&mut self.server).await;
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        // Dropped without `shutdown`: stop serving rather than leak a server into the runtime.
+        if self.shutdown_sender.is_some() {
+            self.server.abort();
+        }
+    }
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Serves until Ctrl-C (or SIGTERM). The first line on stdout is `listening on http://HOST:PORT`.
+pub async fn run(config: EmulatorConfig) -> io::Result<()> {
+    let emulator = Emulator::start(config).await?;
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "listening on {}", emulator.endpoint_url())?;
+    stdout.flush()?;
+    drop(stdout);
+    stop_signal().await;
+    emulator.shutdown().await;
+    Ok(())
 }

@@ -60,7 +60,6 @@ impl Run {
     }
 }
 
-
 impl Sandbox {
     pub async fn new() -> Sandbox {
         Sandbox::with_config(EmulatorConfig::default()).await

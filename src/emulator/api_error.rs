@@ -1,0 +1,231 @@
+//! The service's errors as restJson1 carries them: an HTTP status, the `x-amzn-ErrorType` header
+//! and a JSON body with `message` plus the error's own members, so the SDK parses each into its
+//! typed variant. Messages describe the request, never the emulator's internals.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
+
+/// `ValidationExceptionReason` of the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValidationReason {
+    CannotParse,
+    FieldValidationFailed,
+    Other,
+}
+
+impl ValidationReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            ValidationReason::CannotParse => "CANNOT_PARSE",
+            ValidationReason::FieldValidationFailed => "FIELD_VALIDATION_FAILED",
+            ValidationReason::Other => "OTHER",
+        }
+    }
+}
+
+/// One `ValidationExceptionField`: which member was wrong and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct FieldProblem {
+    pub(crate) name: String,
+    pub(crate) message: String,
+}
+
+impl FieldProblem {
+    pub(crate) fn new(name: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldProblem {
+            name: name.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The resource type ConflictException and ServiceQuotaExceededException name for a case.
+pub(crate) const CASE_RESOURCE_TYPE: &str = "case";
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(crate) enum ApiError {
+    #[error("{message}")]
+    Validation {
+        message: String,
+        reason: ValidationReason,
+        fields: Vec<FieldProblem>,
+    },
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        resource_id: String,
+    },
+    #[error("{message}")]
+    ResourceNotFound { message: String },
+    #[error("{message}")]
+    ServiceQuotaExceeded {
+        message: String,
+        resource_id: String,
+        quota_code: &'static str,
+    },
+    #[error("{message}")]
+    Throttling {
+        message: String,
+        retry_after_seconds: u32,
+    },
+    #[error("{message}")]
+    InternalServer {
+        message: String,
+        retry_after_seconds: Option<u32>,
+    },
+    #[error("{message}")]
+    AccessDenied { message: String },
+    #[error("{message}")]
+    UnknownOperation { message: String },
+}
+
+impl ApiError {
+    pub(crate) fn invalid_fields(fields: Vec<FieldProblem>) -> Self {
+        let summary = fields
+            .iter()
+            .map(|field| format!("{}: {}", field.name, field.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        ApiError::Validation {
+            message: format!("{} validation error(s) detected: {summary}", fields.len()),
+            reason: ValidationReason::FieldValidationFailed,
+            fields,
+        }
+    }
+
+    pub(crate) fn invalid_field(name: &str, message: impl Into<String>) -> Self {
+        ApiError::invalid_fields(vec![FieldProblem::new(name, message)])
+    }
+
+    /// A request that is well formed but breaks a service rule (status machine, resolver type).
+    pub(crate) fn rule(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        ApiError::Validation {
+            fields: vec![FieldProblem::new(field, message.clone())],
+            message,
+            reason: ValidationReason::Other,
+        }
+    }
+
+    pub(crate) fn cannot_parse(message: impl Into<String>) -> Self {
+        ApiError::Validation {
+            message: message.into(),
+            reason: ValidationReason::CannotParse,
+            fields: Vec::new(),
+        }
+    }
+
+    pub(crate) fn case_not_found(case_id: &str) -> Self {
+        ApiError::ResourceNotFound {
+            message: format!("Case {case_id} does not exist"),
+        }
+    }
+
+    pub(crate) fn case_closed(case_id: &str) -> Self {
+        ApiError::Conflict {
+            message: format!("Case {case_id} is closed and cannot be changed"),
+            resource_id: case_id.to_string(),
+        }
+    }
+
+    /// The name the wire uses (`x-amzn-ErrorType`), also the key in the emulator's stats.
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            ApiError::Validation { .. } => "ValidationException",
+            ApiError::Conflict { .. } => "ConflictException",
+            ApiError::ResourceNotFound { .. } => "ResourceNotFoundException",
+            ApiError::ServiceQuotaExceeded { .. } => "ServiceQuotaExceededException",
+            ApiError::Throttling { .. } => "ThrottlingException",
+            ApiError::InternalServer { .. } => "InternalServerException",
+            ApiError::AccessDenied { .. } => "AccessDeniedException",
+            ApiError::UnknownOperation { .. } => "UnknownOperationException",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Validation { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::ResourceNotFound { .. } | ApiError::UnknownOperation { .. } => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::ServiceQuotaExceeded { .. } => StatusCode::PAYMENT_REQUIRED,
+            ApiError::Throttling { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::InternalServer { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::AccessDenied { .. } => StatusCode::FORBIDDEN,
+        }
+    }
+
+    fn body(&self) -> serde_json::Value {
+        match self {
+            ApiError::Validation {
+                message,
+                reason,
+                fields,
+            } => {
+                let mut body = json!({"message": message, "reason": reason.as_str()});
+                if !fields.is_empty() {
+                    body["fieldList"] = json!(fields);
+                }
+                body
+            }
+            ApiError::Conflict {
+                message,
+                resource_id,
+            } => json!({
+                "message": message,
+                "resourceId": resource_id,
+                "resourceType": CASE_RESOURCE_TYPE,
+            }),
+            ApiError::ServiceQuotaExceeded {
+                message,
+                resource_id,
+                quota_code,
+            } => json!({
+                "message": message,
+                "resourceId": resource_id,
+                "resourceType": CASE_RESOURCE_TYPE,
+                "serviceCode": "security-ir",
+                "quotaCode": quota_code,
+            }),
+            ApiError::Throttling { message, .. } => {
+                json!({"message": message, "serviceCode": "security-ir"})
+            }
+            ApiError::ResourceNotFound { message }
+            | ApiError::InternalServer { message, .. }
+            | ApiError::AccessDenied { message }
+            | ApiError::UnknownOperation { message } => json!({"message": message}),
+        }
+    }
+
+    fn retry_after_seconds(&self) -> Option<u32> {
+        match self {
+            ApiError::Throttling {
+                retry_after_seconds,
+                ..
+            } => Some(*retry_after_seconds),
+            ApiError::InternalServer {
+                retry_after_seconds,
+                ..
+            } => *retry_after_seconds,
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status(), axum::Json(self.body())).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            "x-amzn-ErrorType",
+            HeaderValue::from_static(self.type_name()),
+        );
+        if let Some(seconds) = self.retry_after_seconds() {
+            headers.insert("Retry-After", HeaderValue::from(seconds));
+        }
+        response
+    }
+}
