@@ -61,7 +61,9 @@ fn sirops_invocations(line: &str) -> Vec<Vec<String>> {
     let words: Vec<&str> = line.split_whitespace().collect();
     let mut invocations = Vec::new();
     for (index, word) in words.iter().enumerate() {
-        if *word == "sirops" || word.ends_with("/bin/sirops") {
+        let starts_command =
+            index == 0 || matches!(words[index - 1], "&&" | "||" | ";" | "|" | "then" | "do");
+        if starts_command && (*word == "sirops" || word.ends_with("/bin/sirops")) {
             let arguments = words[index + 1..]
                 .iter()
                 .take_while(|word| !matches!(**word, ">" | "|" | "&&" | ";" | "||" | "2>&1"))
