@@ -1,12 +1,21 @@
 //! Manifests (design section 1): reading YAML files into validated, normalised `DesiredCase`
 //! values, with every problem reported as a `Diagnostic` that names file, line and column.
-//! Placeholder until its own change lands; the types below are the contract the CLI uses.
+//!
+//! The pipeline: `files` picks the paths, `yaml` reads each file into a located tree, `validate`
+//! applies the per-document rules through `walk`, and `collect` adds the rules that span files
+//! and sorts the result. `schema` describes the same format as a JSON Schema for editors, and
+//! `write_back` records a created case's id into its file.
 
 use std::path::{Path, PathBuf};
 
 use crate::model::DesiredCase;
 
+mod collect;
 mod diagnostic;
+mod files;
+mod suggest;
+mod validate;
+mod walk;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, Severity};
@@ -39,15 +48,42 @@ impl Manifests {
 
 /// Reads every `*.yaml`/`*.yml` under the paths (files or directories) and validates them
 /// together (names must be unique across all of them).
+/// A path that does not exist is an error; a directory without manifest files, or an empty
+/// file, a warning.
 pub fn load(paths: &[PathBuf]) -> Manifests {
-    let _ = paths;
-    todo!("manifest change")
+    let discovery = files::discover(paths);
+    let mut collector = collect::Collector::default();
+    let file_start = yaml::Position { line: 1, column: 1 };
+    for unreadable in discovery.errors {
+        collector.error_at(&unreadable.path, file_start, unreadable.message, unreadable.hint);
+    }
+    for directory in discovery.empty_directories {
+        collector.warning_at(
+            &directory,
+            file_start,
+            format!("no *.yaml or *.yml files under {}", directory.display()),
+            Some("check the path".into()),
+        );
+    }
+    for file in &discovery.files {
+        match std::fs::read(file) {
+            Ok(bytes) => collector.add_source(file, &bytes),
+            Err(error) => collector.error_at(
+                file,
+                file_start,
+                format!("cannot read {}: {error}", file.display()),
+                None,
+            ),
+        }
+    }
+    collector.finish()
 }
 
 /// Parses and validates one file's text; pure, for tests and fuzzing.
 pub fn parse_source(file: &Path, text: &[u8]) -> Manifests {
-    let _ = (file, text);
-    todo!("manifest change")
+    let mut collector = collect::Collector::default();
+    collector.add_source(file, text);
+    collector.finish()
 }
 
 /// The JSON Schema of a manifest document, generated from the Rust types.
