@@ -13,12 +13,19 @@ use crate::model::DesiredCase;
 mod collect;
 mod diagnostic;
 mod files;
+mod schema;
 mod suggest;
 mod validate;
 mod walk;
+mod write_back;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, Severity};
+pub use write_back::{WriteBackError, write_back_case_id};
+pub use schema::{
+    ApiVersion, CaseManifest, CaseSpec, Kind, ManifestMetadata, ManifestStatus, ThreatActorIpManifest,
+    WatcherManifest,
+};
 
 /// A valid manifest and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,5 +95,5 @@ pub fn parse_source(file: &Path, text: &[u8]) -> Manifests {
 
 /// The JSON Schema of a manifest document, generated from the Rust types.
 pub fn json_schema() -> serde_json::Value {
-    todo!("manifest change")
+    schema::json_schema()
 }

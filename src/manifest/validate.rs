@@ -362,7 +362,7 @@ fn read_status(
 }
 
 /// Statuses a manifest may ask for: the self-managed ones and Closed.
-fn is_requestable(status: CaseStatus) -> bool {
+pub(crate) fn is_requestable(status: CaseStatus) -> bool {
     CaseStatus::SELF_MANAGED_TARGETS.contains(&status) || status == CaseStatus::Closed
 }
 
