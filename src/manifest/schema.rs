@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
-use super::validate::{API_VERSION, KIND, STATUS_ALIAS, anchored};
+use super::validate::{STATUS_ALIAS, anchored};
 use crate::model::{
     AWS_REGIONS, CaseStatus, DesiredCase, EngagementType, RESERVED_TAG_PREFIX, ResolverType,
     limits, patterns,
@@ -298,6 +298,7 @@ impl CaseManifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::validate::{API_VERSION, KIND};
 
     #[test]
     fn constants_match_the_serde_spellings() {
