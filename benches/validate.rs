@@ -74,7 +74,29 @@ fn main() {
         elapsed.as_secs_f64() * 1e6 / MANIFESTS as f64
     );
     match peak_rss_kib() {
-        Some(kib) => println!("peak RSS (VmHWM): {:.1} MB", kib as f64 / 1024.0),
+        Some(kib) => println!("peak RSS (VmHWM) after validating them: {:.1} MB", kib as f64 / 1024.0),
+        None => println!("peak RSS: unavailable on this platform"),
+    }
+    drop(loaded);
+
+    // One 10 MB file (one manifest per document), the "must not be slow" case.
+    let mut large = String::new();
+    let mut documents = 0;
+    while large.len() < 10 * 1024 * 1024 {
+        large.push_str("---\n");
+        large.push_str(&manifest(documents).replace("case-", "large-"));
+        documents += 1;
+    }
+    let started = Instant::now();
+    let loaded = sirops::manifest::parse_source(std::path::Path::new("large.yaml"), large.as_bytes());
+    let elapsed = started.elapsed();
+    assert_eq!(loaded.manifests.len(), documents);
+    println!(
+        "one 10 MB file of {documents} manifests in {:.0} ms",
+        elapsed.as_secs_f64() * 1000.0
+    );
+    match peak_rss_kib() {
+        Some(kib) => println!("peak RSS (VmHWM) at the end: {:.1} MB", kib as f64 / 1024.0),
         None => println!("peak RSS: unavailable on this platform"),
     }
 }

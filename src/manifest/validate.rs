@@ -554,7 +554,7 @@ fn read_accounts(checker: &mut Checker, node: &Node) -> Option<Vec<String>> {
         let Some(text) = checker.text(item, &path) else {
             continue;
         };
-        if !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
             checker.error(
                 item.position,
                 format!("`{path}` {text:?} is not an AWS account id"),
@@ -611,7 +611,7 @@ fn read_case_metadata(checker: &mut Checker, node: &Node) -> Option<BTreeMap<Str
     }
     let mut metadata = BTreeMap::new();
     for (key, key_node, value_node) in entries {
-        let key_ok = checker.check_length(key_node, &format!("{PATH} key"), key, limits::CASE_METADATA_KEY);
+        let key_ok = checker.check_length(key_node, &format!("a key of `{PATH}`"), key, limits::CASE_METADATA_KEY);
         let value = checker.bounded_text(value_node, &format!("{PATH}.{key}"), limits::CASE_METADATA_VALUE);
         if let (true, Some(value)) = (key_ok, value) {
             metadata.insert(key.to_string(), value.to_string());
@@ -632,7 +632,7 @@ fn read_tags(checker: &mut Checker, node: &Node) -> Option<BTreeMap<String, Stri
     }
     let mut tags = BTreeMap::new();
     for (key, key_node, value_node) in entries {
-        let mut key_ok = checker.check_length(key_node, &format!("{PATH} key"), key, limits::TAG_KEY);
+        let mut key_ok = checker.check_length(key_node, &format!("a key of `{PATH}`"), key, limits::TAG_KEY);
         if key.starts_with(RESERVED_TAG_PREFIX) {
             checker.error(
                 key_node.position,

@@ -63,9 +63,14 @@ impl Checker {
     }
 
     fn wrong_type(&mut self, node: &Node, path: &str, expected: &str, hint: Option<String>) {
+        let subject = if path.is_empty() {
+            "the document".to_string()
+        } else {
+            format!("`{path}`")
+        };
         self.error(
             node.position,
-            format!("`{path}`: expected {expected}, found {}", node.describe()),
+            format!("{subject}: expected {expected}, found {}", node.describe()),
             hint,
         );
     }
@@ -169,13 +174,15 @@ impl Checker {
         (min, max): (usize, usize),
     ) -> Option<&'a str> {
         let text = self.text(node, path)?;
-        self.check_length(node, path, text, (min, max)).then_some(text)
+        self.check_length(node, &format!("`{path}`"), text, (min, max))
+            .then_some(text)
     }
 
+    /// `subject` names the value in the message, e.g. "`spec.title`".
     pub(crate) fn check_length(
         &mut self,
         node: &Node,
-        path: &str,
+        subject: &str,
         text: &str,
         (min, max): (usize, usize),
     ) -> bool {
@@ -183,20 +190,23 @@ impl Checker {
         let length = text.chars().take(max + 1).count();
         if length < min {
             let message = if length == 0 {
-                format!("`{path}` is empty")
+                format!("{subject} is empty")
             } else {
-                format!("`{path}` is {length} characters long")
+                format!("{subject} is {length} characters long")
             };
             self.error(
                 node.position,
                 message,
-                Some(format!("write at least {min} characters")),
+                Some(match min {
+                    1 => "write at least 1 character".to_string(),
+                    _ => format!("write at least {min} characters"),
+                }),
             );
             false
         } else if length > max {
             self.error(
                 node.position,
-                format!("`{path}` is longer than {max} characters"),
+                format!("{subject} is longer than {max} characters"),
                 Some(format!("shorten it to at most {max} characters")),
             );
             false
@@ -227,20 +237,27 @@ impl Checker {
     /// Reports `key` when an earlier item of the same list had it.
     pub(crate) fn check_unique(
         &mut self,
-        seen: &mut HashMap<String, usize>,
+        seen: &mut HashMap<String, Position>,
         key: String,
         node: &Node,
         path: &str,
         what: &str,
     ) {
         match seen.get(&key) {
-            Some(line) => self.error(
+            Some(first) => self.error(
                 node.position,
-                format!("`{path}` lists {what} twice; the first is on line {line}"),
+                if first.line == node.position.line {
+                    format!(
+                        "`{path}` lists {what} twice; the first is on this line, column {}",
+                        first.column
+                    )
+                } else {
+                    format!("`{path}` lists {what} twice; the first is on line {}", first.line)
+                },
                 Some("a manifest says each thing once: remove this one".into()),
             ),
             None => {
-                seen.insert(key, node.position.line);
+                seen.insert(key, node.position);
             }
         }
     }

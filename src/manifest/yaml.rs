@@ -288,7 +288,16 @@ fn parse_until_error(
                     pending_key,
                     ..
                 }) => match pending_key.take() {
-                    Some(key) => entries.push((key, node)),
+                    Some(key) => {
+                        let mut value = node;
+                        // An absent value (`key:`) is marked where the next token starts, often
+                        // a line below; its key is where a reader looks.
+                        if matches!(&value.kind, NodeKind::Scalar { text, style: ScalarStyle::Plain } if text.is_empty())
+                        {
+                            value.position = key.position;
+                        }
+                        entries.push((key, value));
+                    }
                     None => *pending_key = Some(node),
                 },
                 None => root = Some(node),
@@ -360,7 +369,9 @@ fn syntax_error(text: &str, error: &ScanError, line_offset: usize) -> SyntaxErro
     SyntaxError {
         position,
         message: format!("invalid YAML: {}", error.info()),
-        hint: None,
+        hint: Some(
+            "check brackets, quotes and indentation here and on the lines before".into(),
+        ),
     }
 }
 
