@@ -66,7 +66,12 @@ fn main() {
     let started = Instant::now();
     let loaded = sirops::manifest::load(&[PathBuf::from(dir.path())]);
     let elapsed = started.elapsed();
-    assert_eq!(loaded.manifests.len(), MANIFESTS, "{:?}", loaded.diagnostics.first());
+    assert_eq!(
+        loaded.manifests.len(),
+        MANIFESTS,
+        "{:?}",
+        loaded.diagnostics.first()
+    );
     assert!(loaded.diagnostics.is_empty());
     println!(
         "validated {MANIFESTS} manifests in {:.0} ms ({:.1} µs each)",
@@ -74,7 +79,10 @@ fn main() {
         elapsed.as_secs_f64() * 1e6 / MANIFESTS as f64
     );
     match peak_rss_kib() {
-        Some(kib) => println!("peak RSS (VmHWM) after validating them: {:.1} MB", kib as f64 / 1024.0),
+        Some(kib) => println!(
+            "peak RSS (VmHWM) after validating them: {:.1} MB",
+            kib as f64 / 1024.0
+        ),
         None => println!("peak RSS: unavailable on this platform"),
     }
     drop(loaded);
@@ -88,7 +96,8 @@ fn main() {
         documents += 1;
     }
     let started = Instant::now();
-    let loaded = sirops::manifest::parse_source(std::path::Path::new("large.yaml"), large.as_bytes());
+    let loaded =
+        sirops::manifest::parse_source(std::path::Path::new("large.yaml"), large.as_bytes());
     let elapsed = started.elapsed();
     assert_eq!(loaded.manifests.len(), documents);
     println!(

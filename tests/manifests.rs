@@ -42,11 +42,17 @@ fn render(manifests: &Manifests) -> String {
 #[test]
 fn example_cases_are_valid_without_warnings() {
     let loaded = manifest::load(&[PathBuf::from("cases")]);
-    assert_eq!(render(&loaded), "-- 5 valid: credential-stuffing-campaign@3, crypto-mining-aws-assist@3, lost-laptop-closed@3, payroll-phishing@3, s3-access-investigation@3");
+    assert_eq!(
+        render(&loaded),
+        "-- 5 valid: credential-stuffing-campaign@3, crypto-mining-aws-assist@3, lost-laptop-closed@3, payroll-phishing@3, s3-access-investigation@3"
+    );
     for entry in std::fs::read_dir("cases").unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         assert!(text.starts_with("# yaml-language-server: $schema=../schemas/case.schema.json\n"));
-        assert!(!text.contains("caseId"), "examples are created by --local, not bound");
+        assert!(
+            !text.contains("caseId"),
+            "examples are created by --local, not bound"
+        );
     }
 }
 
@@ -80,7 +86,11 @@ fn corpus() -> Vec<PathBuf> {
 #[test]
 fn bad_manifests_report_their_exact_diagnostics_quickly() {
     let entries = corpus();
-    assert!(entries.len() >= 40, "the corpus has {} cases", entries.len());
+    assert!(
+        entries.len() >= 40,
+        "the corpus has {} cases",
+        entries.len()
+    );
     for entry in entries {
         let name = entry.file_stem().unwrap().to_string_lossy().to_string();
         let started = Instant::now();
@@ -141,7 +151,9 @@ fn a_missing_path_is_an_error_naming_it() {
     assert!(loaded.has_errors());
     let rendered = render(&loaded);
     assert!(
-        rendered.starts_with("tests/no-such-directory:1:1: error: cannot read tests/no-such-directory: "),
+        rendered.starts_with(
+            "tests/no-such-directory:1:1: error: cannot read tests/no-such-directory: "
+        ),
         "{rendered}"
     );
 }

@@ -37,7 +37,13 @@ impl Collector {
         });
     }
 
-    pub(crate) fn error_at(&mut self, file: &Path, position: Position, message: String, hint: Option<String>) {
+    pub(crate) fn error_at(
+        &mut self,
+        file: &Path,
+        position: Position,
+        message: String,
+        hint: Option<String>,
+    ) {
         self.problem(
             file,
             Problem {
@@ -49,7 +55,13 @@ impl Collector {
         );
     }
 
-    pub(crate) fn warning_at(&mut self, file: &Path, position: Position, message: String, hint: Option<String>) {
+    pub(crate) fn warning_at(
+        &mut self,
+        file: &Path,
+        position: Position,
+        message: String,
+        hint: Option<String>,
+    ) {
         self.problem(
             file,
             Problem {
@@ -68,8 +80,13 @@ impl Collector {
             Err(error) => {
                 let valid = &bytes[..error.valid_up_to()];
                 let line = 1 + valid.iter().filter(|byte| **byte == b'\n').count();
-                let line_start = valid.iter().rposition(|byte| *byte == b'\n').map_or(0, |index| index + 1);
-                let column = 1 + String::from_utf8_lossy(&valid[line_start..]).chars().count();
+                let line_start = valid
+                    .iter()
+                    .rposition(|byte| *byte == b'\n')
+                    .map_or(0, |index| index + 1);
+                let column = 1 + String::from_utf8_lossy(&valid[line_start..])
+                    .chars()
+                    .count();
                 self.error_at(
                     file,
                     Position { line, column },
@@ -85,7 +102,11 @@ impl Collector {
             self.error_at(file, error.position, error.message, error.hint);
         }
         let mut roots = 0;
-        for root in stream.documents.iter().filter_map(|document| document.root.as_ref()) {
+        for root in stream
+            .documents
+            .iter()
+            .filter_map(|document| document.root.as_ref())
+        {
             roots += 1;
             let report = validate_document(root);
             let mut valid = report.desired.is_some();
@@ -159,8 +180,9 @@ impl Collector {
         self.manifests
             .sort_by(|left, right| left.desired.name.cmp(&right.desired.name));
         // Stable: problems at one position keep the order the rules found them in.
-        self.diagnostics
-            .sort_by(|left, right| (&left.file, left.line, left.column).cmp(&(&right.file, right.line, right.column)));
+        self.diagnostics.sort_by(|left, right| {
+            (&left.file, left.line, left.column).cmp(&(&right.file, right.line, right.column))
+        });
         Manifests {
             manifests: self.manifests,
             diagnostics: self.diagnostics,

@@ -37,7 +37,9 @@ pub(crate) fn discover(paths: &[PathBuf]) -> Discovery {
             Err(error) => discovery.errors.push(Unreadable {
                 path: path.clone(),
                 message: format!("cannot read {}: {error}", path.display()),
-                hint: Some("check the path; sirops reads manifest files and directories of them".into()),
+                hint: Some(
+                    "check the path; sirops reads manifest files and directories of them".into(),
+                ),
             }),
         }
     }

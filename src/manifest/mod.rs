@@ -21,11 +21,11 @@ mod write_back;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use write_back::{WriteBackError, write_back_case_id};
 pub use schema::{
-    ApiVersion, CaseManifest, CaseSpec, Kind, ManifestMetadata, ManifestStatus, ThreatActorIpManifest,
-    WatcherManifest,
+    ApiVersion, CaseManifest, CaseSpec, Kind, ManifestMetadata, ManifestStatus,
+    ThreatActorIpManifest, WatcherManifest,
 };
+pub use write_back::{WriteBackError, write_back_case_id};
 
 /// A valid manifest and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,12 @@ pub fn load(paths: &[PathBuf]) -> Manifests {
     let mut collector = collect::Collector::default();
     let file_start = yaml::Position { line: 1, column: 1 };
     for unreadable in discovery.errors {
-        collector.error_at(&unreadable.path, file_start, unreadable.message, unreadable.hint);
+        collector.error_at(
+            &unreadable.path,
+            file_start,
+            unreadable.message,
+            unreadable.hint,
+        );
     }
     for directory in discovery.empty_directories {
         collector.warning_at(

@@ -63,7 +63,10 @@ pub enum ManifestStatus {
     Submitted,
     #[serde(rename = "Detection and Analysis")]
     DetectionAndAnalysis,
-    #[serde(rename = "Containment, Eradication and Recovery", alias = "Containment, Eradication, and Recovery")]
+    #[serde(
+        rename = "Containment, Eradication and Recovery",
+        alias = "Containment, Eradication, and Recovery"
+    )]
     ContainmentEradicationAndRecovery,
     #[serde(rename = "Post-incident Activities")]
     PostIncidentActivities,
@@ -333,7 +336,11 @@ mod tests {
         let desired = &loaded.manifests[0].desired;
         let yaml = serde_yaml::to_string(&CaseManifest::from_desired(desired)).unwrap();
         let again = crate::manifest::parse_source(std::path::Path::new("a.yaml"), yaml.as_bytes());
-        assert!(again.diagnostics.is_empty(), "{yaml}\n{:?}", again.diagnostics);
+        assert!(
+            again.diagnostics.is_empty(),
+            "{yaml}\n{:?}",
+            again.diagnostics
+        );
         assert_eq!(&again.manifests[0].desired, desired);
     }
 }

@@ -111,7 +111,9 @@ pub(crate) fn validate_document(root: &Node) -> DocumentReport {
     if let Some(node) = top.get("metadata") {
         read_metadata(&mut checker, node, &mut report);
     }
-    let spec = top.get("spec").and_then(|node| read_spec(&mut checker, node));
+    let spec = top
+        .get("spec")
+        .and_then(|node| read_spec(&mut checker, node));
     if checker.error_count() == 0
         && let (Some(name), Some(spec)) = (&report.name, spec)
     {
@@ -342,7 +344,10 @@ fn read_status(
     if !is_requestable(status) {
         checker.error(
             node.position,
-            format!("`{PATH}` cannot be {:?}: only AWS sets that status", status.as_str()),
+            format!(
+                "`{PATH}` cannot be {:?}: only AWS sets that status",
+                status.as_str()
+            ),
             Some(format!("ask for one of: {}", requestable.join(", "))),
         );
         return None;
@@ -374,7 +379,9 @@ fn read_date(checker: &mut Checker, node: &Node, path: &str) -> Option<Timestamp
             checker.error(
                 node.position,
                 format!("`{path}`: {error}"),
-                Some("write an RFC 3339 date-time with an offset, e.g. 2026-11-20T08:00:00Z".into()),
+                Some(
+                    "write an RFC 3339 date-time with an offset, e.g. 2026-11-20T08:00:00Z".into(),
+                ),
             );
             None
         }
@@ -410,12 +417,12 @@ fn read_watchers(checker: &mut Checker, node: &Node) -> Option<Vec<Watcher>> {
             );
             Some(email)
         });
-        let name = fields.get("name").map(|node| {
-            checker.bounded_text(node, &format!("{path}.name"), limits::PERSON_NAME)
-        });
-        let job_title = fields.get("jobTitle").map(|node| {
-            checker.bounded_text(node, &format!("{path}.jobTitle"), limits::JOB_TITLE)
-        });
+        let name = fields
+            .get("name")
+            .map(|node| checker.bounded_text(node, &format!("{path}.name"), limits::PERSON_NAME));
+        let job_title = fields
+            .get("jobTitle")
+            .map(|node| checker.bounded_text(node, &format!("{path}.jobTitle"), limits::JOB_TITLE));
         if let Some(email) = email {
             watchers.push(Watcher {
                 email: email.to_string(),
@@ -508,12 +515,20 @@ fn read_services(checker: &mut Checker, node: &Node) -> Option<Vec<String>> {
         if !AWS_SERVICE.is_match(service) {
             checker.error(
                 item.position,
-                format!("`{path}` {service:?} has characters the API does not accept in a service name"),
+                format!(
+                    "`{path}` {service:?} has characters the API does not accept in a service name"
+                ),
                 Some("use letters, digits, spaces and - . ( ) :, e.g. Amazon S3".into()),
             );
             continue;
         }
-        checker.check_unique(&mut seen, service.to_string(), item, PATH, &format!("{service:?}"));
+        checker.check_unique(
+            &mut seen,
+            service.to_string(),
+            item,
+            PATH,
+            &format!("{service:?}"),
+        );
         services.push(service.to_string());
     }
     Some(services)
@@ -565,7 +580,10 @@ fn read_accounts(checker: &mut Checker, node: &Node) -> Option<Vec<String>> {
         if text.len() > DIGITS {
             checker.error(
                 item.position,
-                format!("`{path}` {text} has {} digits; an AWS account id has 12", text.len()),
+                format!(
+                    "`{path}` {text} has {} digits; an AWS account id has 12",
+                    text.len()
+                ),
                 Some("check for an extra digit".into()),
             );
             continue;
@@ -575,16 +593,26 @@ fn read_accounts(checker: &mut Checker, node: &Node) -> Option<Vec<String>> {
             checker.warning(
                 item.position,
                 format!("`{path}` {text} has fewer than 12 digits; read as \"{account}\""),
-                Some(format!("write the account id quoted with all 12 digits: \"{account}\"")),
+                Some(format!(
+                    "write the account id quoted with all 12 digits: \"{account}\""
+                )),
             );
         } else if is_plain_number(item) {
             checker.warning(
                 item.position,
                 format!("`{path}` {text} is written as a number"),
-                Some(format!("quote it (\"{account}\") so YAML tools keep any leading zeros")),
+                Some(format!(
+                    "quote it (\"{account}\") so YAML tools keep any leading zeros"
+                )),
             );
         }
-        checker.check_unique(&mut seen, account.clone(), item, PATH, &format!("the account {account}"));
+        checker.check_unique(
+            &mut seen,
+            account.clone(),
+            item,
+            PATH,
+            &format!("the account {account}"),
+        );
         accounts.push(account);
     }
     Some(accounts)
@@ -605,14 +633,26 @@ fn read_case_metadata(checker: &mut Checker, node: &Node) -> Option<BTreeMap<Str
     if entries.len() > max {
         checker.error(
             node.position,
-            format!("`{PATH}` has {} entries; the API allows at most {max}", entries.len()),
+            format!(
+                "`{PATH}` has {} entries; the API allows at most {max}",
+                entries.len()
+            ),
             Some(format!("remove {} of them", entries.len() - max)),
         );
     }
     let mut metadata = BTreeMap::new();
     for (key, key_node, value_node) in entries {
-        let key_ok = checker.check_length(key_node, &format!("a key of `{PATH}`"), key, limits::CASE_METADATA_KEY);
-        let value = checker.bounded_text(value_node, &format!("{PATH}.{key}"), limits::CASE_METADATA_VALUE);
+        let key_ok = checker.check_length(
+            key_node,
+            &format!("a key of `{PATH}`"),
+            key,
+            limits::CASE_METADATA_KEY,
+        );
+        let value = checker.bounded_text(
+            value_node,
+            &format!("{PATH}.{key}"),
+            limits::CASE_METADATA_VALUE,
+        );
         if let (true, Some(value)) = (key_ok, value) {
             metadata.insert(key.to_string(), value.to_string());
         }
@@ -626,13 +666,25 @@ fn read_tags(checker: &mut Checker, node: &Node) -> Option<BTreeMap<String, Stri
     if entries.len() > limits::TAGS_MAX {
         checker.error(
             node.position,
-            format!("`{PATH}` has {} tags; the API allows at most {}", entries.len(), limits::TAGS_MAX),
-            Some(format!("remove {} of them", entries.len() - limits::TAGS_MAX)),
+            format!(
+                "`{PATH}` has {} tags; the API allows at most {}",
+                entries.len(),
+                limits::TAGS_MAX
+            ),
+            Some(format!(
+                "remove {} of them",
+                entries.len() - limits::TAGS_MAX
+            )),
         );
     }
     let mut tags = BTreeMap::new();
     for (key, key_node, value_node) in entries {
-        let mut key_ok = checker.check_length(key_node, &format!("a key of `{PATH}`"), key, limits::TAG_KEY);
+        let mut key_ok = checker.check_length(
+            key_node,
+            &format!("a key of `{PATH}`"),
+            key,
+            limits::TAG_KEY,
+        );
         if key.starts_with(RESERVED_TAG_PREFIX) {
             checker.error(
                 key_node.position,
@@ -697,7 +749,12 @@ spec:
         report(text)
             .problems
             .iter()
-            .map(|problem| format!("{}:{} {}", problem.position.line, problem.position.column, problem.message))
+            .map(|problem| {
+                format!(
+                    "{}:{} {}",
+                    problem.position.line, problem.position.column, problem.message
+                )
+            })
             .collect()
     }
 
@@ -721,7 +778,10 @@ spec:
             Some(vec!["000000012345".to_string(), "123456789012".to_string()])
         );
         assert_eq!(report.problems.len(), 1, "only the padding warning");
-        assert_eq!(report.problems[0].severity, crate::manifest::Severity::Warning);
+        assert_eq!(
+            report.problems[0].severity,
+            crate::manifest::Severity::Warning
+        );
     }
 
     #[test]

@@ -91,7 +91,10 @@ impl Checker {
             let NodeKind::Scalar { text, .. } = &key.kind else {
                 self.error(
                     key.position,
-                    format!("`{path}`: keys must be plain names, found {}", key.describe()),
+                    format!(
+                        "`{path}`: keys must be plain names, found {}",
+                        key.describe()
+                    ),
                     None,
                 );
                 continue;
@@ -216,7 +219,12 @@ impl Checker {
     }
 
     /// The items of a list of at most `max` items (more is reported and the items still read).
-    pub(crate) fn list<'a>(&mut self, node: &'a Node, path: &str, max: usize) -> Option<&'a [Node]> {
+    pub(crate) fn list<'a>(
+        &mut self,
+        node: &'a Node,
+        path: &str,
+        max: usize,
+    ) -> Option<&'a [Node]> {
         let NodeKind::Sequence(items) = &node.kind else {
             let hint = node.is_null().then(|| {
                 format!("write `{}: []` to manage an empty list, or remove the key to leave it unmanaged", last_segment(path))
@@ -227,7 +235,10 @@ impl Checker {
         if items.len() > max {
             self.error(
                 node.position,
-                format!("`{path}` has {} items; the API allows at most {max}", items.len()),
+                format!(
+                    "`{path}` has {} items; the API allows at most {max}",
+                    items.len()
+                ),
                 Some(format!("remove {} of them", items.len() - max)),
             );
         }
@@ -252,7 +263,10 @@ impl Checker {
                         first.column
                     )
                 } else {
-                    format!("`{path}` lists {what} twice; the first is on line {}", first.line)
+                    format!(
+                        "`{path}` lists {what} twice; the first is on line {}",
+                        first.line
+                    )
                 },
                 Some("a manifest says each thing once: remove this one".into()),
             ),

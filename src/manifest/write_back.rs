@@ -10,7 +10,9 @@ pub enum WriteBackError {
     ManifestNotFound(String),
     #[error("the manifest named {0:?} is in the file more than once")]
     AmbiguousManifest(String),
-    #[error("the manifest {0:?} lays out metadata in a way a one-line edit cannot keep (flow style or multi-line values); add `caseId: \"{1}\"` under metadata by hand")]
+    #[error(
+        "the manifest {0:?} lays out metadata in a way a one-line edit cannot keep (flow style or multi-line values); add `caseId: \"{1}\"` under metadata by hand"
+    )]
     UnsupportedLayout(String, String),
     #[error("{0:?} is not a case id")]
     InvalidCaseId(String),
@@ -39,7 +41,11 @@ pub fn write_back_case_id(
         return Err(WriteBackError::InvalidYaml);
     }
     let mut found = None;
-    for root in stream.documents.iter().filter_map(|document| document.root.as_ref()) {
+    for root in stream
+        .documents
+        .iter()
+        .filter_map(|document| document.root.as_ref())
+    {
         let Some(metadata) = field(root, "metadata") else {
             continue;
         };
@@ -53,7 +59,8 @@ pub fn write_back_case_id(
             found = Some(metadata);
         }
     }
-    let metadata = found.ok_or_else(|| WriteBackError::ManifestNotFound(manifest_name.to_string()))?;
+    let metadata =
+        found.ok_or_else(|| WriteBackError::ManifestNotFound(manifest_name.to_string()))?;
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let key_line = |node: &Node| node.position.line - 1;
     let NodeKind::Mapping(entries) = &metadata.kind else {
@@ -66,9 +73,9 @@ pub fn write_back_case_id(
     // Flow style puts several keys on one line; a one-line edit cannot stay faithful there.
     let is_flow = name_value.position.line != name_key.position.line
         || entries.len() > 1
-        && entries
-            .iter()
-            .any(|(key, _)| key.position.line == name_key.position.line && key != name_key)
+            && entries
+                .iter()
+                .any(|(key, _)| key.position.line == name_key.position.line && key != name_key)
         || lines
             .get(key_line(name_key))
             .is_some_and(|line| line[..name_key.position.column - 1].contains('{'));
@@ -79,9 +86,9 @@ pub fn write_back_case_id(
         ));
     }
     let indent = " ".repeat(name_key.position.column - 1);
-    let existing = entries.iter().find(
-        |(key, _)| matches!(&key.kind, NodeKind::Scalar { text, .. } if text == "caseId"),
-    );
+    let existing = entries
+        .iter()
+        .find(|(key, _)| matches!(&key.kind, NodeKind::Scalar { text, .. } if text == "caseId"));
     let mut output = String::with_capacity(text.len() + 32);
     match existing {
         Some((key, value)) => {
@@ -108,7 +115,10 @@ pub fn write_back_case_id(
                     if !line.ends_with('\n') {
                         output.push_str(line_ending(text));
                     }
-                    output.push_str(&format!("{indent}caseId: \"{case_id}\"{}", line_ending(text)));
+                    output.push_str(&format!(
+                        "{indent}caseId: \"{case_id}\"{}",
+                        line_ending(text)
+                    ));
                 }
             }
         }
@@ -174,7 +184,10 @@ mod tests {
         let written = write_back_case_id(FILE, "second", "1234567890").unwrap();
         assert_eq!(
             written,
-            FILE.replace("    caseId: '9999999999'  # old\n", "    caseId: \"1234567890\"  # old\n")
+            FILE.replace(
+                "    caseId: '9999999999'  # old\n",
+                "    caseId: \"1234567890\"  # old\n"
+            )
         );
     }
 
@@ -184,7 +197,9 @@ mod tests {
         let stream = parse_stream(&written);
         assert!(stream.errors.is_empty());
         let metadata = field(stream.documents[0].root.as_ref().unwrap(), "metadata").unwrap();
-        assert!(matches!(&field(metadata, "caseId").unwrap().kind, NodeKind::Scalar { text, .. } if text == "1234567890"));
+        assert!(
+            matches!(&field(metadata, "caseId").unwrap().kind, NodeKind::Scalar { text, .. } if text == "1234567890")
+        );
     }
 
     #[test]

@@ -192,9 +192,7 @@ fn parse_until_error(
             Event::Scalar(text, style, anchor, _tag) => {
                 let style = match style {
                     TScalarStyle::Plain => ScalarStyle::Plain,
-                    TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
-                        ScalarStyle::Quoted
-                    }
+                    TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => ScalarStyle::Quoted,
                     TScalarStyle::Literal | TScalarStyle::Folded => ScalarStyle::Block,
                 };
                 let node = Node {
@@ -276,7 +274,7 @@ fn parse_until_error(
                     anchor,
                     &mut anchors,
                 )),
-                                None => None,
+                None => None,
             },
             Event::StreamStart | Event::Nothing => None,
         };
@@ -369,9 +367,7 @@ fn syntax_error(text: &str, error: &ScanError, line_offset: usize) -> SyntaxErro
     SyntaxError {
         position,
         message: format!("invalid YAML: {}", error.info()),
-        hint: Some(
-            "check brackets, quotes and indentation here and on the lines before".into(),
-        ),
+        hint: Some("check brackets, quotes and indentation here and on the lines before".into()),
     }
 }
 
@@ -414,10 +410,7 @@ mod tests {
         let stream = parse_stream("a: 1\n---\n---\nb: 2\n");
         assert_eq!(stream.documents.len(), 3);
         assert!(stream.documents[1].root.is_none());
-        assert_eq!(
-            stream.documents[2].root.as_ref().unwrap().position.line,
-            4
-        );
+        assert_eq!(stream.documents[2].root.as_ref().unwrap().position.line, 4);
     }
 
     #[test]
@@ -425,10 +418,7 @@ mod tests {
         let stream = parse_stream("a: [1\n---\nb: 2\n");
         assert_eq!(stream.errors.len(), 1);
         assert_eq!(stream.documents.len(), 1);
-        assert_eq!(
-            stream.documents[0].root.as_ref().unwrap().position.line,
-            3
-        );
+        assert_eq!(stream.documents[0].root.as_ref().unwrap().position.line, 3);
     }
 
     #[test]
@@ -454,9 +444,15 @@ mod tests {
         let text = "[".repeat(100_000);
         let stream = parse_stream(&text);
         assert_eq!(stream.errors.len(), 1);
-        let block = (0..100).map(|depth| format!("{}- \n", "  ".repeat(depth))).collect::<String>();
+        let block = (0..100)
+            .map(|depth| format!("{}- \n", "  ".repeat(depth)))
+            .collect::<String>();
         let stream = parse_stream(&block);
-        assert!(stream.errors[0].message.contains("nesting"), "{:?}", stream.errors);
+        assert!(
+            stream.errors[0].message.contains("nesting"),
+            "{:?}",
+            stream.errors
+        );
     }
 
     #[test]
