@@ -5,6 +5,21 @@
 //! applies the per-document rules through `walk`, and `collect` adds the rules that span files
 //! and sorts the result. `schema` describes the same format as a JSON Schema for editors, and
 //! `write_back` records a created case's id into its file.
+//!
+//! Decisions where design section 1 is silent:
+//! - An empty file (or one of comments and `---` only) is a warning, not an error: kubectl
+//!   ignores such files, but under `cases/` one is probably a mistake. Empty documents inside a
+//!   file (a trailing `---`) are ignored silently. A directory with no `*.yaml`/`*.yml` file is a
+//!   warning; a path that does not exist is an error.
+//! - The docs' status spelling "Containment, Eradication, and Recovery" is accepted silently.
+//! - Values are read as their YAML text, so `title: 123` is the string "123" and an unquoted
+//!   date is its RFC 3339 text. Numbers where an id belongs (`caseId`, accounts) are accepted
+//!   with a warning to quote them, because other YAML tools would drop leading zeros.
+//! - `key:` with nothing after it is null: an error for lists and maps (write `[]` to manage an
+//!   empty list), and for tag values (write `""`).
+//! - Aliases are expanded, up to 10,000 nodes per file; deeper than 32 levels is refused.
+//! - After a YAML syntax error, reading resumes at the next `---` line, so one broken document
+//!   does not hide the problems of the others.
 
 use std::path::{Path, PathBuf};
 
@@ -32,7 +47,7 @@ pub use write_back::{WriteBackError, write_back_case_id};
 pub struct LoadedManifest {
     pub desired: DesiredCase,
     pub file: PathBuf,
-    /// 1-based line of the document's first line in the file.
+    /// 1-based line of the document's first key (where `apiVersion:` usually is).
     pub line: usize,
 }
 
