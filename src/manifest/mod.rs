@@ -1,60 +1,53 @@
 //! Manifests (design section 1): reading YAML files into validated, normalised `DesiredCase`
 //! values, with every problem reported as a `Diagnostic` that names file, line and column.
-//! Placeholder until its own change lands; the types below are the contract the CLI uses.
+//!
+//! The pipeline: `files` picks the paths, `yaml` reads each file into a located tree, `validate`
+//! applies the per-document rules through `walk`, and `collect` adds the rules that span files
+//! and sorts the result. `schema` describes the same format as a JSON Schema for editors, and
+//! `write_back` records a created case's id into its file.
+//!
+//! Decisions where design section 1 is silent:
+//! - An empty file (or one of comments and `---` only) is a warning, not an error: kubectl
+//!   ignores such files, but under `cases/` one is probably a mistake. Empty documents inside a
+//!   file (a trailing `---`) are ignored silently. A directory with no `*.yaml`/`*.yml` file is a
+//!   warning; a path that does not exist is an error.
+//! - The docs' status spelling "Containment, Eradication, and Recovery" is accepted silently.
+//! - Values are read as their YAML text, so `title: 123` is the string "123" and an unquoted
+//!   date is its RFC 3339 text. Numbers where an id belongs (`caseId`, accounts) are accepted
+//!   with a warning to quote them, because other YAML tools would drop leading zeros.
+//! - `key:` with nothing after it is null: an error for lists and maps (write `[]` to manage an
+//!   empty list), and for tag values (write `""`).
+//! - Aliases are expanded, up to 10,000 nodes per file; deeper than 32 levels is refused.
+//! - After a YAML syntax error, reading resumes at the next `---` line, so one broken document
+//!   does not hide the problems of the others.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::model::DesiredCase;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Error,
-    Warning,
-}
+mod collect;
+mod diagnostic;
+mod files;
+mod schema;
+mod suggest;
+mod validate;
+mod walk;
+mod write_back;
+mod yaml;
 
-/// One problem in one manifest file, pointing at the offending value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub file: PathBuf,
-    /// 1-based.
-    pub line: usize,
-    /// 1-based.
-    pub column: usize,
-    pub severity: Severity,
-    /// What is wrong.
-    pub message: String,
-    /// What would be right, when sirops can say.
-    pub hint: Option<String>,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let severity = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(
-            f,
-            "{}:{}:{}: {severity}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.message
-        )?;
-        if let Some(hint) = &self.hint {
-            write!(f, "\n  help: {hint}")?;
-        }
-        Ok(())
-    }
-}
+pub use diagnostic::{Diagnostic, Severity};
+pub use schema::{
+    ApiVersion, CaseManifest, CaseSpec, Kind, ManifestMetadata, ManifestStatus,
+    ThreatActorIpManifest, WatcherManifest,
+};
+pub use write_back::{WriteBackError, write_back_case_id};
 
 /// A valid manifest and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadedManifest {
     pub desired: DesiredCase,
     pub file: PathBuf,
-    /// 1-based line of the document's first line in the file.
+    /// 1-based line of the document's first key (where `apiVersion:` usually is).
     pub line: usize,
 }
 
@@ -77,21 +70,50 @@ impl Manifests {
 
 /// Reads every `*.yaml`/`*.yml` under the paths (files or directories) and validates them
 /// together (names must be unique across all of them).
+/// A path that does not exist is an error; a directory without manifest files, or an empty
+/// file, a warning.
 pub fn load(paths: &[PathBuf]) -> Manifests {
-    let _ = paths;
-    todo!("manifest change")
+    let discovery = files::discover(paths);
+    let mut collector = collect::Collector::default();
+    let file_start = yaml::Position { line: 1, column: 1 };
+    for unreadable in discovery.errors {
+        collector.error_at(
+            &unreadable.path,
+            file_start,
+            unreadable.message,
+            unreadable.hint,
+        );
+    }
+    for directory in discovery.empty_directories {
+        collector.warning_at(
+            &directory,
+            file_start,
+            format!("no *.yaml or *.yml files under {}", directory.display()),
+            Some("check the path".into()),
+        );
+    }
+    for file in &discovery.files {
+        match std::fs::read(file) {
+            Ok(bytes) => collector.add_source(file, &bytes),
+            Err(error) => collector.error_at(
+                file,
+                file_start,
+                format!("cannot read {}: {error}", file.display()),
+                None,
+            ),
+        }
+    }
+    collector.finish()
 }
 
 /// Parses and validates one file's text; pure, for tests and fuzzing.
 pub fn parse_source(file: &Path, text: &[u8]) -> Manifests {
-    let _ = (file, text);
-    todo!("manifest change")
+    let mut collector = collect::Collector::default();
+    collector.add_source(file, text);
+    collector.finish()
 }
 
 /// The JSON Schema of a manifest document, generated from the Rust types.
 pub fn json_schema() -> serde_json::Value {
-    todo!("manifest change")
-}
-pub fn write_back_case_id(_: &str, _: &str, _: &str) -> Result<String, String> {
-    todo!()
+    schema::json_schema()
 }

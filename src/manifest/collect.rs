@@ -1,0 +1,197 @@
+//! Gathers every file's documents into one `Manifests`: decoding bytes, running the per-document
+//! rules, and the rules that span documents and files (a name or case id bound twice). Reading
+//! the filesystem happens here too, in `files`, so that the rest of the module stays pure.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::diagnostic::{Diagnostic, Severity};
+use super::validate::validate_document;
+use super::walk::Problem;
+use super::yaml::{Position, parse_stream};
+use super::{LoadedManifest, Manifests};
+
+/// Where a value was first seen, to name it when it is seen again.
+struct FirstSeen {
+    file: PathBuf,
+    line: usize,
+}
+
+#[derive(Default)]
+pub(crate) struct Collector {
+    manifests: Vec<LoadedManifest>,
+    diagnostics: Vec<Diagnostic>,
+    names: HashMap<String, FirstSeen>,
+    case_ids: HashMap<String, FirstSeen>,
+}
+
+impl Collector {
+    pub(crate) fn problem(&mut self, file: &Path, problem: Problem) {
+        self.diagnostics.push(Diagnostic {
+            file: file.to_path_buf(),
+            line: problem.position.line,
+            column: problem.position.column,
+            severity: problem.severity,
+            message: problem.message,
+            hint: problem.hint,
+        });
+    }
+
+    pub(crate) fn error_at(
+        &mut self,
+        file: &Path,
+        position: Position,
+        message: String,
+        hint: Option<String>,
+    ) {
+        self.problem(
+            file,
+            Problem {
+                position,
+                severity: Severity::Error,
+                message,
+                hint,
+            },
+        );
+    }
+
+    pub(crate) fn warning_at(
+        &mut self,
+        file: &Path,
+        position: Position,
+        message: String,
+        hint: Option<String>,
+    ) {
+        self.problem(
+            file,
+            Problem {
+                position,
+                severity: Severity::Warning,
+                message,
+                hint,
+            },
+        );
+    }
+
+    /// Reads one file's bytes: every document, every problem.
+    pub(crate) fn add_source(&mut self, file: &Path, bytes: &[u8]) {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                let valid = &bytes[..error.valid_up_to()];
+                let line = 1 + valid.iter().filter(|byte| **byte == b'\n').count();
+                let line_start = valid
+                    .iter()
+                    .rposition(|byte| *byte == b'\n')
+                    .map_or(0, |index| index + 1);
+                let column = 1 + String::from_utf8_lossy(&valid[line_start..])
+                    .chars()
+                    .count();
+                self.error_at(
+                    file,
+                    Position { line, column },
+                    format!("the file is not valid UTF-8 (byte {})", error.valid_up_to()),
+                    Some("save the file as UTF-8".into()),
+                );
+                return;
+            }
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let stream = parse_stream(text);
+        for error in stream.errors.iter().cloned() {
+            self.error_at(file, error.position, error.message, error.hint);
+        }
+        let mut roots = 0;
+        for root in stream
+            .documents
+            .iter()
+            .filter_map(|document| document.root.as_ref())
+        {
+            roots += 1;
+            let report = validate_document(root);
+            let mut valid = report.desired.is_some();
+            for problem in report.problems {
+                self.problem(file, problem);
+            }
+            if let Some(name) = &report.name {
+                valid &= self.claim_once(file, name.position, &name.value, Claim::Name);
+            }
+            if let Some(case_id) = &report.case_id {
+                valid &= self.claim_once(file, case_id.position, &case_id.value, Claim::CaseId);
+            }
+            if let (true, Some(desired)) = (valid, report.desired) {
+                self.manifests.push(LoadedManifest {
+                    desired,
+                    file: file.to_path_buf(),
+                    line: root.position.line,
+                });
+            }
+        }
+        // Like kubectl, an empty file is not an error; under cases/ it is probably a mistake.
+        if roots == 0 && stream.errors.is_empty() {
+            self.warning_at(
+                file,
+                Position { line: 1, column: 1 },
+                "the file holds no manifests".into(),
+                Some("add a Case manifest or delete the file".into()),
+            );
+        }
+    }
+
+    /// Records `value` as bound by this document; false (and an error) when another has it.
+    fn claim_once(&mut self, file: &Path, position: Position, value: &str, claim: Claim) -> bool {
+        let seen = match claim {
+            Claim::Name => &mut self.names,
+            Claim::CaseId => &mut self.case_ids,
+        };
+        if let Some(first) = seen.get(value) {
+            let (message, hint) = match claim {
+                Claim::Name => (
+                    format!(
+                        "the manifest name {value:?} is already used at {}:{}",
+                        first.file.display(),
+                        first.line
+                    ),
+                    "names are unique across all manifests: rename one of them",
+                ),
+                Claim::CaseId => (
+                    format!(
+                        "the case id {value:?} is already bound by the manifest at {}:{}",
+                        first.file.display(),
+                        first.line
+                    ),
+                    "one case has one manifest: remove the caseId from one of them",
+                ),
+            };
+            self.error_at(file, position, message, Some(hint.into()));
+            return false;
+        }
+        seen.insert(
+            value.to_string(),
+            FirstSeen {
+                file: file.to_path_buf(),
+                line: position.line,
+            },
+        );
+        true
+    }
+
+    pub(crate) fn finish(mut self) -> Manifests {
+        self.manifests
+            .sort_by(|left, right| left.desired.name.cmp(&right.desired.name));
+        // Stable: problems at one position keep the order the rules found them in.
+        self.diagnostics.sort_by(|left, right| {
+            (&left.file, left.line, left.column).cmp(&(&right.file, right.line, right.column))
+        });
+        Manifests {
+            manifests: self.manifests,
+            diagnostics: self.diagnostics,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Claim {
+    Name,
+    CaseId,
+}

@@ -1,0 +1,238 @@
+//! `apply --write-back` records a newly created case's id in its manifest. Re-serialising the
+//! YAML would lose the comments and layout people wrote, so this edits text: it finds the
+//! document by `metadata.name` with the located tree and replaces or inserts exactly one line.
+
+use super::yaml::{Node, NodeKind, parse_stream};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriteBackError {
+    #[error("no manifest named {0:?} in the file")]
+    ManifestNotFound(String),
+    #[error("the manifest named {0:?} is in the file more than once")]
+    AmbiguousManifest(String),
+    #[error(
+        "the manifest {0:?} lays out metadata in a way a one-line edit cannot keep (flow style or multi-line values); add `caseId: \"{1}\"` under metadata by hand"
+    )]
+    UnsupportedLayout(String, String),
+    #[error("{0:?} is not a case id")]
+    InvalidCaseId(String),
+    #[error("the file has YAML errors; fix them before writing back")]
+    InvalidYaml,
+}
+
+/// `text` with `caseId: "<case_id>"` under the `metadata:` of the document named
+/// `manifest_name`: an existing `caseId` line is replaced, otherwise a line is inserted right
+/// after `name`, with the same indentation. Nothing else changes.
+pub fn write_back_case_id(
+    text: &str,
+    manifest_name: &str,
+    case_id: &str,
+) -> Result<String, WriteBackError> {
+    // A case id is digits and a suffix the API chose; refuse anything that could break the line.
+    if case_id.is_empty()
+        || case_id
+            .chars()
+            .any(|character| character.is_control() || character == '"' || character == '\\')
+    {
+        return Err(WriteBackError::InvalidCaseId(case_id.to_string()));
+    }
+    let stream = parse_stream(text);
+    if !stream.errors.is_empty() {
+        return Err(WriteBackError::InvalidYaml);
+    }
+    let mut found = None;
+    for root in stream
+        .documents
+        .iter()
+        .filter_map(|document| document.root.as_ref())
+    {
+        let Some(metadata) = field(root, "metadata") else {
+            continue;
+        };
+        let is_named = field(metadata, "name").is_some_and(
+            |name| matches!(&name.kind, NodeKind::Scalar { text, .. } if text == manifest_name),
+        );
+        if is_named {
+            if found.is_some() {
+                return Err(WriteBackError::AmbiguousManifest(manifest_name.to_string()));
+            }
+            found = Some(metadata);
+        }
+    }
+    let metadata =
+        found.ok_or_else(|| WriteBackError::ManifestNotFound(manifest_name.to_string()))?;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let key_line = |node: &Node| node.position.line - 1;
+    let NodeKind::Mapping(entries) = &metadata.kind else {
+        return Err(WriteBackError::ManifestNotFound(manifest_name.to_string()));
+    };
+    let (name_key, name_value) = entries
+        .iter()
+        .find(|(key, _)| matches!(&key.kind, NodeKind::Scalar { text, .. } if text == "name"))
+        .ok_or_else(|| WriteBackError::ManifestNotFound(manifest_name.to_string()))?;
+    // Flow style puts several keys on one line; a one-line edit cannot stay faithful there.
+    let is_flow = name_value.position.line != name_key.position.line
+        || entries.len() > 1
+            && entries
+                .iter()
+                .any(|(key, _)| key.position.line == name_key.position.line && key != name_key)
+        || lines
+            .get(key_line(name_key))
+            .is_some_and(|line| line[..name_key.position.column - 1].contains('{'));
+    if is_flow {
+        return Err(WriteBackError::UnsupportedLayout(
+            manifest_name.to_string(),
+            case_id.to_string(),
+        ));
+    }
+    let indent = " ".repeat(name_key.position.column - 1);
+    let existing = entries
+        .iter()
+        .find(|(key, _)| matches!(&key.kind, NodeKind::Scalar { text, .. } if text == "caseId"));
+    let mut output = String::with_capacity(text.len() + 32);
+    match existing {
+        Some((key, value)) => {
+            if value.position.line != key.position.line {
+                return Err(WriteBackError::UnsupportedLayout(
+                    manifest_name.to_string(),
+                    case_id.to_string(),
+                ));
+            }
+            let target = key_line(key);
+            for (index, line) in lines.iter().enumerate() {
+                if index == target {
+                    output.push_str(&replace_value_keep_comment(line, case_id));
+                } else {
+                    output.push_str(line);
+                }
+            }
+        }
+        None => {
+            let target = key_line(name_key);
+            for (index, line) in lines.iter().enumerate() {
+                output.push_str(line);
+                if index == target {
+                    if !line.ends_with('\n') {
+                        output.push_str(line_ending(text));
+                    }
+                    output.push_str(&format!(
+                        "{indent}caseId: \"{case_id}\"{}",
+                        line_ending(text)
+                    ));
+                }
+            }
+        }
+    }
+    Ok(output)
+}
+
+/// Rewrites `caseId: <old>   # comment` to `caseId: "<new>"   # comment`.
+fn replace_value_keep_comment(line: &str, case_id: &str) -> String {
+    let (content, ending) = match line.strip_suffix("\r\n") {
+        Some(content) => (content, "\r\n"),
+        None => match line.strip_suffix('\n') {
+            Some(content) => (content, "\n"),
+            None => (line, ""),
+        },
+    };
+    let colon = content.find(':').unwrap_or(content.len());
+    let comment = content
+        .find(" #")
+        .filter(|position| *position > colon)
+        .map_or("", |position| {
+            // Keep the spacing before the comment as written.
+            let value_end = content[..position].trim_end_matches([' ', '\t']).len();
+            &content[value_end..]
+        });
+    format!("{}: \"{case_id}\"{comment}{ending}", &content[..colon])
+}
+
+fn line_ending(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}
+
+fn field<'a>(node: &'a Node, name: &str) -> Option<&'a Node> {
+    let NodeKind::Mapping(entries) = &node.kind else {
+        return None;
+    };
+    entries
+        .iter()
+        .find(|(key, _)| matches!(&key.kind, NodeKind::Scalar { text, .. } if text == name))
+        .map(|(_, value)| value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "# yaml-language-server: $schema=../schemas/case.schema.json\n# first\napiVersion: sirops/v1\nkind: Case\nmetadata:\n  name: first   # the first one\n  # keep me\nspec:\n  title: a\n---\napiVersion: sirops/v1\nkind: Case\nmetadata:\n    caseId: '9999999999'  # old\n    name: second\nspec: {}\n";
+
+    #[test]
+    fn inserts_a_line_after_the_name_and_changes_nothing_else() {
+        let written = write_back_case_id(FILE, "first", "1234567890").unwrap();
+        assert_eq!(
+            written,
+            FILE.replace(
+                "  name: first   # the first one\n",
+                "  name: first   # the first one\n  caseId: \"1234567890\"\n"
+            )
+        );
+    }
+
+    #[test]
+    fn replaces_an_existing_case_id_keeping_its_comment() {
+        let written = write_back_case_id(FILE, "second", "1234567890").unwrap();
+        assert_eq!(
+            written,
+            FILE.replace(
+                "    caseId: '9999999999'  # old\n",
+                "    caseId: \"1234567890\"  # old\n"
+            )
+        );
+    }
+
+    #[test]
+    fn written_files_still_parse_with_the_id_bound() {
+        let written = write_back_case_id(FILE, "first", "1234567890").unwrap();
+        let stream = parse_stream(&written);
+        assert!(stream.errors.is_empty());
+        let metadata = field(stream.documents[0].root.as_ref().unwrap(), "metadata").unwrap();
+        assert!(
+            matches!(&field(metadata, "caseId").unwrap().kind, NodeKind::Scalar { text, .. } if text == "1234567890")
+        );
+    }
+
+    #[test]
+    fn keeps_crlf_line_endings_and_a_missing_final_newline() {
+        let text = "metadata:\r\n  name: x\r\nspec: 1";
+        assert_eq!(
+            write_back_case_id(text, "x", "1234567890").unwrap(),
+            "metadata:\r\n  name: x\r\n  caseId: \"1234567890\"\r\nspec: 1"
+        );
+        assert_eq!(
+            write_back_case_id("metadata:\n  name: x", "x", "1234567890").unwrap(),
+            "metadata:\n  name: x\n  caseId: \"1234567890\"\n"
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_edit_faithfully() {
+        assert_eq!(
+            write_back_case_id(FILE, "third", "1234567890"),
+            Err(WriteBackError::ManifestNotFound("third".into()))
+        );
+        assert!(matches!(
+            write_back_case_id("metadata: {name: x}\n", "x", "1234567890"),
+            Err(WriteBackError::UnsupportedLayout(..))
+        ));
+        assert!(matches!(
+            write_back_case_id(FILE, "first", "12\"\n"),
+            Err(WriteBackError::InvalidCaseId(..))
+        ));
+        let twice = format!("{FILE}---\nmetadata:\n  name: first\n");
+        assert!(matches!(
+            write_back_case_id(&twice, "first", "1234567890"),
+            Err(WriteBackError::AmbiguousManifest(..))
+        ));
+    }
+}

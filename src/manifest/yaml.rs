@@ -1,0 +1,465 @@
+//! A located YAML tree: serde_yaml stops at the first problem and forgets where values were,
+//! but diagnostics must point at the offending value and report every problem. This module
+//! turns yaml-rust2's event stream into small `Node`s that keep their position and scalar style
+//! (a quoted `"0123"` is text, a plain `0123` looks like a number), with hard budgets so hostile
+//! input (alias bombs, absurd nesting) is refused quickly instead of exhausting memory or stack.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
+
+/// Aliases may add at most this many nodes per file. Real manifests rarely use aliases at all;
+/// a "billion laughs" document needs millions.
+pub(crate) const ALIAS_EXPANSION_BUDGET: usize = 10_000;
+
+/// A manifest is four levels deep; anything beyond this is not a manifest, and refusing it keeps
+/// the recursive walk (and `Drop`) of the tree far from the stack limit.
+pub(crate) const MAX_DEPTH: usize = 32;
+
+/// 1-based line and column (in characters) of a node in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Position {
+    fn from_marker(marker: &Marker, line_offset: usize) -> Self {
+        Position {
+            line: marker.line() + line_offset,
+            column: marker.col() + 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScalarStyle {
+    Plain,
+    Quoted,
+    Block,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum NodeKind {
+    Scalar { text: String, style: ScalarStyle },
+    Sequence(Vec<Node>),
+    Mapping(Vec<(Node, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    pub position: Position,
+    pub kind: NodeKind,
+}
+
+impl Node {
+    /// A plain scalar that YAML reads as null: `~`, `null`, or nothing at all.
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(&self.kind, NodeKind::Scalar { text, style: ScalarStyle::Plain }
+            if matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    /// What the node is, in the words of a "expected X, found Y" message.
+    pub(crate) fn describe(&self) -> &'static str {
+        match &self.kind {
+            NodeKind::Sequence(_) => "a list",
+            NodeKind::Mapping(_) => "a mapping",
+            NodeKind::Scalar { .. } if self.is_null() => "nothing (null)",
+            NodeKind::Scalar {
+                text,
+                style: ScalarStyle::Plain,
+            } => {
+                if text.parse::<i64>().is_ok() {
+                    "a number"
+                } else if matches!(text.as_str(), "true" | "false" | "True" | "False") {
+                    "a boolean"
+                } else {
+                    "a string"
+                }
+            }
+            NodeKind::Scalar { .. } => "a string",
+        }
+    }
+}
+
+/// One `---`-separated document; `root` is `None` when it is empty.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Document {
+    pub root: Option<Node>,
+}
+
+/// A problem found while reading the YAML itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SyntaxError {
+    pub position: Position,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// Every document of a file up to the first syntax error, and that error. After an error the
+/// reader resumes at the next `---` line, so one broken document does not hide the others.
+#[derive(Debug, Default)]
+pub(crate) struct Stream {
+    pub documents: Vec<Document>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Reads every document of `text`.
+pub(crate) fn parse_stream(text: &str) -> Stream {
+    let mut stream = Stream::default();
+    let mut remaining = text;
+    let mut line_offset = 0;
+    loop {
+        match parse_until_error(remaining, line_offset, &mut stream.documents) {
+            Ok(()) => return stream,
+            Err(error) => {
+                let error_line = error.position.line;
+                stream.errors.push(error);
+                // Resume after the next document marker that follows the error's line.
+                match next_document_start(remaining, error_line - line_offset) {
+                    Some((byte_index, lines_skipped)) => {
+                        remaining = &remaining[byte_index..];
+                        line_offset += lines_skipped;
+                    }
+                    None => return stream,
+                }
+            }
+        }
+    }
+}
+
+/// Byte index and line count (0-based) of the first `---` line at or after the 1-based
+/// `error_line` of `text`, skipping the first line so that reading always moves forward.
+fn next_document_start(text: &str, error_line: usize) -> Option<(usize, usize)> {
+    let mut byte_index = 0;
+    for (line_index, line) in text.split_inclusive('\n').enumerate() {
+        let is_marker = line.starts_with("---")
+            && line[3..]
+                .chars()
+                .next()
+                .is_none_or(|next| next.is_whitespace());
+        if line_index > 0 && line_index + 1 >= error_line && is_marker {
+            return Some((byte_index, line_index));
+        }
+        byte_index += line.len();
+    }
+    None
+}
+
+/// A node under construction: a collection waiting for its children.
+enum Open {
+    Sequence {
+        position: Position,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Mapping {
+        position: Position,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<Node>,
+    },
+}
+
+fn parse_until_error(
+    text: &str,
+    line_offset: usize,
+    documents: &mut Vec<Document>,
+) -> Result<(), SyntaxError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
+    let mut expanded_by_aliases = 0usize;
+    let mut open: Vec<Open> = Vec::new();
+    let mut root: Option<Node> = None;
+    loop {
+        let (event, marker) = parser
+            .next_token()
+            .map_err(|error| syntax_error(text, &error, line_offset))?;
+        let position = Position::from_marker(&marker, line_offset);
+        let finished = match event {
+            Event::StreamEnd => return Ok(()),
+            Event::DocumentStart => {
+                anchors.clear();
+                root = None;
+                None
+            }
+            Event::DocumentEnd => {
+                let root = root.take().filter(|node| !node.is_null());
+                documents.push(Document { root });
+                None
+            }
+            Event::Scalar(text, style, anchor, _tag) => {
+                let style = match style {
+                    TScalarStyle::Plain => ScalarStyle::Plain,
+                    TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => ScalarStyle::Quoted,
+                    TScalarStyle::Literal | TScalarStyle::Folded => ScalarStyle::Block,
+                };
+                let node = Node {
+                    position,
+                    kind: NodeKind::Scalar { text, style },
+                };
+                if anchor > 0 {
+                    anchors.insert(anchor, (node.clone(), 1));
+                }
+                Some((node, 1))
+            }
+            Event::Alias(anchor) => {
+                let Some((node, size)) = anchors.get(&anchor) else {
+                    return Err(SyntaxError {
+                        position,
+                        message: "alias refers to an anchor that is not defined before it".into(),
+                        hint: Some("define the anchor (&name) before using it (*name)".into()),
+                    });
+                };
+                expanded_by_aliases += size;
+                if expanded_by_aliases > ALIAS_EXPANSION_BUDGET {
+                    return Err(SyntaxError {
+                        position,
+                        message: format!(
+                            "aliases expand to more than {ALIAS_EXPANSION_BUDGET} nodes; refusing what looks like an alias bomb"
+                        ),
+                        hint: Some("write the values out instead of nesting aliases".into()),
+                    });
+                }
+                let mut copy = node.clone();
+                // The copy sits where the alias is written, so diagnostics point there.
+                copy.position = position;
+                Some((copy, *size))
+            }
+            Event::SequenceStart(anchor, _tag) => {
+                open.push(Open::Sequence {
+                    position,
+                    anchor,
+                    items: Vec::new(),
+                });
+                check_depth(open.len(), position)?;
+                None
+            }
+            Event::MappingStart(anchor, _tag) => {
+                open.push(Open::Mapping {
+                    position,
+                    anchor,
+                    entries: Vec::new(),
+                    pending_key: None,
+                });
+                check_depth(open.len(), position)?;
+                None
+            }
+            Event::SequenceEnd | Event::MappingEnd => match open.pop() {
+                Some(Open::Sequence {
+                    position,
+                    anchor,
+                    items,
+                }) => Some(finish(
+                    Node {
+                        position,
+                        kind: NodeKind::Sequence(items),
+                    },
+                    anchor,
+                    &mut anchors,
+                )),
+                Some(Open::Mapping {
+                    position,
+                    anchor,
+                    entries,
+                    ..
+                }) => Some(finish(
+                    Node {
+                        // The parser marks a block mapping one column past its first key;
+                        // the first key is where a reader looks.
+                        position: entries.first().map_or(position, |(key, _)| key.position),
+                        kind: NodeKind::Mapping(entries),
+                    },
+                    anchor,
+                    &mut anchors,
+                )),
+                None => None,
+            },
+            Event::StreamStart | Event::Nothing => None,
+        };
+        if let Some((node, _size)) = finished {
+            match open.last_mut() {
+                Some(Open::Sequence { items, .. }) => items.push(node),
+                Some(Open::Mapping {
+                    entries,
+                    pending_key,
+                    ..
+                }) => match pending_key.take() {
+                    Some(key) => {
+                        let mut value = node;
+                        // An absent value (`key:`) is marked where the next token starts, often
+                        // a line below; its key is where a reader looks.
+                        if matches!(&value.kind, NodeKind::Scalar { text, style: ScalarStyle::Plain } if text.is_empty())
+                        {
+                            value.position = key.position;
+                        }
+                        entries.push((key, value));
+                    }
+                    None => *pending_key = Some(node),
+                },
+                None => root = Some(node),
+            }
+        }
+    }
+}
+
+/// Records an anchored collection with its size, so later aliases pay for what they copy.
+fn finish(node: Node, anchor: usize, anchors: &mut HashMap<usize, (Node, usize)>) -> (Node, usize) {
+    let size = count_nodes(&node);
+    if anchor > 0 {
+        anchors.insert(anchor, (node.clone(), size));
+    }
+    (node, size)
+}
+
+fn count_nodes(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Scalar { .. } => 1,
+        NodeKind::Sequence(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        NodeKind::Mapping(entries) => {
+            1 + entries
+                .iter()
+                .map(|(key, value)| count_nodes(key) + count_nodes(value))
+                .sum::<usize>()
+        }
+    }
+}
+
+fn check_depth(depth: usize, position: Position) -> Result<(), SyntaxError> {
+    if depth > MAX_DEPTH {
+        return Err(SyntaxError {
+            position,
+            message: format!("nesting deeper than {MAX_DEPTH} levels"),
+            hint: Some("a case manifest is only a few levels deep; check the indentation".into()),
+        });
+    }
+    Ok(())
+}
+
+/// Turns the scanner's error into one a person can act on; tabs get their own message because
+/// they are the most common cause and the scanner's words for it vary.
+fn syntax_error(text: &str, error: &ScanError, line_offset: usize) -> SyntaxError {
+    let position = Position::from_marker(error.marker(), line_offset);
+    let local_line = error.marker().line();
+    let tab_line = [local_line, local_line.saturating_sub(1)]
+        .into_iter()
+        .filter(|line| *line >= 1)
+        .find(|line| {
+            text.lines()
+                .nth(line - 1)
+                .is_some_and(|content| content.trim_start_matches(' ').starts_with('\t'))
+        });
+    if let Some(line) = tab_line {
+        let column = text
+            .lines()
+            .nth(line - 1)
+            .map_or(1, |content| content.find('\t').unwrap_or(0) + 1);
+        return SyntaxError {
+            position: Position {
+                line: line + line_offset,
+                column,
+            },
+            message: "tab character in indentation; YAML indents with spaces only".into(),
+            hint: Some("replace the tab with spaces".into()),
+        };
+    }
+    SyntaxError {
+        position,
+        message: format!("invalid YAML: {}", error.info()),
+        hint: Some("check brackets, quotes and indentation here and on the lines before".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node {
+        let stream = parse_stream(text);
+        assert_eq!(stream.errors, vec![]);
+        stream.documents.into_iter().next().unwrap().root.unwrap()
+    }
+
+    #[test]
+    fn nodes_keep_their_position_and_style() {
+        let node = root("a: 1\nb:\n  - \"x\"\n");
+        let NodeKind::Mapping(entries) = node.kind else {
+            panic!("not a mapping")
+        };
+        assert_eq!(entries[0].1.position, Position { line: 1, column: 4 });
+        assert!(matches!(
+            &entries[0].1.kind,
+            NodeKind::Scalar { style: ScalarStyle::Plain, text } if text == "1"
+        ));
+        let NodeKind::Sequence(items) = &entries[1].1.kind else {
+            panic!("not a list")
+        };
+        assert_eq!(items[0].position, Position { line: 3, column: 5 });
+        assert!(matches!(
+            &items[0].kind,
+            NodeKind::Scalar {
+                style: ScalarStyle::Quoted,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn documents_are_split_and_empty_ones_kept_as_none() {
+        let stream = parse_stream("a: 1\n---\n---\nb: 2\n");
+        assert_eq!(stream.documents.len(), 3);
+        assert!(stream.documents[1].root.is_none());
+        assert_eq!(stream.documents[2].root.as_ref().unwrap().position.line, 4);
+    }
+
+    #[test]
+    fn reading_resumes_after_a_broken_document() {
+        let stream = parse_stream("a: [1\n---\nb: 2\n");
+        assert_eq!(stream.errors.len(), 1);
+        assert_eq!(stream.documents.len(), 1);
+        assert_eq!(stream.documents[0].root.as_ref().unwrap().position.line, 3);
+    }
+
+    #[test]
+    fn aliases_expand_within_budget_and_bombs_are_refused() {
+        let node = root("a: &x [1, 2]\nb: *x\n");
+        let NodeKind::Mapping(entries) = node.kind else {
+            panic!()
+        };
+        assert_eq!(entries[1].1.position.line, 2);
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..10 {
+            let previous = (b'a' + level - 1) as char;
+            let name = (b'a' + level) as char;
+            bomb.push_str(&format!("{name}: &{name} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}]\n"));
+        }
+        let stream = parse_stream(&bomb);
+        assert_eq!(stream.errors.len(), 1);
+        assert!(stream.errors[0].message.contains("alias bomb"));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = "[".repeat(100_000);
+        let stream = parse_stream(&text);
+        assert_eq!(stream.errors.len(), 1);
+        let block = (0..100)
+            .map(|depth| format!("{}- \n", "  ".repeat(depth)))
+            .collect::<String>();
+        let stream = parse_stream(&block);
+        assert!(
+            stream.errors[0].message.contains("nesting"),
+            "{:?}",
+            stream.errors
+        );
+    }
+
+    #[test]
+    fn tabs_in_indentation_get_a_clear_message() {
+        let stream = parse_stream("a:\n\tb: 1\n");
+        assert_eq!(stream.errors.len(), 1, "{:?}", stream.errors);
+        assert!(stream.errors[0].message.contains("tab"));
+        assert_eq!(stream.errors[0].position.line, 2);
+    }
+}

@@ -1,0 +1,216 @@
+//! Manifests end to end: the examples under `cases/` are valid, the checked-in schema is the
+//! generated one, every broken manifest under `tests/bad_manifests/` yields exactly its
+//! snapshotted diagnostics quickly and without panicking, and arbitrary input never panics.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use sirops::manifest::{self, Manifests, Severity};
+
+/// Every corpus file, even in a debug build (they take a few milliseconds each).
+const TIME_LIMIT: Duration = Duration::from_secs(1);
+
+/// The issue's bound for a 10 MB file holds for optimised builds (benches/validate.rs measures
+/// it); yaml-rust2's scanner is generic, so it is compiled unoptimised into debug test builds and
+/// needs a few seconds there. Debug builds only check that it finishes in reasonable time.
+const LARGE_FILE_LIMIT: Duration = if cfg!(debug_assertions) {
+    Duration::from_secs(30)
+} else {
+    Duration::from_secs(1)
+};
+
+fn render(manifests: &Manifests) -> String {
+    let mut lines: Vec<String> = manifests
+        .diagnostics
+        .iter()
+        .map(|diagnostic| diagnostic.to_string().replace('\\', "/"))
+        .collect();
+    lines.push(format!(
+        "-- {} valid: {}",
+        manifests.manifests.len(),
+        manifests
+            .manifests
+            .iter()
+            .map(|loaded| format!("{}@{}", loaded.desired.name, loaded.line))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    lines.join("\n")
+}
+
+#[test]
+fn example_cases_are_valid_without_warnings() {
+    let loaded = manifest::load(&[PathBuf::from("cases")]);
+    assert_eq!(
+        render(&loaded),
+        "-- 5 valid: credential-stuffing-campaign@3, crypto-mining-aws-assist@3, lost-laptop-closed@3, payroll-phishing@3, s3-access-investigation@3"
+    );
+    for entry in std::fs::read_dir("cases").unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(text.starts_with("# yaml-language-server: $schema=../schemas/case.schema.json\n"));
+        assert!(
+            !text.contains("caseId"),
+            "examples are created by --local, not bound"
+        );
+    }
+}
+
+#[test]
+fn checked_in_schema_is_current() {
+    let path = Path::new("schemas/case.schema.json");
+    let generated = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&manifest::json_schema()).unwrap()
+    );
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(path, &generated).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        checked_in == generated,
+        "schemas/case.schema.json is stale; regenerate it with `UPDATE_SCHEMA=1 cargo test --test manifests checked_in_schema_is_current`"
+    );
+}
+
+/// Every entry of the corpus: one file per case, or a directory for cross-file cases.
+fn corpus() -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir("tests/bad_manifests")
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    entries
+}
+
+#[test]
+fn bad_manifests_report_their_exact_diagnostics_quickly() {
+    let entries = corpus();
+    assert!(
+        entries.len() >= 40,
+        "the corpus has {} cases",
+        entries.len()
+    );
+    for entry in entries {
+        let name = entry.file_stem().unwrap().to_string_lossy().to_string();
+        let started = Instant::now();
+        let loaded = manifest::load(std::slice::from_ref(&entry));
+        let elapsed = started.elapsed();
+        assert!(elapsed < TIME_LIMIT, "{name} took {elapsed:?}");
+        assert!(!loaded.diagnostics.is_empty(), "{name} reported nothing");
+        insta::assert_snapshot!(name, render(&loaded));
+    }
+}
+
+#[test]
+fn a_ten_megabyte_file_is_read_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ten-megabytes.yaml");
+    // One manifest whose description is 10 MB: over the API's limit, and far more text than any
+    // real manifest, in a single scalar.
+    let mut text = String::from(
+        "apiVersion: sirops/v1\nkind: Case\nmetadata:\n  name: huge\nspec:\n  title: t\n  engagementType: Investigation\n  resolverType: Self\n  reportedIncidentStartDate: 2026-11-20T08:00:00Z\n  description: ",
+    );
+    text.push_str(&"x".repeat(10 * 1024 * 1024));
+    text.push('\n');
+    std::fs::write(&path, &text).unwrap();
+    let started = Instant::now();
+    let loaded = manifest::load(std::slice::from_ref(&path));
+    let elapsed = started.elapsed();
+    println!("10 MB scalar: {elapsed:?}");
+    assert!(elapsed < LARGE_FILE_LIMIT, "took {elapsed:?}");
+    let rendered = render(&loaded).replace(&path.display().to_string(), "ten-megabytes.yaml");
+    insta::assert_snapshot!("ten_megabytes_scalar", rendered);
+}
+
+#[test]
+fn a_ten_megabyte_file_of_many_documents_is_read_quickly() {
+    let document = |index: usize| {
+        format!(
+            "---\napiVersion: sirops/v1\nkind: Case\nmetadata:\n  name: case-{index}\nspec:\n  title: Case {index}\n  description: A generated case to measure reading speed.\n  engagementType: Investigation\n  resolverType: Self\n  reportedIncidentStartDate: 2026-11-20T08:00:00Z\n  watchers:\n    - email: alice@example.com\n  impactedAwsRegions: [us-east-1]\n"
+        )
+    };
+    let mut text = String::new();
+    let mut count = 0;
+    while text.len() < 10 * 1024 * 1024 {
+        text.push_str(&document(count));
+        count += 1;
+    }
+    let started = Instant::now();
+    let loaded = manifest::parse_source(Path::new("many.yaml"), text.as_bytes());
+    let elapsed = started.elapsed();
+    println!("10 MB of {count} documents: {elapsed:?}");
+    assert!(loaded.diagnostics.is_empty());
+    assert_eq!(loaded.manifests.len(), count);
+    assert!(elapsed < LARGE_FILE_LIMIT, "took {elapsed:?}");
+}
+
+#[test]
+fn a_missing_path_is_an_error_naming_it() {
+    let loaded = manifest::load(&[PathBuf::from("tests/no-such-directory")]);
+    assert!(loaded.has_errors());
+    let rendered = render(&loaded);
+    assert!(
+        rendered.starts_with(
+            "tests/no-such-directory:1:1: error: cannot read tests/no-such-directory: "
+        ),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn a_directory_without_manifests_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a manifest").unwrap();
+    let loaded = manifest::load(&[dir.path().to_path_buf()]);
+    assert_eq!(loaded.diagnostics.len(), 1);
+    assert_eq!(loaded.diagnostics[0].severity, Severity::Warning);
+    assert!(!loaded.has_errors());
+}
+
+#[test]
+fn files_named_twice_are_read_once() {
+    let loaded = manifest::load(&[
+        PathBuf::from("cases"),
+        PathBuf::from("cases/payroll-phishing.yaml"),
+    ]);
+    assert_eq!(render(&loaded).lines().count(), 1, "{}", render(&loaded));
+}
+
+#[test]
+fn written_back_case_ids_validate() {
+    let path = Path::new("cases/payroll-phishing.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let written = manifest::write_back_case_id(&text, "payroll-phishing", "1234567890").unwrap();
+    let added: Vec<&str> = written
+        .lines()
+        .filter(|line| !text.lines().any(|original| original == *line))
+        .collect();
+    assert_eq!(added, vec!["  caseId: \"1234567890\""]);
+    let loaded = manifest::parse_source(path, written.as_bytes());
+    assert!(loaded.diagnostics.is_empty(), "{}", render(&loaded));
+    assert_eq!(
+        loaded.manifests[0].desired.case_id.as_deref(),
+        Some("1234567890")
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "(?s).{0,400}") {
+        let _ = manifest::parse_source(Path::new("fuzz.yaml"), text.as_bytes());
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = manifest::parse_source(Path::new("fuzz.yaml"), &bytes);
+    }
+
+    /// Text made of YAML's own punctuation reaches far more parser states than random text.
+    #[test]
+    fn yaml_shaped_text_never_panics(text in "([-:?,\\[\\]{}&*!|>'\"#%@` \t\n]|[a-z0-9]{1,4}|apiVersion: sirops/v1\n|spec:\n  ){0,80}") {
+        let _ = manifest::parse_source(Path::new("fuzz.yaml"), text.as_bytes());
+    }
+}
