@@ -8,11 +8,27 @@ use tracing_subscriber::EnvFilter;
 use super::args::GlobalArgs;
 use crate::manifest::Manifests;
 
-/// Targets that could log request or response bodies (which carry emails, IPs and case text)
-/// are held below trace whatever the verbosity: logs never contain sensitive values.
-const QUIET_DEPENDENCIES: &str = "aws_smithy_runtime=debug,aws_smithy_http=debug,aws_smithy_runtime_api=debug,aws_sdk_securityir=debug,aws_config=debug,hyper=info,hyper_util=info,h2=info,rustls=info,axum=info,tower=info";
+/// Dependencies that could log request or response bodies (which carry emails, IPs and case
+/// text) are held below trace, and transport crates below debug, whatever the verbosity or
+/// filter asked for: logs never contain sensitive values.
+fn dependency_may_log(metadata: &tracing::Metadata<'_>) -> bool {
+    let target = metadata.target();
+    let level = *metadata.level();
+    if target.starts_with("aws_") {
+        return level < tracing::Level::TRACE;
+    }
+    let transport = ["hyper", "h2", "rustls", "tower", "axum"];
+    if transport.iter().any(|prefix| target.starts_with(prefix)) {
+        return level < tracing::Level::DEBUG;
+    }
+    true
+}
 
 pub(crate) fn init_logging(global: &GlobalArgs) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
     let level = if global.quiet {
         "error"
     } else {
@@ -25,17 +41,17 @@ pub(crate) fn init_logging(global: &GlobalArgs) {
     };
     let user_filter = std::env::var("SIROPS_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .ok();
-    let directives = match user_filter {
-        Some(filter) if !filter.trim().is_empty() => format!("{filter},{QUIET_DEPENDENCIES}"),
-        _ => format!("{level},{QUIET_DEPENDENCIES}"),
-    };
-    let filter = EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .ok()
+        .filter(|filter| !filter.trim().is_empty());
+    let filter = user_filter
+        .and_then(|filter| EnvFilter::try_new(filter).ok())
+        .unwrap_or_else(|| EnvFilter::new(level));
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(stderr_color(global))
-        .try_init();
+        .with_filter(filter)
+        .with_filter(tracing_subscriber::filter::filter_fn(dependency_may_log));
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
 fn color_allowed(global: &GlobalArgs) -> bool {
