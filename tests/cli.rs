@@ -481,3 +481,148 @@ async fn write_back_records_the_case_id_and_the_next_plan_costs_one_get_case_eac
     run.expect_code(0);
     assert_eq!(calls, counts(&[("GetCase", names.len() as u64)]));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_comment_leaves_one_audit_comment_per_changed_case() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest("audited", &manifest("audited", ""));
+    sandbox.write_manifest("quiet", &manifest("quiet", ""));
+    sandbox
+        .sirops(&["apply", "--auto-approve", "--write-back"])
+        .await
+        .expect_code(0);
+    sandbox.write_manifest(
+        "audited",
+        &sandbox
+            .read_manifest("audited")
+            .replace("title: Incident audited", "title: Renamed incident"),
+    );
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops_with_env(
+            &["apply", "--auto-approve", "--comment"],
+            &[
+                ("GITHUB_SHA", "0123abcd"),
+                ("GITHUB_ACTOR", "octo-responder"),
+            ],
+        ))
+        .await;
+    run.expect_code(0);
+    assert_eq!(
+        writes,
+        counts(&[("UpdateCase", 1), ("CreateCaseComment", 1)])
+    );
+    let case_id = sandbox
+        .read_manifest("audited")
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("caseId: "))
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    let comments = sandbox
+        .client()
+        .list_comments()
+        .case_id(&case_id)
+        .send()
+        .await
+        .unwrap();
+    let body = comments.items()[0].body().unwrap();
+    assert!(body.contains("title"), "{body}");
+    assert!(
+        body.contains("0123abcd") && body.contains("octo-responder"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_at_the_highest_verbosity_contain_no_sensitive_value() {
+    let sandbox = Sandbox::new().await;
+    let secrets = [
+        "secret-watcher@example.com",
+        "Zelda Secretname",
+        "Chief Secret Officer",
+        "203.0.113.77",
+        "Secret title of the incident",
+        "Secret description line",
+    ];
+    let text = manifest(
+        "secretive",
+        "  watchers:
+    - email: secret-watcher@example.com
+      name: Zelda Secretname
+      jobTitle: Chief Secret Officer
+  threatActorIpAddresses:
+    - ipAddress: 203.0.113.77
+",
+    )
+    .replace(
+        "title: Incident secretive",
+        "title: Secret title of the incident",
+    )
+    .replace("What happened to secretive.", "Secret description line");
+    sandbox.write_manifest("secretive", &text);
+    for args in [
+        vec!["-vvv", "apply", "--auto-approve", "--comment", "--redact"],
+        vec!["-vvv", "plan", "--redact"],
+    ] {
+        let run = sandbox.sirops(&args).await;
+        run.expect_code(0);
+        assert!(run.stderr.len() > 1000, "expected trace output");
+        for secret in secrets {
+            assert!(
+                !run.stderr.contains(secret),
+                "{secret} leaked into the logs of {args:?}"
+            );
+            assert!(
+                !run.stdout.contains(secret),
+                "{secret} shown despite --redact in {args:?}"
+            );
+        }
+    }
+    let run = sandbox
+        .sirops_with_env(&["plan"], &[("RUST_LOG", "trace")])
+        .await;
+    for secret in secrets {
+        assert!(
+            !run.stderr.contains(secret),
+            "{secret} leaked with RUST_LOG=trace"
+        );
+    }
+}
+
+#[test]
+fn every_subcommand_help_has_an_example_and_completions_exist() {
+    use clap::CommandFactory;
+    let command = sirops::cli::Cli::command();
+    for subcommand in command.get_subcommands() {
+        let help = subcommand.clone().render_long_help().to_string();
+        assert!(
+            help.contains("Example"),
+            "`sirops {} --help` has no example",
+            subcommand.get_name()
+        );
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_sirops"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let script = String::from_utf8(output.stdout).unwrap();
+        assert!(script.contains("validate") && script.contains("auto-approve"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_are_one_clear_paragraph_not_a_debug_dump() {
+    let sandbox = Sandbox::new().await;
+    let run = sandbox
+        .sirops(&["apply", "--plan", "missing.json", "--auto-approve"])
+        .await;
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .starts_with("error: could not read the saved plan missing.json")
+    );
+    assert!(!run.stderr.contains("Os {"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}

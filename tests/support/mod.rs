@@ -94,6 +94,11 @@ impl Sandbox {
 
     /// Runs `sirops ARGS` in the repository against the emulator, with no terminal.
     pub async fn sirops(&self, args: &[&str]) -> Run {
+        self.sirops_with_env(args, &[]).await
+    }
+
+    /// Like `sirops`, with extra environment variables.
+    pub async fn sirops_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_sirops"));
         command
             .args(args)
@@ -107,6 +112,7 @@ impl Sandbox {
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ENDPOINT_URL_SECURITY_IR", self.emulator.endpoint_url())
             .stdin(std::process::Stdio::null());
+        command.envs(env.iter().copied());
         Run::from_output(command.output().await.unwrap())
     }
 
