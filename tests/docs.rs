@@ -128,3 +128,72 @@ fn the_apply_workflow_records_case_ids_with_web_identity_credentials() {
     assert!(text.contains("id-token: write"));
     assert!(!text.contains("aws-access-key-id"), "no long-lived keys");
 }
+
+/// The README's walk-through, line by line, against `--local` in a copy of the repository:
+/// each `sirops` line must exit as its comment says and print the comment's words.
+#[test]
+fn the_readme_walkthrough_works_as_written() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let block = readme
+        .split("<!-- walkthrough")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- end walkthrough -->").next())
+        .expect("README has a walkthrough block");
+    let lines: Vec<&str> = block
+        .lines()
+        .filter(|line| line.starts_with("sirops ") || line.starts_with("sed "))
+        .collect();
+    assert!(lines.len() >= 6, "walkthrough too short: {lines:?}");
+
+    let copy = tempfile::tempdir().unwrap();
+    for directory in ["cases", "schemas"] {
+        std::fs::create_dir_all(copy.path().join(directory)).unwrap();
+        for entry in std::fs::read_dir(root.join(directory)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(
+                &path,
+                copy.path().join(directory).join(path.file_name().unwrap()),
+            )
+            .unwrap();
+        }
+    }
+    for line in lines {
+        if line.starts_with("sed ") {
+            let status = std::process::Command::new("sh")
+                .args(["-c", line])
+                .current_dir(copy.path())
+                .status()
+                .unwrap();
+            assert!(status.success(), "{line}");
+            continue;
+        }
+        let (command, comment) = line.split_once('#').unwrap_or((line, ""));
+        let expected_code = if comment.contains("(exit 2)") { 2 } else { 0 };
+        let expected_words = comment.split(" (").next().unwrap().trim();
+        let arguments: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_sirops"))
+            .args(&arguments)
+            .current_dir(copy.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", copy.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(expected_code),
+            "`{line}`\n{stdout}\n{stderr}"
+        );
+        assert!(
+            stdout.contains(expected_words),
+            "`{line}` should print {expected_words:?}:\n{stdout}"
+        );
+    }
+    let final_manifest =
+        std::fs::read_to_string(copy.path().join("cases/payroll-phishing.yaml")).unwrap();
+    assert!(final_manifest.contains("carol@example.com"));
+}
