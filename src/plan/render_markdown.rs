@@ -153,7 +153,7 @@ fn callouts(plan: &Plan) -> String {
     callout(
         &mut out,
         "IMPORTANT",
-        "Errors: these cases could not be planned; apply will not touch them.",
+        "Errors: these cases could not be planned; apply changes nothing until the plan has no errors.",
         &errors,
     );
     out

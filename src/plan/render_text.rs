@@ -152,9 +152,8 @@ fn tally(plan: &Plan, painter: &Painter) -> String {
     }
     if summary.errors > 0 {
         let line = format!(
-            "Error: {} could not be planned; apply will not touch {}.",
+            "Error: {} could not be planned; apply changes nothing until the plan has no errors.",
             plural(summary.errors, "case"),
-            if summary.errors == 1 { "it" } else { "them" }
         );
         let _ = writeln!(out, "{}", painter.paint(RED, &line));
     }
