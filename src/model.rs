@@ -55,6 +55,25 @@ pub mod patterns {
     pub const MANIFEST_NAME: &str = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 }
 
+/// The keys of a manifest's `spec`, in the order a reviewer reads a case: the validator accepts
+/// exactly these and plans list changes in this order.
+pub const SPEC_FIELDS: [&str; 14] = [
+    "title",
+    "description",
+    "engagementType",
+    "resolverType",
+    "status",
+    "reportedIncidentStartDate",
+    "actualIncidentStartDate",
+    "watchers",
+    "threatActorIpAddresses",
+    "impactedServices",
+    "impactedAwsRegions",
+    "impactedAccounts",
+    "caseMetadata",
+    "tags",
+];
+
 /// The API's `AwsRegion` enum.
 pub const AWS_REGIONS: [&str; 36] = [
     "af-south-1",

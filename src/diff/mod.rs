@@ -248,31 +248,13 @@ fn status_requests(steps: &[CaseStatus], case_id: Option<String>) -> Vec<Request
         .collect()
 }
 
-/// The order of the manifest's `spec`, which is how a reviewer reads the case.
-const MANIFEST_FIELD_ORDER: [&str; 14] = [
-    "title",
-    "description",
-    "engagementType",
-    "resolverType",
-    "status",
-    "reportedIncidentStartDate",
-    "actualIncidentStartDate",
-    "watchers",
-    "threatActorIpAddresses",
-    "impactedServices",
-    "impactedAwsRegions",
-    "impactedAccounts",
-    "caseMetadata",
-    "tags",
-];
-
 /// Stable, so the items of one field keep the identity order they were produced in.
 fn sort_in_manifest_order(changes: &mut [FieldChange]) {
     changes.sort_by_key(|change| {
-        MANIFEST_FIELD_ORDER
+        crate::model::SPEC_FIELDS
             .iter()
             .position(|field| *field == change.field)
-            .unwrap_or(MANIFEST_FIELD_ORDER.len())
+            .unwrap_or(crate::model::SPEC_FIELDS.len())
     });
 }
 

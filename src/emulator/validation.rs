@@ -10,46 +10,6 @@ use regex::Regex;
 use crate::emulator::api_error::{ApiError, FieldProblem};
 use crate::emulator::wire::{MetadataEntryInput, RegionInput, ThreatActorIpInput, WatcherInput};
 
-/// The `AwsRegion` enum of the model.
-pub(crate) const AWS_REGIONS: [&str; 36] = [
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "cn-north-1",
-    "cn-northwest-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-];
-
 pub(crate) const RESOLVER_TYPES: [&str; 2] = ["AWS", "Self"];
 pub(crate) const ENGAGEMENT_TYPES: [&str; 2] = ["Security Incident", "Investigation"];
 pub(crate) const SELF_MANAGED_STATUSES: [&str; 4] = [
@@ -202,7 +162,7 @@ impl Checker {
         for (index, region) in regions.iter().enumerate() {
             let item = format!("{field}[{index}].region");
             if let Some(region) = self.required(&item, &region.region) {
-                self.one_of(&item, region, &AWS_REGIONS);
+                self.one_of(&item, region, &crate::model::AWS_REGIONS);
             }
         }
     }

@@ -26,22 +26,6 @@ pub(crate) const STATUS_ALIAS: &str = "Containment, Eradication, and Recovery";
 
 const TOP_FIELDS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
 const METADATA_FIELDS: [&str; 2] = ["name", "caseId"];
-const SPEC_FIELDS: [&str; 14] = [
-    "title",
-    "description",
-    "engagementType",
-    "resolverType",
-    "status",
-    "reportedIncidentStartDate",
-    "actualIncidentStartDate",
-    "watchers",
-    "threatActorIpAddresses",
-    "impactedServices",
-    "impactedAwsRegions",
-    "impactedAccounts",
-    "caseMetadata",
-    "tags",
-];
 const SPEC_REQUIRED: [&str; 5] = [
     "title",
     "description",
@@ -243,7 +227,7 @@ impl Spec {
 }
 
 fn read_spec(checker: &mut Checker, node: &Node) -> Option<Spec> {
-    let fields = checker.fields(node, "spec", &SPEC_FIELDS, &SPEC_REQUIRED)?;
+    let fields = checker.fields(node, "spec", &crate::model::SPEC_FIELDS, &SPEC_REQUIRED)?;
     let mut spec = Spec::default();
     if let Some(node) = fields.get("title") {
         spec.title = checker
