@@ -11,10 +11,9 @@ use sirops::manifest::{self, Manifests, Severity};
 /// Every corpus file, even in a debug build (they take a few milliseconds each).
 const TIME_LIMIT: Duration = Duration::from_secs(1);
 
-/// The bound for a 10 MB file holds for optimised builds (benches/validate.rs measures
-/// it); yaml-rust2's scanner is generic, so it is compiled unoptimised into debug test builds and
-/// needs a few seconds there. Debug builds only check that it finishes in reasonable time.
-const LARGE_FILE_LIMIT: Duration = if cfg!(debug_assertions) {
+/// 10 MB of tens of thousands of manifests is three times the benchmark's 10,000 and is timed
+/// there (in release); here it only has to finish in reasonable time on a shared machine.
+const MANY_DOCUMENTS_LIMIT: Duration = if cfg!(debug_assertions) {
     Duration::from_secs(30)
 } else {
     Duration::from_secs(1)
@@ -118,7 +117,7 @@ fn a_ten_megabyte_file_is_read_quickly() {
     let loaded = manifest::load(std::slice::from_ref(&path));
     let elapsed = started.elapsed();
     println!("10 MB scalar: {elapsed:?}");
-    assert!(elapsed < LARGE_FILE_LIMIT, "took {elapsed:?}");
+    assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
     let rendered = render(&loaded).replace(&path.display().to_string(), "ten-megabytes.yaml");
     insta::assert_snapshot!("ten_megabytes_scalar", rendered);
 }
@@ -142,7 +141,7 @@ fn a_ten_megabyte_file_of_many_documents_is_read_quickly() {
     println!("10 MB of {count} documents: {elapsed:?}");
     assert!(loaded.diagnostics.is_empty());
     assert_eq!(loaded.manifests.len(), count);
-    assert!(elapsed < LARGE_FILE_LIMIT, "took {elapsed:?}");
+    assert!(elapsed < MANY_DOCUMENTS_LIMIT, "took {elapsed:?}");
 }
 
 #[test]
