@@ -5,7 +5,7 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use aws_sdk_securityir::Client;
 use sirops::emulator::EmulatorConfig;
@@ -238,4 +238,133 @@ async fn chaos_two_hundred_manifests_converge_without_duplicates() {
         stats.faults,
         started.elapsed()
     );
+}
+
+/// Writes the first-round chaos manifests `0..count` and returns what each asks for.
+fn write_first_round(sandbox: &Sandbox, count: usize) -> BTreeMap<String, Expected> {
+    (0..count)
+        .map(|index| {
+            let (name, text, want) = chaos_case(index, 1);
+            sandbox.write_manifest(&name, &text);
+            (name, want)
+        })
+        .collect()
+}
+
+/// A small seeded generator (xorshift), so every trial's delay is reproducible.
+fn delays(seed: u64, count: usize, below_ms: u64) -> Vec<Duration> {
+    let mut state = seed.max(1);
+    (0..count)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            Duration::from_millis(state % below_ms)
+        })
+        .collect()
+}
+
+/// SIGKILL `sirops apply` part way, then apply again: still one case per manifest and nothing
+/// lost. Trial 0 kills as soon as the emulator has seen a CreateCase, the moment where a case
+/// exists but sirops may never have learnt its id; the others kill after seeded random delays.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_apply_is_finished_by_the_next_without_duplicates() {
+    let started = Instant::now();
+    let random = delays(0x5eed, 5, 1_000);
+    for (trial, delay) in random.iter().enumerate() {
+        let sandbox = Sandbox::with_config(EmulatorConfig {
+            latency: Duration::from_millis(20),
+            ..EmulatorConfig::default()
+        })
+        .await;
+        let expected = write_first_round(&sandbox, 30);
+        let names: BTreeSet<String> = expected.keys().cloned().collect();
+        let mut child = sandbox
+            .sirops_command(&["apply", "--auto-approve", "--parallelism", "4"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        if trial == 0 {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            // A stored case is one the emulator acknowledged; sirops may not have read the
+            // response yet.
+            while sandbox.emulator.stats().cases < 1 {
+                assert!(Instant::now() < deadline, "no case created within 30 s");
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        } else {
+            tokio::time::sleep(*delay).await;
+        }
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        let stats = sandbox.emulator.stats();
+        eprintln!(
+            "crash trial {trial}: killed after {:?} ({status}), {} cases, calls {:?}",
+            if trial == 0 { None } else { Some(delay) },
+            stats.cases,
+            stats.operations
+        );
+
+        apply_until_converged(&sandbox, &names).await;
+        assert_live_matches(&sandbox, &sandbox.client(), &expected).await;
+        assert_converged(&sandbox).await;
+    }
+    eprintln!("crash: 5 trials in {:.1?}", started.elapsed());
+}
+
+/// Two `sirops apply` at once on the same repository of unbound manifests end with exactly one
+/// case per manifest, holding the manifests' values.
+///
+/// What protects this is the CreateCase `clientToken`, derived from the manifest name: both
+/// runs plan a create, both send the same token with the same request, and the service answers
+/// both with the same case. Its limits: a token only deduplicates identical requests (two
+/// different versions of a manifest applied at once could create two cases, or one run's
+/// UpdateCase could interleave with the other's and leave a mix of both versions); the later
+/// run's status steps can be refused because the earlier run already took them, so either run
+/// may exit 1 and a re-run finishes. CI should serialize applies (e.g. a GitHub Actions
+/// `concurrency` group); this test pins only that the same manifests applied twice at once do
+/// not duplicate cases.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_concurrent_applies_of_the_same_manifests_make_one_case_each() {
+    let started = Instant::now();
+    let sandbox = Sandbox::with_config(EmulatorConfig {
+        latency: Duration::from_millis(5),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let expected = write_first_round(&sandbox, 40);
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            sandbox
+                .sirops_command(&["apply", "--auto-approve", "--parallelism", "8"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        let code = output.status.code().unwrap_or(-1);
+        assert!(
+            code == 0 || code == 1,
+            "apply exited {code}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        codes.push(code);
+    }
+    let stats = sandbox.emulator.stats();
+    eprintln!(
+        "concurrent: exit codes {codes:?}, calls {:?}, {:.1?}",
+        stats.operations,
+        started.elapsed()
+    );
+    assert_eq!(
+        stats.operations["CreateCase"], 80,
+        "both runs should have created"
+    );
+    assert_live_matches(&sandbox, &sandbox.client(), &expected).await;
+    assert_converged(&sandbox).await;
 }
