@@ -209,3 +209,81 @@ spec:
 {extra_spec}"
     )
 }
+
+/// The environment `Sandbox::sirops` gives the binary, for callers that build their own process.
+impl Sandbox {
+    pub fn sirops_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+            ("HOME".into(), self.dir.path().display().to_string()),
+            ("AWS_ACCESS_KEY_ID".into(), "test".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
+            ("AWS_REGION".into(), "us-east-1".into()),
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+            (
+                "AWS_ENDPOINT_URL_SECURITY_IR".into(),
+                self.emulator.endpoint_url(),
+            ),
+        ]
+    }
+
+    /// A blocking `sirops ARGS` command with the same environment as `Sandbox::sirops`, for
+    /// tests that must hold the child (to kill it, or to start two at once).
+    pub fn sirops_command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sirops"));
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .envs(self.sirops_env())
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
+    /// An SDK client that retries up to `max_attempts` times, for reading through injected faults.
+    pub fn retrying_client(&self, max_attempts: u32) -> Client {
+        let config = aws_sdk_securityir::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+            .endpoint_url(self.emulator.endpoint_url())
+            .retry_config(
+                aws_sdk_securityir::config::retry::RetryConfig::standard()
+                    .with_max_attempts(max_attempts),
+            )
+            .build();
+        Client::from_conf(config)
+    }
+
+    /// Case ids by their `sirops:name` ownership tag, read through `client` (cases without the
+    /// tag are left out). More than one id under a name is a duplicate.
+    pub async fn owned_cases(&self, client: &Client) -> BTreeMap<String, Vec<String>> {
+        let mut items = Vec::new();
+        let mut pages = client.list_cases().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for item in page.unwrap().items() {
+                items.push((
+                    item.case_id().to_string(),
+                    item.case_arn().unwrap().to_string(),
+                ));
+            }
+        }
+        let lookups = items.into_iter().map(|(case_id, arn)| async move {
+            let tags = client
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .unwrap();
+            let name = tags.tags().get("sirops:name").cloned();
+            (case_id, name)
+        });
+        let mut owned: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (case_id, name) in futures::future::join_all(lookups).await {
+            if let Some(name) = name {
+                owned.entry(name).or_default().push(case_id);
+            }
+        }
+        owned
+    }
+}

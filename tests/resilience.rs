@@ -1,0 +1,370 @@
+//! sirops at scale and under faults (issue 6): injected API faults, a killed apply and two
+//! applies at once must all end with exactly one case per manifest, holding the manifest's
+//! values. "Never two cases for one manifest" (design section 3) is the property under test.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use aws_sdk_securityir::Client;
+use sirops::emulator::EmulatorConfig;
+use support::{Run, Sandbox, manifest};
+
+/// Attempts per call for sirops and for the test's own reads while faults are injected. At a
+/// 20% fault rate a call fails every one of ten attempts with odds of 1 in 10 million.
+const MAX_ATTEMPTS: &str = "10";
+const READ_ATTEMPTS: u32 = 20;
+/// Rounds of `apply` allowed before a run must have converged.
+const MAX_ROUNDS: usize = 5;
+
+/// What a manifest asks for, in the form the checks compare with live state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Expected {
+    title: String,
+    description: String,
+    status: String,
+    engagement_type: String,
+    watchers: BTreeSet<String>,
+    impacted_services: Vec<String>,
+}
+
+/// A manifest of the chaos mix: `round` 1 is the first version, 2 the edited one. The five
+/// kinds (by `index % 5`): title and watchers change; a one-step status move plus a list field;
+/// Post-incident Activities to Closed; a multi-step path to Closed plus a title; unchanged.
+fn chaos_case(index: usize, round: u8) -> (String, String, Expected) {
+    let name = format!("chaos-{index:03}");
+    let kind = index % 5;
+    let mut title = format!("Incident {name}");
+    let mut watchers = vec![format!("{name}@example.com")];
+    let mut services: Vec<String> = Vec::new();
+    let mut status = match kind {
+        1 | 3 => "Detection and Analysis",
+        2 => "Post-incident Activities",
+        _ => "Submitted",
+    };
+    if round == 2 {
+        match kind {
+            0 => {
+                title = format!("Renamed {name}");
+                watchers.push(format!("second-{name}@example.com"));
+            }
+            1 => {
+                status = "Containment, Eradication and Recovery";
+                services.push("Amazon S3".to_string());
+            }
+            2 => status = "Closed",
+            3 => {
+                title = format!("Closed out {name}");
+                status = "Closed";
+            }
+            _ => {}
+        }
+    }
+    let mut extra = String::new();
+    if status != "Submitted" {
+        extra.push_str(&format!("  status: {status}\n"));
+    }
+    extra.push_str("  watchers:\n");
+    for watcher in &watchers {
+        extra.push_str(&format!("    - email: {watcher}\n"));
+    }
+    if !services.is_empty() {
+        extra.push_str(&format!("  impactedServices: [{}]\n", services.join(", ")));
+    }
+    let text = manifest(&name, &extra).replace(&format!("title: Incident {name}"), &{
+        format!("title: {title}")
+    });
+    let expected = Expected {
+        title,
+        description: format!("What happened to {name}."),
+        status: status.to_string(),
+        engagement_type: "Security Incident".to_string(),
+        watchers: watchers.into_iter().collect(),
+        impacted_services: services,
+    };
+    (name, text, expected)
+}
+
+/// Runs `apply` until it exits 0, at most `MAX_ROUNDS` times, and returns the number of rounds.
+/// A round that fails must say which cases failed, and only cases that exist.
+async fn apply_until_converged(sandbox: &Sandbox, names: &BTreeSet<String>) -> usize {
+    for round in 1..=MAX_ROUNDS {
+        let run = sandbox
+            .sirops(&[
+                "apply",
+                "--auto-approve",
+                "--parallelism",
+                "16",
+                "--max-attempts",
+                MAX_ATTEMPTS,
+            ])
+            .await;
+        match run.code {
+            0 => return round,
+            1 => assert_failures_are_named(&run, names),
+            code => panic!("apply exited {code}\n{}\n{}", run.stdout, run.stderr),
+        }
+    }
+    panic!("apply did not converge in {MAX_ROUNDS} rounds");
+}
+
+/// A failed apply's summary ("N failed.") is followed by one line per failed case naming it.
+#[track_caller]
+fn assert_failures_are_named(run: &Run, names: &BTreeSet<String>) {
+    let context = || format!("--- stdout\n{}\n--- stderr\n{}", run.stdout, run.stderr);
+    let summary = run
+        .stdout
+        .lines()
+        .position(|line| line.starts_with("Apply complete:"))
+        .unwrap_or_else(|| panic!("a failed apply printed no summary\n{}", context()));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let failed: usize = lines[summary]
+        .rsplit(", ")
+        .next()
+        .and_then(|tail| tail.strip_suffix(" failed."))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("no failure count in the summary\n{}", context()));
+    assert!(failed > 0, "exit 1 with no failed case\n{}", context());
+    let named: BTreeSet<&str> = lines[summary + 1..]
+        .iter()
+        .filter_map(|line| {
+            line.strip_prefix("  ")?
+                .split_once(": ")
+                .map(|(name, _)| name)
+        })
+        .filter(|name| names.contains(*name))
+        .collect();
+    assert_eq!(named.len(), failed, "failed cases not named\n{}", context());
+}
+
+/// Live state of the case behind each expected manifest, read through `client`: exactly one
+/// owned case per name, none owned by another name, and every checked field as expected.
+async fn assert_live_matches(
+    sandbox: &Sandbox,
+    client: &Client,
+    expected: &BTreeMap<String, Expected>,
+) {
+    let owned = sandbox.owned_cases(client).await;
+    let duplicates: Vec<_> = owned.iter().filter(|(_, ids)| ids.len() != 1).collect();
+    assert!(duplicates.is_empty(), "duplicate cases: {duplicates:?}");
+    let owned_names: BTreeSet<&String> = owned.keys().collect();
+    let expected_names: BTreeSet<&String> = expected.keys().collect();
+    assert_eq!(owned_names, expected_names, "cases and manifests differ");
+
+    let reads = expected.iter().map(|(name, want)| {
+        let case_id = owned[name][0].clone();
+        async move {
+            let live = client.get_case().case_id(&case_id).send().await.unwrap();
+            let got = Expected {
+                title: live.title().unwrap_or_default().to_string(),
+                description: live
+                    .description()
+                    .unwrap_or_default()
+                    .trim_end()
+                    .to_string(),
+                status: live.case_status().unwrap().as_str().to_string(),
+                engagement_type: live.engagement_type().unwrap().as_str().to_string(),
+                watchers: live
+                    .watchers()
+                    .iter()
+                    .map(|watcher| watcher.email().to_string())
+                    .collect(),
+                impacted_services: live.impacted_services().to_vec(),
+            };
+            (name, want, got)
+        }
+    });
+    for (name, want, got) in futures::future::join_all(reads).await {
+        assert_eq!(&got, want, "case of manifest {name}");
+    }
+}
+
+/// `plan --detailed-exitcode` says there is nothing to do, and an apply writes nothing.
+async fn assert_converged(sandbox: &Sandbox) {
+    sandbox
+        .sirops(&["plan", "--detailed-exitcode", "--max-attempts", "20"])
+        .await
+        .expect_code(0);
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "--auto-approve", "--max-attempts", "20"]))
+        .await;
+    run.expect_code(0);
+    assert!(writes.is_empty(), "a converged apply wrote {writes:?}");
+}
+
+/// 200 creates with status paths, then updates, closes and 20 more creates, all against an
+/// emulator that faults 20% of requests (429 with Retry-After, 500, dropped connections and
+/// lost responses after the change). Lost CreateCase responses are the dangerous case: the
+/// SDK's retry reuses the clientToken and the re-run finds the case by its tag.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "takes about 6.5 minutes (target: 1); run with --ignored, see issue 6"]
+async fn chaos_two_hundred_manifests_converge_without_duplicates() {
+    let started = Instant::now();
+    let sandbox = Sandbox::with_config(EmulatorConfig {
+        fault_rate: 0.2,
+        seed: 6,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let client = sandbox.retrying_client(READ_ATTEMPTS);
+    let mut expected = BTreeMap::new();
+    for index in 0..200 {
+        let (name, text, want) = chaos_case(index, 1);
+        sandbox.write_manifest(&name, &text);
+        expected.insert(name, want);
+    }
+    let names: BTreeSet<String> = (0..220).map(|index| chaos_case(index, 2).0).collect();
+    let first_rounds = apply_until_converged(&sandbox, &names).await;
+    assert_live_matches(&sandbox, &client, &expected).await;
+
+    for index in 0..220 {
+        let (name, text, want) = chaos_case(index, 2);
+        sandbox.write_manifest(&name, &text);
+        expected.insert(name, want);
+    }
+    let second_rounds = apply_until_converged(&sandbox, &names).await;
+    assert_live_matches(&sandbox, &client, &expected).await;
+    assert_converged(&sandbox).await;
+
+    let stats = sandbox.emulator.stats();
+    assert!(
+        stats.faults.get("LostResponse").copied().unwrap_or(0) > 0,
+        "no lost response was injected: {stats:?}"
+    );
+    eprintln!(
+        "chaos: {first_rounds} + {second_rounds} apply rounds, {} requests, faults {:?}, {:.1?}",
+        stats.requests,
+        stats.faults,
+        started.elapsed()
+    );
+}
+
+/// Writes the first-round chaos manifests `0..count` and returns what each asks for.
+fn write_first_round(sandbox: &Sandbox, count: usize) -> BTreeMap<String, Expected> {
+    (0..count)
+        .map(|index| {
+            let (name, text, want) = chaos_case(index, 1);
+            sandbox.write_manifest(&name, &text);
+            (name, want)
+        })
+        .collect()
+}
+
+/// A small seeded generator (xorshift), so every trial's delay is reproducible.
+fn delays(seed: u64, count: usize, below_ms: u64) -> Vec<Duration> {
+    let mut state = seed.max(1);
+    (0..count)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            Duration::from_millis(state % below_ms)
+        })
+        .collect()
+}
+
+/// SIGKILL `sirops apply` part way, then apply again: still one case per manifest and nothing
+/// lost. Trial 0 kills as soon as the emulator has seen a CreateCase, the moment where a case
+/// exists but sirops may never have learnt its id; the others kill after seeded random delays.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_apply_is_finished_by_the_next_without_duplicates() {
+    let started = Instant::now();
+    let random = delays(0x5eed, 5, 1_000);
+    for (trial, delay) in random.iter().enumerate() {
+        let sandbox = Sandbox::with_config(EmulatorConfig {
+            latency: Duration::from_millis(20),
+            ..EmulatorConfig::default()
+        })
+        .await;
+        let expected = write_first_round(&sandbox, 30);
+        let names: BTreeSet<String> = expected.keys().cloned().collect();
+        let mut child = sandbox
+            .sirops_command(&["apply", "--auto-approve", "--parallelism", "4"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        if trial == 0 {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            // A stored case is one the emulator acknowledged; sirops may not have read the
+            // response yet.
+            while sandbox.emulator.stats().cases < 1 {
+                assert!(Instant::now() < deadline, "no case created within 30 s");
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        } else {
+            tokio::time::sleep(*delay).await;
+        }
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        let stats = sandbox.emulator.stats();
+        eprintln!(
+            "crash trial {trial}: killed after {:?} ({status}), {} cases, calls {:?}",
+            if trial == 0 { None } else { Some(delay) },
+            stats.cases,
+            stats.operations
+        );
+
+        apply_until_converged(&sandbox, &names).await;
+        assert_live_matches(&sandbox, &sandbox.client(), &expected).await;
+        assert_converged(&sandbox).await;
+    }
+    eprintln!("crash: 5 trials in {:.1?}", started.elapsed());
+}
+
+/// Two `sirops apply` at once on the same repository of unbound manifests end with exactly one
+/// case per manifest, holding the manifests' values.
+///
+/// What protects this is the CreateCase `clientToken`, derived from the manifest name: both
+/// runs plan a create, both send the same token with the same request, and the service answers
+/// both with the same case. Its limits: a token only deduplicates identical requests (two
+/// different versions of a manifest applied at once could create two cases, or one run's
+/// UpdateCase could interleave with the other's and leave a mix of both versions); the later
+/// run's status steps can be refused because the earlier run already took them, so either run
+/// may exit 1 and a re-run finishes. CI should serialize applies (e.g. a GitHub Actions
+/// `concurrency` group); this test pins only that the same manifests applied twice at once do
+/// not duplicate cases.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_concurrent_applies_of_the_same_manifests_make_one_case_each() {
+    let started = Instant::now();
+    let sandbox = Sandbox::with_config(EmulatorConfig {
+        latency: Duration::from_millis(5),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let expected = write_first_round(&sandbox, 40);
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            sandbox
+                .sirops_command(&["apply", "--auto-approve", "--parallelism", "8"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        let code = output.status.code().unwrap_or(-1);
+        assert!(
+            code == 0 || code == 1,
+            "apply exited {code}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        codes.push(code);
+    }
+    let stats = sandbox.emulator.stats();
+    eprintln!(
+        "concurrent: exit codes {codes:?}, calls {:?}, {:.1?}",
+        stats.operations,
+        started.elapsed()
+    );
+    assert_eq!(
+        stats.operations["CreateCase"], 80,
+        "both runs should have created"
+    );
+    assert_live_matches(&sandbox, &sandbox.client(), &expected).await;
+    assert_converged(&sandbox).await;
+}
