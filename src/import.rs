@@ -1,9 +1,10 @@
 //! Adoption: a manifest that describes an existing case exactly as it is, bound by
 //! `metadata.caseId`, so that planning it right after import shows no change.
 
-use serde_yaml::{Mapping, Value};
+use std::collections::BTreeMap;
 
-use crate::model::{CaseStatus, LiveCase, RESERVED_TAG_PREFIX, ResolverType};
+use crate::manifest::CaseManifest;
+use crate::model::{CaseStatus, DesiredCase, LiveCase, RESERVED_TAG_PREFIX, ResolverType};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImportError {
@@ -21,73 +22,51 @@ pub fn manifest_name(live: &LiveCase) -> String {
     }
 }
 
-/// The manifest text for a live case whose tags were read.
-pub fn manifest_for(live: &LiveCase) -> Result<String, ImportError> {
+/// What a manifest must ask for so that planning it against `live` shows no change: every
+/// list managed as it is, metadata and non-reserved tags when there are any.
+pub fn desired_for(live: &LiveCase) -> Result<DesiredCase, ImportError> {
     let reported =
         live.reported_incident_start_date
             .ok_or_else(|| ImportError::MissingReportedDate {
                 case_id: live.case_id.clone(),
             })?;
-
-    let mut metadata = Mapping::new();
-    metadata.insert("name".into(), manifest_name(live).into());
-    metadata.insert("caseId".into(), live.case_id.clone().into());
-
-    let mut spec = Mapping::new();
-    spec.insert("title".into(), live.title.clone().into());
-    spec.insert("description".into(), live.description.clone().into());
-    spec.insert(
-        "engagementType".into(),
-        live.engagement_type.as_str().into(),
-    );
-    spec.insert("resolverType".into(), live.resolver_type.as_str().into());
-    if let Some(status) = manageable_status(live) {
-        spec.insert("status".into(), status.as_str().into());
-    }
-    spec.insert(
-        "reportedIncidentStartDate".into(),
-        reported.to_rfc3339().into(),
-    );
-    if let Some(actual) = live.actual_incident_start_date {
-        spec.insert("actualIncidentStartDate".into(), actual.to_rfc3339().into());
-    }
-    spec.insert("watchers".into(), to_value(&live.watchers));
-    spec.insert(
-        "threatActorIpAddresses".into(),
-        to_value(&live.threat_actor_ip_addresses),
-    );
-    spec.insert("impactedServices".into(), to_value(&live.impacted_services));
-    spec.insert(
-        "impactedAwsRegions".into(),
-        to_value(&live.impacted_aws_regions),
-    );
-    spec.insert("impactedAccounts".into(), to_value(&live.impacted_accounts));
-    if !live.case_metadata.is_empty() {
-        let entries: Mapping = live
-            .case_metadata
-            .iter()
-            .map(|entry| (entry.key.clone().into(), entry.value.clone().into()))
-            .collect();
-        spec.insert("caseMetadata".into(), Value::Mapping(entries));
-    }
-    let user_tags: Mapping = live
+    let case_metadata: BTreeMap<String, String> = live
+        .case_metadata
+        .iter()
+        .map(|entry| (entry.key.clone(), entry.value.clone()))
+        .collect();
+    let user_tags: BTreeMap<String, String> = live
         .tags
         .iter()
         .flatten()
         .filter(|(key, _)| !key.starts_with(RESERVED_TAG_PREFIX))
-        .map(|(key, value)| (key.clone().into(), value.clone().into()))
+        .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
-    if !user_tags.is_empty() {
-        spec.insert("tags".into(), Value::Mapping(user_tags));
-    }
+    Ok(DesiredCase {
+        name: manifest_name(live),
+        case_id: Some(live.case_id.clone()),
+        title: live.title.clone(),
+        description: live.description.clone(),
+        engagement_type: live.engagement_type,
+        resolver_type: live.resolver_type,
+        status: manageable_status(live),
+        reported_incident_start_date: reported,
+        actual_incident_start_date: live.actual_incident_start_date,
+        watchers: Some(live.watchers.clone()),
+        threat_actor_ip_addresses: Some(live.threat_actor_ip_addresses.clone()),
+        impacted_services: Some(live.impacted_services.clone()),
+        impacted_aws_regions: Some(live.impacted_aws_regions.clone()),
+        impacted_accounts: Some(live.impacted_accounts.clone()),
+        case_metadata: (!case_metadata.is_empty()).then_some(case_metadata),
+        tags: (!user_tags.is_empty()).then_some(user_tags),
+    })
+}
 
-    let mut document = Mapping::new();
-    document.insert("apiVersion".into(), "sirops/v1".into());
-    document.insert("kind".into(), "Case".into());
-    document.insert("metadata".into(), Value::Mapping(metadata));
-    document.insert("spec".into(), Value::Mapping(spec));
-    let body = serde_yaml::to_string(&Value::Mapping(document))
-        .expect("a mapping of strings always serialises");
+/// The manifest text for a live case whose tags were read, written through the same
+/// `CaseManifest` type the schema is generated from.
+pub fn manifest_for(live: &LiveCase) -> Result<String, ImportError> {
+    let manifest = CaseManifest::from_desired(&desired_for(live)?);
+    let body = serde_yaml::to_string(&manifest).expect("a manifest always serialises");
     Ok(format!(
         "# yaml-language-server: $schema=../schemas/case.schema.json\n# Imported from case {}.\n{body}",
         live.case_id
@@ -105,15 +84,11 @@ fn manageable_status(live: &LiveCase) -> Option<CaseStatus> {
     }
 }
 
-fn to_value<T: serde::Serialize>(value: &T) -> Value {
-    serde_yaml::to_value(value).expect("model values always serialise")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{EngagementType, MetadataEntry, ThreatActorIp, Timestamp, Watcher};
-    use std::collections::BTreeMap;
+    use serde_yaml::Value;
 
     fn live() -> LiveCase {
         LiveCase {
