@@ -520,75 +520,69 @@ pub(crate) fn update_case(
     }
 
     let mut redundant = 0;
+    let mut record = |(changed, extra): (bool, u64), action: &'static str, message: &str| {
+        redundant += extra;
+        if changed {
+            changes.push((action, message.to_string()));
+        }
+    };
     let convert_watchers =
         |list: Option<Vec<WatcherInput>>| list.iter().flatten().map(to_watcher).collect();
-    let (changed, extra) = update_list(
-        &mut details.watchers,
-        convert_watchers(input.watchers_to_delete),
-        convert_watchers(input.watchers_to_add),
-        watcher_identity,
+    record(
+        update_list(
+            &mut details.watchers,
+            convert_watchers(input.watchers_to_delete),
+            convert_watchers(input.watchers_to_add),
+            watcher_identity,
+        ),
+        "WatchersUpdated",
+        "Case watchers updated",
     );
-    redundant += extra;
-    if changed {
-        changes.push(("WatchersUpdated", "Case watchers updated".into()));
-    }
     let convert_ips = |list: Option<Vec<ThreatActorIpInput>>| {
         list.iter().flatten().map(to_threat_actor_ip).collect()
     };
-    let (changed, extra) = update_list(
-        &mut details.threat_actor_ip_addresses,
-        convert_ips(input.threat_actor_ip_addresses_to_delete),
-        convert_ips(input.threat_actor_ip_addresses_to_add),
-        ip_identity,
+    record(
+        update_list(
+            &mut details.threat_actor_ip_addresses,
+            convert_ips(input.threat_actor_ip_addresses_to_delete),
+            convert_ips(input.threat_actor_ip_addresses_to_add),
+            ip_identity,
+        ),
+        "ThreatActorIpAddressesUpdated",
+        "Threat actor IP addresses updated",
     );
-    redundant += extra;
-    if changed {
-        changes.push((
-            "ThreatActorIpAddressesUpdated",
-            "Threat actor IP addresses updated".into(),
-        ));
-    }
-    let (changed, extra) = update_list(
-        &mut details.impacted_services,
-        input.impacted_services_to_delete.unwrap_or_default(),
-        input.impacted_services_to_add.unwrap_or_default(),
-        String::clone,
+    record(
+        update_list(
+            &mut details.impacted_services,
+            input.impacted_services_to_delete.unwrap_or_default(),
+            input.impacted_services_to_add.unwrap_or_default(),
+            String::clone,
+        ),
+        "ImpactedServicesUpdated",
+        "Impacted services updated",
     );
-    redundant += extra;
-    if changed {
-        changes.push((
-            "ImpactedServicesUpdated",
-            "Impacted services updated".into(),
-        ));
-    }
     let convert_regions =
         |list: Option<Vec<RegionInput>>| list.iter().flatten().map(to_region).collect();
-    let (changed, extra) = update_list(
-        &mut details.impacted_aws_regions,
-        convert_regions(input.impacted_aws_regions_to_delete),
-        convert_regions(input.impacted_aws_regions_to_add),
-        StoredRegion::clone,
+    record(
+        update_list(
+            &mut details.impacted_aws_regions,
+            convert_regions(input.impacted_aws_regions_to_delete),
+            convert_regions(input.impacted_aws_regions_to_add),
+            StoredRegion::clone,
+        ),
+        "ImpactedAwsRegionsUpdated",
+        "Impacted AWS regions updated",
     );
-    redundant += extra;
-    if changed {
-        changes.push((
-            "ImpactedAwsRegionsUpdated",
-            "Impacted AWS regions updated".into(),
-        ));
-    }
-    let (changed, extra) = update_list(
-        &mut details.impacted_accounts,
-        input.impacted_accounts_to_delete.unwrap_or_default(),
-        input.impacted_accounts_to_add.unwrap_or_default(),
-        String::clone,
+    record(
+        update_list(
+            &mut details.impacted_accounts,
+            input.impacted_accounts_to_delete.unwrap_or_default(),
+            input.impacted_accounts_to_add.unwrap_or_default(),
+            String::clone,
+        ),
+        "ImpactedAccountsUpdated",
+        "Impacted accounts updated",
     );
-    redundant += extra;
-    if changed {
-        changes.push((
-            "ImpactedAccountsUpdated",
-            "Impacted accounts updated".into(),
-        ));
-    }
     if let Some(entries) = input.case_metadata {
         let entries: Vec<StoredMetadataEntry> = entries
             .into_iter()
