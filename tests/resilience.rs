@@ -361,9 +361,12 @@ async fn two_concurrent_applies_of_the_same_manifests_make_one_case_each() {
         stats.operations,
         started.elapsed()
     );
-    assert_eq!(
-        stats.operations["CreateCase"], 80,
-        "both runs should have created"
+    // Whether the second run also sends CreateCase depends on whether its discovery ran before
+    // or after the first run's creates: either way each run creates each manifest at most once.
+    let creates = stats.operations["CreateCase"];
+    assert!(
+        (40..=80).contains(&creates),
+        "{creates} CreateCase calls for 40 manifests and two runs"
     );
     assert_live_matches(&sandbox, &sandbox.client(), &expected).await;
     assert_converged(&sandbox).await;
