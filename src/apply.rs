@@ -2,9 +2,7 @@
 //! requests of one case run in the plan's order and stop at the first failure, so a case is
 //! never left further along than its last successful step, and a re-run plans the rest.
 
-use futures::{StreamExt, stream};
-
-use crate::live::{ApiError, CaseApi};
+use crate::live::{ApiError, CaseApi, map_concurrently};
 use crate::plan::{CasePlan, Plan};
 use crate::request::Request;
 
@@ -74,19 +72,17 @@ pub async fn apply<A: CaseApi>(
     on_case_done: &(dyn Fn(&CaseOutcome) + Send + Sync),
 ) -> Vec<CaseOutcome> {
     let parallelism = options.parallelism.max(1);
-    stream::iter(plan.cases.iter().filter(|case| !case.requests.is_empty()))
-        .map(|case| async move {
-            let comment = options
-                .audit
-                .as_ref()
-                .map(|context| audit_comment(case, context));
-            let outcome = apply_case(api, case, comment.as_deref()).await;
-            on_case_done(&outcome);
-            outcome
-        })
-        .buffered(parallelism)
-        .collect()
-        .await
+    let cases = plan.cases.iter().filter(|case| !case.requests.is_empty());
+    map_concurrently(cases, parallelism, |case| async move {
+        let comment = options
+            .audit
+            .as_ref()
+            .map(|context| audit_comment(case, context));
+        let outcome = apply_case(api, case, comment.as_deref()).await;
+        on_case_done(&outcome);
+        outcome
+    })
+    .await
 }
 
 async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>) -> CaseOutcome {

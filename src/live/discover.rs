@@ -5,9 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures::{StreamExt, TryStreamExt, stream};
-
-use super::{ApiError, CaseApi, CaseSummary};
+use super::{ApiError, CaseApi, CaseSummary, map_concurrently};
 use crate::model::{DesiredCase, LiveCase, OWNERSHIP_TAG_KEY};
 use crate::plan::{Binding, PlanInput};
 
@@ -44,17 +42,12 @@ pub async fn discover<A: CaseApi>(
     };
 
     let manifest_names: BTreeSet<String> = desired.iter().map(|case| case.name.clone()).collect();
-    let manifests = stream::iter(desired)
-        .map(|case| {
-            let owned = &owned;
-            async move {
-                let binding = bind(api, &case, owned, on_read).await;
-                (case, binding)
-            }
-        })
-        .buffered(parallelism)
-        .collect::<Vec<_>>()
-        .await;
+    let owned_ref = &owned;
+    let manifests = map_concurrently(desired, parallelism, |case| async move {
+        let binding = bind(api, &case, owned_ref, on_read).await;
+        (case, binding)
+    })
+    .await;
 
     let orphans = if options.prune {
         let orphan_cases: Vec<OwnedCase> = owned
@@ -68,20 +61,19 @@ pub async fn discover<A: CaseApi>(
                     .is_none_or(|status| !status.is_closed())
             })
             .collect();
-        stream::iter(orphan_cases)
-            .map(|owned| async move {
-                let case = read_case(api, &owned.summary.case_id, on_read).await?;
-                Ok::<_, ApiError>(case.map(|case| LiveCase {
-                    tags: Some(owned.tags),
-                    ..case
-                }))
-            })
-            .buffered(parallelism)
-            .try_collect::<Vec<_>>()
-            .await?
-            .into_iter()
-            .flatten()
-            .collect()
+        map_concurrently(orphan_cases, parallelism, |owned| async move {
+            let case = read_case(api, &owned.summary.case_id, on_read).await?;
+            Ok::<_, ApiError>(case.map(|case| LiveCase {
+                tags: Some(owned.tags),
+                ..case
+            }))
+        })
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect()
     } else {
         Vec::new()
     };
@@ -106,15 +98,14 @@ async fn owned_cases<A: CaseApi>(
     let candidates = listed
         .into_iter()
         .filter(|summary| !bound_ids.contains(&summary.case_id));
-    let tagged: Vec<OwnedCase> = stream::iter(candidates)
-        .map(|summary| async move {
-            let tags = api.list_tags(&summary.case_arn).await;
-            on_read();
-            tags.map(|tags| OwnedCase { summary, tags })
-        })
-        .buffered(parallelism)
-        .try_collect()
-        .await?;
+    let tagged = map_concurrently(candidates, parallelism, |summary| async move {
+        let tags = api.list_tags(&summary.case_arn).await;
+        on_read();
+        tags.map(|tags| OwnedCase { summary, tags })
+    })
+    .await
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
     let mut owned: BTreeMap<String, Vec<OwnedCase>> = BTreeMap::new();
     for case in tagged {
         if let Some(name) = case.tags.get(OWNERSHIP_TAG_KEY).cloned() {

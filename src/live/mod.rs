@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 
+use futures::{StreamExt, stream};
+
 use crate::model::{CaseStatus, LiveCase};
 use crate::request::Request;
 
@@ -79,4 +81,85 @@ pub trait CaseApi: Send + Sync {
         case_id: &str,
         body: &str,
     ) -> impl Future<Output = Result<(), ApiError>> + Send;
+}
+
+/// Runs `work` on every item, at most `limit` at once, and returns the results in input order.
+/// `StreamExt::buffered` keeps the order too, but a finished result queued behind a slow one
+/// still holds its slot: one call waiting out a retry backoff would stall every call after it.
+pub(crate) async fn map_concurrently<T, U, Fut>(
+    items: impl IntoIterator<Item = T>,
+    limit: usize,
+    work: impl Fn(T) -> Fut,
+) -> Vec<U>
+where
+    Fut: Future<Output = U>,
+{
+    let mut results: Vec<(usize, U)> = stream::iter(items.into_iter().enumerate())
+        .map(|(index, item)| {
+            let result = work(item);
+            async move { (index, result.await) }
+        })
+        .buffer_unordered(limit.max(1))
+        .collect()
+        .await;
+    results.sort_unstable_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use tokio::sync::Notify;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_slow_item_does_not_hold_back_the_items_after_it() {
+        let started = AtomicUsize::new(0);
+        let all_others_finished = Notify::new();
+        let finished = AtomicUsize::new(0);
+        let items = 0..6;
+        let work = |item: usize| {
+            let (started, finished, all_others_finished) =
+                (&started, &finished, &all_others_finished);
+            async move {
+                started.fetch_add(1, Ordering::SeqCst);
+                if item == 0 {
+                    if finished.load(Ordering::SeqCst) < 5 {
+                        all_others_finished.notified().await;
+                    }
+                } else if finished.fetch_add(1, Ordering::SeqCst) + 1 == 5 {
+                    all_others_finished.notify_one();
+                }
+                item * 10
+            }
+        };
+        let results =
+            tokio::time::timeout(Duration::from_secs(10), map_concurrently(items, 2, work))
+                .await
+                .expect("the items after the slow first one never ran");
+        assert_eq!(results, vec![0, 10, 20, 30, 40, 50]);
+        assert_eq!(started.load(Ordering::SeqCst), 6);
+    }
+
+    #[tokio::test]
+    async fn never_more_than_the_limit_at_once() {
+        let running = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let results = map_concurrently(0..40, 3, |item: u64| {
+            let (running, most) = (&running, &most);
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(40 - item)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                item
+            }
+        })
+        .await;
+        assert_eq!(results, (0..40).collect::<Vec<_>>());
+        assert_eq!(most.load(Ordering::SeqCst), 3);
+    }
 }
