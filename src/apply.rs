@@ -3,6 +3,7 @@
 //! never left further along than its last successful step, and a re-run plans the rest.
 
 use crate::live::{ApiError, CaseApi, map_concurrently};
+use crate::model::CaseStatus;
 use crate::plan::{CasePlan, Plan};
 use crate::request::Request;
 
@@ -94,8 +95,9 @@ async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>)
         failure: None,
     };
     let mut case_arn: Option<String> = None;
-    for request in &case.requests {
-        let request = match with_identity(api, request, &outcome.case_id, &mut case_arn).await {
+    let mut next = 0;
+    while let Some(planned) = case.requests.get(next) {
+        let request = match with_identity(api, planned, &outcome.case_id, &mut case_arn).await {
             Ok(request) => request,
             Err(error) => {
                 outcome.failure = Some(error);
@@ -109,10 +111,25 @@ async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>)
                     outcome.created = true;
                 }
                 outcome.completed.push(request.operation());
+                next += 1;
             }
             Err(error) => {
-                outcome.failure = Some(error);
-                return outcome;
+                let remaining = &case.requests[next..];
+                let taken =
+                    status_steps_already_taken(api, remaining, &outcome.case_id, &error).await;
+                if taken == 0 {
+                    outcome.failure = Some(error);
+                    return outcome;
+                }
+                tracing::info!(
+                    case = %case.name,
+                    steps = taken,
+                    "a refused status move had already been made; counted as done"
+                );
+                outcome
+                    .completed
+                    .extend(remaining[..taken].iter().map(Request::operation));
+                next += taken;
             }
         }
     }
@@ -122,6 +139,49 @@ async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>)
         outcome.failure = Some(error);
     }
     outcome
+}
+
+/// A status move refused because the case is not where the plan left it is most often the
+/// SDK's retry of a move whose first response was lost after it took effect; a concurrent run
+/// moving the case first looks the same. One GetCase tells them from a real refusal: when the
+/// case already stands at the target of this step or of a later step of the same path, those
+/// steps are done. Returns how many; 0 leaves the refusal as the case's failure.
+async fn status_steps_already_taken<A: CaseApi>(
+    api: &A,
+    remaining: &[Request],
+    case_id: &Option<String>,
+    refusal: &ApiError,
+) -> usize {
+    let refused_as_out_of_place = matches!(
+        refusal.code.as_deref(),
+        Some("ValidationException" | "ConflictException")
+    );
+    let Some(case_id) = case_id else { return 0 };
+    if !refused_as_out_of_place || remaining.first().and_then(status_target).is_none() {
+        return 0;
+    }
+    match api.get_case(case_id).await {
+        Ok(Some(live)) => steps_reached(remaining, live.status),
+        _ => 0,
+    }
+}
+
+/// How many leading status moves of `remaining` are done when the case stands at `live`: all
+/// up to the one that moves it there, none when no move of that run leads there.
+fn steps_reached(remaining: &[Request], live: CaseStatus) -> usize {
+    remaining
+        .iter()
+        .map_while(status_target)
+        .position(|target| target == live)
+        .map_or(0, |index| index + 1)
+}
+
+fn status_target(request: &Request) -> Option<CaseStatus> {
+    match request {
+        Request::UpdateCaseStatus(input) => Some(input.case_status),
+        Request::CloseCase(_) => Some(CaseStatus::Closed),
+        _ => None,
+    }
 }
 
 /// Fills in the case id (known after CreateCase) and, for tag calls, the case ARN.
@@ -174,4 +234,64 @@ async fn resolve_arn<A: CaseApi>(
     let case = api.get_case(case_id).await?.ok_or_else(unknown)?;
     *case_arn = Some(case.case_arn.clone());
     Ok(case.case_arn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ResolverType;
+    use crate::request::{CloseCaseInput, UpdateCaseStatusInput, UpdateResolverTypeInput};
+
+    fn move_to(status: CaseStatus) -> Request {
+        Request::UpdateCaseStatus(UpdateCaseStatusInput {
+            case_id: None,
+            case_status: status,
+        })
+    }
+
+    fn close() -> Request {
+        Request::CloseCase(CloseCaseInput { case_id: None })
+    }
+
+    #[test]
+    fn steps_up_to_the_live_status_are_done() {
+        let path = [
+            move_to(CaseStatus::DetectionAndAnalysis),
+            move_to(CaseStatus::ContainmentEradicationAndRecovery),
+            move_to(CaseStatus::PostIncidentActivities),
+            close(),
+        ];
+        assert_eq!(steps_reached(&path, CaseStatus::DetectionAndAnalysis), 1);
+        assert_eq!(steps_reached(&path, CaseStatus::PostIncidentActivities), 3);
+        assert_eq!(steps_reached(&path, CaseStatus::Closed), 4);
+    }
+
+    #[test]
+    fn a_status_off_the_path_or_before_it_is_a_real_refusal() {
+        let path = [
+            move_to(CaseStatus::ContainmentEradicationAndRecovery),
+            move_to(CaseStatus::PostIncidentActivities),
+        ];
+        assert_eq!(steps_reached(&path, CaseStatus::DetectionAndAnalysis), 0);
+        assert_eq!(steps_reached(&path, CaseStatus::Closed), 0);
+        assert_eq!(steps_reached(&[], CaseStatus::Closed), 0);
+    }
+
+    #[test]
+    fn only_the_status_moves_next_in_line_count() {
+        let resolver = Request::UpdateResolverType(UpdateResolverTypeInput {
+            case_id: None,
+            resolver_type: ResolverType::Aws,
+        });
+        let moves = [
+            move_to(CaseStatus::DetectionAndAnalysis),
+            resolver,
+            move_to(CaseStatus::PostIncidentActivities),
+        ];
+        assert_eq!(steps_reached(&moves, CaseStatus::PostIncidentActivities), 0);
+        assert_eq!(
+            steps_reached(&moves[1..], CaseStatus::PostIncidentActivities),
+            0
+        );
+    }
 }
