@@ -241,6 +241,7 @@ impl Sandbox {
     }
 
     /// An SDK client that retries up to `max_attempts` times, for reading through injected faults.
+    /// Its backoff is short: it checks the emulator's state, it is not the client under test.
     pub fn retrying_client(&self, max_attempts: u32) -> Client {
         let config = aws_sdk_securityir::Config::builder()
             .behavior_version(BehaviorVersion::latest())
@@ -249,7 +250,9 @@ impl Sandbox {
             .endpoint_url(self.emulator.endpoint_url())
             .retry_config(
                 aws_sdk_securityir::config::retry::RetryConfig::standard()
-                    .with_max_attempts(max_attempts),
+                    .with_max_attempts(max_attempts)
+                    .with_initial_backoff(std::time::Duration::from_millis(20))
+                    .with_max_backoff(std::time::Duration::from_millis(200)),
             )
             .build();
         Client::from_conf(config)
