@@ -365,9 +365,23 @@ fn syntax_error(text: &str, error: &ScanError, line_offset: usize) -> SyntaxErro
         };
     }
     SyntaxError {
-        position,
+        position: within_text(position, text, local_line, line_offset),
         message: format!("invalid YAML: {}", error.info()),
         hint: Some("check brackets, quotes and indentation here and on the lines before".into()),
+    }
+}
+
+/// The scanner can place an error at end of input on a line past the last one, which no
+/// editor can jump to; such an error points at the end of the last line instead.
+fn within_text(position: Position, text: &str, local_line: usize, line_offset: usize) -> Position {
+    let last_line = text.matches('\n').count() + 1;
+    if local_line <= last_line {
+        return position;
+    }
+    let last = text.rsplit('\n').next().unwrap_or_default();
+    Position {
+        line: last_line + line_offset,
+        column: last.chars().count() + 1,
     }
 }
 
@@ -461,5 +475,23 @@ mod tests {
         assert_eq!(stream.errors.len(), 1, "{:?}", stream.errors);
         assert!(stream.errors[0].message.contains("tab"));
         assert_eq!(stream.errors[0].position.line, 2);
+    }
+
+    #[test]
+    fn an_error_at_end_of_input_points_inside_the_file() {
+        // A plain scalar where a key is expected, on a last line without a newline (found by
+        // the fuzzer): the scanner reports it on line 5 of these 4.
+        let text = format!("spec:\n  tags:\n    team:\n    {}", "k".repeat(333));
+        let stream = parse_stream(&text);
+        assert_eq!(stream.errors.len(), 1, "{:?}", stream.errors);
+        assert_eq!(
+            stream.errors[0].position,
+            Position {
+                line: 4,
+                column: 338
+            },
+            "{:?}",
+            stream.errors[0]
+        );
     }
 }
