@@ -372,13 +372,15 @@ fn syntax_error(text: &str, error: &ScanError, line_offset: usize) -> SyntaxErro
 }
 
 /// The scanner can place an error at end of input on a line past the last one, which no
-/// editor can jump to; such an error points at the end of the last line instead.
+/// editor can jump to; such an error points at the end of the last line instead. Lines are
+/// counted as YAML counts them: a lone carriage return ends one too.
 fn within_text(position: Position, text: &str, local_line: usize, line_offset: usize) -> Position {
-    let last_line = text.matches('\n').count() + 1;
+    let text = text.replace("\r\n", "\n");
+    let last_line = text.matches(['\n', '\r']).count() + 1;
     if local_line <= last_line {
         return position;
     }
-    let last = text.rsplit('\n').next().unwrap_or_default();
+    let last = text.rsplit(['\n', '\r']).next().unwrap_or_default();
     Position {
         line: last_line + line_offset,
         column: last.chars().count() + 1,
@@ -483,6 +485,8 @@ mod tests {
         // the fuzzer): the scanner reports it on line 5 of these 4.
         let text = format!("spec:\n  tags:\n    team:\n    {}", "k".repeat(333));
         let stream = parse_stream(&text);
+        let with_carriage_returns = parse_stream(&text.replace('\n', "\r"));
+        assert_eq!(with_carriage_returns.errors, stream.errors);
         assert_eq!(stream.errors.len(), 1, "{:?}", stream.errors);
         assert_eq!(
             stream.errors[0].position,
