@@ -33,6 +33,44 @@ impl Position {
     }
 }
 
+/// Where a text ends, counting lines as YAML does: a lone carriage return ends one too.
+#[derive(Debug, Clone, Copy)]
+struct TextEnd {
+    line: usize,
+    column: usize,
+}
+
+impl TextEnd {
+    fn of(text: &str) -> TextEnd {
+        let mut end = TextEnd { line: 1, column: 1 };
+        let mut chars = text.chars().peekable();
+        while let Some(character) = chars.next() {
+            match character {
+                '\r' if chars.peek() == Some(&'\n') => {}
+                '\n' | '\r' => {
+                    end.line += 1;
+                    end.column = 1;
+                }
+                _ => end.column += 1,
+            }
+        }
+        end
+    }
+
+    /// The scanner can place a node or an error at end of input on a line past the last one,
+    /// which no editor can jump to; those point at the end of the last line instead.
+    fn position(self, marker: &Marker, line_offset: usize) -> Position {
+        if marker.line() <= self.line {
+            Position::from_marker(marker, line_offset)
+        } else {
+            Position {
+                line: self.line + line_offset,
+                column: self.column,
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ScalarStyle {
     Plain,
@@ -168,6 +206,7 @@ fn parse_until_error(
     documents: &mut Vec<Document>,
 ) -> Result<(), SyntaxError> {
     let mut parser = Parser::new_from_str(text);
+    let end = TextEnd::of(text);
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
     let mut expanded_by_aliases = 0usize;
     let mut open: Vec<Open> = Vec::new();
@@ -175,8 +214,8 @@ fn parse_until_error(
     loop {
         let (event, marker) = parser
             .next_token()
-            .map_err(|error| syntax_error(text, &error, line_offset))?;
-        let position = Position::from_marker(&marker, line_offset);
+            .map_err(|error| syntax_error(text, end, &error, line_offset))?;
+        let position = end.position(&marker, line_offset);
         let finished = match event {
             Event::StreamEnd => return Ok(()),
             Event::DocumentStart => {
@@ -339,8 +378,8 @@ fn check_depth(depth: usize, position: Position) -> Result<(), SyntaxError> {
 
 /// Turns the scanner's error into one a person can act on; tabs get their own message because
 /// they are the most common cause and the scanner's words for it vary.
-fn syntax_error(text: &str, error: &ScanError, line_offset: usize) -> SyntaxError {
-    let position = Position::from_marker(error.marker(), line_offset);
+fn syntax_error(text: &str, end: TextEnd, error: &ScanError, line_offset: usize) -> SyntaxError {
+    let position = end.position(error.marker(), line_offset);
     let local_line = error.marker().line();
     let tab_line = [local_line, local_line.saturating_sub(1)]
         .into_iter()
@@ -365,25 +404,9 @@ fn syntax_error(text: &str, error: &ScanError, line_offset: usize) -> SyntaxErro
         };
     }
     SyntaxError {
-        position: within_text(position, text, local_line, line_offset),
+        position,
         message: format!("invalid YAML: {}", error.info()),
         hint: Some("check brackets, quotes and indentation here and on the lines before".into()),
-    }
-}
-
-/// The scanner can place an error at end of input on a line past the last one, which no
-/// editor can jump to; such an error points at the end of the last line instead. Lines are
-/// counted as YAML counts them: a lone carriage return ends one too.
-fn within_text(position: Position, text: &str, local_line: usize, line_offset: usize) -> Position {
-    let text = text.replace("\r\n", "\n");
-    let last_line = text.matches(['\n', '\r']).count() + 1;
-    if local_line <= last_line {
-        return position;
-    }
-    let last = text.rsplit(['\n', '\r']).next().unwrap_or_default();
-    Position {
-        line: last_line + line_offset,
-        column: last.chars().count() + 1,
     }
 }
 
@@ -497,5 +520,25 @@ mod tests {
             "{:?}",
             stream.errors[0]
         );
+    }
+
+    #[test]
+    fn a_node_at_end_of_input_points_inside_the_file() {
+        // An explicit key of control characters (found by the fuzzer): the scanner puts the
+        // key and its empty value on line 3 of these 2.
+        let stream = parse_stream("# comment\n? \u{0}\u{0}%\u{17}AwsR\u{17} \u{2}  c-");
+        assert_eq!(stream.errors, vec![]);
+        let Some(Node {
+            kind: NodeKind::Mapping(entries),
+            ..
+        }) = &stream.documents[0].root
+        else {
+            panic!("{:?}", stream.documents);
+        };
+        let end = Position {
+            line: 2,
+            column: 18,
+        };
+        assert_eq!((entries[0].0.position, entries[0].1.position), (end, end));
     }
 }
