@@ -115,12 +115,30 @@ async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>)
             }
             Err(error) => {
                 let remaining = &case.requests[next..];
-                let taken =
-                    status_steps_already_taken(api, remaining, &outcome.case_id, &error).await;
-                if taken == 0 {
-                    outcome.failure = Some(error);
-                    return outcome;
-                }
+                let taken = match status_steps_already_taken(
+                    api,
+                    remaining,
+                    &outcome.case_id,
+                    &error,
+                )
+                .await
+                {
+                    Ok(0) => {
+                        outcome.failure = Some(error);
+                        return outcome;
+                    }
+                    Ok(taken) => taken,
+                    Err(unreadable) => {
+                        outcome.failure = Some(ApiError {
+                            message: format!(
+                                "{}; reading the case to see whether an earlier attempt had made the move failed too: {unreadable}",
+                                error.message
+                            ),
+                            ..error
+                        });
+                        return outcome;
+                    }
+                };
                 tracing::info!(
                     case = %case.name,
                     steps = taken,
@@ -145,25 +163,24 @@ async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>)
 /// SDK's retry of a move whose first response was lost after it took effect; a concurrent run
 /// moving the case first looks the same. One GetCase tells them from a real refusal: when the
 /// case already stands at the target of this step or of a later step of the same path, those
-/// steps are done. Returns how many; 0 leaves the refusal as the case's failure.
+/// steps are done. Returns how many (0: the refusal stands), or the read's error when the
+/// case could not be read to tell.
 async fn status_steps_already_taken<A: CaseApi>(
     api: &A,
     remaining: &[Request],
     case_id: &Option<String>,
     refusal: &ApiError,
-) -> usize {
+) -> Result<usize, ApiError> {
     let refused_as_out_of_place = matches!(
         refusal.code.as_deref(),
         Some("ValidationException" | "ConflictException")
     );
-    let Some(case_id) = case_id else { return 0 };
+    let Some(case_id) = case_id else { return Ok(0) };
     if !refused_as_out_of_place || remaining.first().and_then(status_target).is_none() {
-        return 0;
+        return Ok(0);
     }
-    match api.get_case(case_id).await {
-        Ok(Some(live)) => steps_reached(remaining, live.status),
-        _ => 0,
-    }
+    let live = api.get_case(case_id).await?;
+    Ok(live.map_or(0, |live| steps_reached(remaining, live.status)))
 }
 
 /// How many leading status moves of `remaining` are done when the case stands at `live`: all
