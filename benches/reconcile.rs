@@ -91,18 +91,9 @@ fn calls_during(
     emulator: &RunningEmulator,
     work: impl FnOnce() -> Measured,
 ) -> (Measured, BTreeMap<String, u64>) {
-    let before = emulator.stats().operations;
+    let before = emulator.stats();
     let measured = work();
-    let calls = emulator
-        .stats()
-        .operations
-        .into_iter()
-        .map(|(operation, count)| {
-            let delta = count - before.get(&operation).copied().unwrap_or(0);
-            (operation, delta)
-        })
-        .filter(|(_, delta)| *delta > 0)
-        .collect();
+    let calls = emulator.stats().operations_since(&before);
     (measured, calls)
 }
 

@@ -25,6 +25,21 @@ pub struct StatsSnapshot {
     pub cases: u64,
 }
 
+impl StatsSnapshot {
+    /// Requests per operation made since `earlier` was taken, without the operations that saw
+    /// none.
+    pub fn operations_since(&self, earlier: &StatsSnapshot) -> BTreeMap<String, u64> {
+        self.operations
+            .iter()
+            .map(|(operation, count)| {
+                let before = earlier.operations.get(operation).copied().unwrap_or(0);
+                (operation.clone(), count - before)
+            })
+            .filter(|(_, delta)| *delta > 0)
+            .collect()
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
     counters: Mutex<StatsSnapshot>,

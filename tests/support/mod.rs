@@ -126,11 +126,6 @@ impl Sandbox {
         Client::from_conf(config)
     }
 
-    /// The emulator's operation counts.
-    pub async fn operation_counts(&self) -> BTreeMap<String, u64> {
-        self.emulator.stats().operations
-    }
-
     /// Write calls made while `work` ran, by operation (zero counts omitted).
     pub async fn writes_during<F: std::future::Future<Output = T>, T>(
         &self,
@@ -149,17 +144,9 @@ impl Sandbox {
         &self,
         work: F,
     ) -> (T, BTreeMap<String, u64>) {
-        let before = self.operation_counts().await;
+        let before = self.emulator.stats();
         let result = work.await;
-        let after = self.operation_counts().await;
-        let calls = after
-            .into_iter()
-            .map(|(operation, count)| {
-                let delta = count - before.get(&operation).copied().unwrap_or(0);
-                (operation, delta)
-            })
-            .filter(|(_, delta)| *delta > 0)
-            .collect();
+        let calls = self.emulator.stats().operations_since(&before);
         (result, calls)
     }
 
