@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::manifest::CaseManifest;
-use crate::model::{CaseStatus, DesiredCase, LiveCase, RESERVED_TAG_PREFIX, ResolverType};
+use crate::model::{CaseStatus, DesiredCase, LiveCase, ResolverType, is_reserved_tag_key};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImportError {
@@ -39,12 +39,13 @@ pub fn desired_for(live: &LiveCase) -> Result<DesiredCase, ImportError> {
         .tags
         .iter()
         .flatten()
-        .filter(|(key, _)| !key.starts_with(RESERVED_TAG_PREFIX))
+        .filter(|(key, _)| !is_reserved_tag_key(key))
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
     Ok(DesiredCase {
         name: manifest_name(live),
         case_id: Some(live.case_id.clone()),
+        previous_names: Vec::new(),
         title: live.title.clone(),
         description: live.description.clone(),
         engagement_type: live.engagement_type,

@@ -13,9 +13,26 @@ use sha2::{Digest, Sha256};
 /// The tag sirops puts on every case it creates; its value is the manifest's `metadata.name`.
 pub const OWNERSHIP_TAG_KEY: &str = "sirops:name";
 
+/// The tag that names the scope (the `scope:` of a repository's `sirops.yaml`) a case belongs
+/// to. A case with an ownership tag but no scope tag was made before scopes existed and belongs
+/// to `DEFAULT_SCOPE`.
+pub const SCOPE_TAG_KEY: &str = "sirops:scope";
+
+/// The scope of a repository without `sirops.yaml`, or whose `sirops.yaml` names none.
+pub const DEFAULT_SCOPE: &str = "default";
+
 /// Tag keys under this prefix belong to sirops: manifests may not set them and sirops never
 /// removes them.
 pub const RESERVED_TAG_PREFIX: &str = "sirops:";
+
+/// Tag keys under this prefix belong to AWS: the service refuses to let anyone write them, so
+/// manifests may not set them and sirops never removes them.
+pub const AWS_TAG_PREFIX: &str = "aws:";
+
+/// The one rule for tag keys a manifest may not manage: sirops's own and AWS's.
+pub fn is_reserved_tag_key(key: &str) -> bool {
+    key.starts_with(RESERVED_TAG_PREFIX) || key.starts_with(AWS_TAG_PREFIX)
+}
 
 /// Limits of the API model (security-ir 2018-05-10), in characters or items.
 pub mod limits {
@@ -318,6 +335,10 @@ pub struct MetadataEntry {
 pub struct DesiredCase {
     pub name: String,
     pub case_id: Option<String>,
+    /// Names this manifest had before (`metadata.previousNames`): a case tagged with one of
+    /// them is this manifest's case, retagged instead of closed and created anew.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_names: Vec<String>,
     pub title: String,
     pub description: String,
     pub engagement_type: EngagementType,

@@ -938,6 +938,7 @@ fn desired_case() -> impl Strategy<Value = DesiredCase> {
         )| DesiredCase {
             name: "payroll-phishing".into(),
             case_id: None,
+            previous_names: Vec::new(),
             title,
             description,
             engagement_type,

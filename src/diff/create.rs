@@ -5,9 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::fields::{item_change, metadata_entries};
-use super::tags::is_reserved_tag_key;
 use super::{CaseDelta, DiffError, FieldChange, client_token, status_requests};
-use crate::model::{CaseStatus, DesiredCase, OWNERSHIP_TAG_KEY};
+use crate::model::{CaseStatus, DesiredCase, OWNERSHIP_TAG_KEY, is_reserved_tag_key};
 use crate::request::{CreateCaseInput, ImpactedAwsRegion, Request, UpdateCaseInput};
 use crate::status::shortest_path;
 

@@ -293,6 +293,7 @@ mod tests {
         DesiredCase {
             name: "payroll-phishing".into(),
             case_id: None,
+            previous_names: Vec::new(),
             title: "Phishing".into(),
             description: "Two clerks".into(),
             engagement_type: EngagementType::SecurityIncident,

@@ -1,12 +1,13 @@
 //! Tag deltas (TagResource / UntagResource). Keys under the reserved `sirops:` prefix are
 //! sirops' own bookkeeping, the ownership tag above all: a manifest's tags never touch them,
-//! because losing the ownership tag would orphan the case from its manifest.
+//! because losing the ownership tag would orphan the case from its manifest. Keys under `aws:`
+//! belong to AWS, which refuses writes to them, so they are left alone the same way.
 
 use std::collections::BTreeMap;
 
 use super::FieldChange;
 use super::fields::item_change;
-use crate::model::RESERVED_TAG_PREFIX;
+use crate::model::is_reserved_tag_key;
 
 #[derive(Debug, Default)]
 pub(crate) struct TagDelta {
@@ -15,10 +16,6 @@ pub(crate) struct TagDelta {
     /// Keys to remove (UntagResource), sorted.
     pub(crate) to_remove: Vec<String>,
     pub(crate) changes: Vec<FieldChange>,
-}
-
-pub(crate) fn is_reserved_tag_key(key: &str) -> bool {
-    key.starts_with(RESERVED_TAG_PREFIX)
 }
 
 /// `desired` is the manifest's map; reserved keys in it (the validator refuses them) are ignored

@@ -204,6 +204,7 @@ impl Spec {
         DesiredCase {
             name,
             case_id,
+            previous_names: Vec::new(),
             title: self.title.unwrap_or_default(),
             description: self.description.unwrap_or_default(),
             engagement_type: self

@@ -25,6 +25,7 @@ pub(crate) fn desired_case(name: &str) -> DesiredCase {
     DesiredCase {
         name: name.into(),
         case_id: None,
+        previous_names: Vec::new(),
         title: "Phishing against the payroll team".into(),
         description: "Credential phishing wave reported by two payroll clerks.\n".into(),
         engagement_type: EngagementType::SecurityIncident,
