@@ -18,6 +18,8 @@ pub struct CaseOutcome {
     /// Requests that succeeded, in order, by operation.
     pub completed: Vec<&'static str>,
     pub failure: Option<ApiError>,
+    /// What went wrong without failing the case (an audit comment that could not be posted).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -93,10 +95,27 @@ async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>)
         created: false,
         completed: Vec::new(),
         failure: None,
+        warnings: Vec::new(),
     };
     let mut case_arn: Option<String> = None;
+    // A closed case refuses comments, so the audit comment goes in before the case starts to
+    // move: before the first status step or close, else after the last request.
+    let comment_before = case
+        .requests
+        .iter()
+        .position(|request| status_target(request).is_some())
+        .unwrap_or(case.requests.len());
+    let mut comment = comment;
     let mut next = 0;
-    while let Some(planned) = case.requests.get(next) {
+    loop {
+        if next >= comment_before
+            && let Some(body) = comment.take()
+        {
+            post_comment(api, &mut outcome, body).await;
+        }
+        let Some(planned) = case.requests.get(next) else {
+            break;
+        };
         let request = match with_identity(api, planned, &outcome.case_id, &mut case_arn).await {
             Ok(request) => request,
             Err(error) => {
@@ -151,12 +170,19 @@ async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>)
             }
         }
     }
-    if let (Some(body), Some(case_id)) = (comment, &outcome.case_id)
-        && let Err(error) = api.create_comment(case_id, body).await
-    {
-        outcome.failure = Some(error);
-    }
     outcome
+}
+
+/// The audit comment is for people; a case whose comment cannot be posted is still applied.
+async fn post_comment<A: CaseApi>(api: &A, outcome: &mut CaseOutcome, body: &str) {
+    let Some(case_id) = &outcome.case_id else {
+        return;
+    };
+    if let Err(error) = api.create_comment(case_id, body).await {
+        outcome
+            .warnings
+            .push(format!("the audit comment was not posted: {error}"));
+    }
 }
 
 /// A status move refused because the case is not where the plan left it is most often the
@@ -172,7 +198,7 @@ async fn status_steps_already_taken<A: CaseApi>(
     refusal: &ApiError,
 ) -> Result<usize, ApiError> {
     let refused_as_out_of_place = matches!(
-        refusal.code.as_deref(),
+        refusal.code(),
         Some("ValidationException" | "ConflictException")
     );
     let Some(case_id) = case_id else { return Ok(0) };
@@ -244,7 +270,7 @@ async fn resolve_arn<A: CaseApi>(
     }
     let unknown = || ApiError {
         operation,
-        code: None,
+        kind: crate::live::ApiErrorKind::Client,
         message: "the case's ARN is not known (its CreateCase did not succeed)".into(),
     };
     let case_id = case_id.as_deref().ok_or_else(unknown)?;

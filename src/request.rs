@@ -27,6 +27,19 @@ pub enum Request {
 }
 
 impl Request {
+    /// True for the requests the API cannot undo: CloseCase (Closed is final) and
+    /// UpdateResolverType to AWS (the API never hands a case back).
+    pub fn is_irreversible(&self) -> bool {
+        matches!(
+            self,
+            Request::CloseCase(_)
+                | Request::UpdateResolverType(UpdateResolverTypeInput {
+                    resolver_type: ResolverType::Aws,
+                    ..
+                })
+        )
+    }
+
     pub fn operation(&self) -> &'static str {
         match self {
             Request::CreateCase(_) => "CreateCase",

@@ -261,8 +261,20 @@ async fn a_current_saved_plan_applies_exactly_its_requests() {
     let plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(sandbox.path().join("plan.json")).unwrap())
             .unwrap();
-    // The manifest changes again after the plan; the saved plan still applies what it says.
+    // The manifest changes again after the plan: the plan no longer says what the
+    // repository asks for, so it is refused.
     sandbox.write_manifest("saved", &manifest("saved", "  status: Closed\n"));
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .await;
+    run.expect_code(1);
+    assert!(run.stderr.contains("manifests changed"), "{}", run.stderr);
+    assert!(writes.is_empty(), "{writes:?}");
+
+    sandbox.write_manifest(
+        "saved",
+        &manifest("saved", "  status: Post-incident Activities\n"),
+    );
     let (run, writes) = sandbox
         .writes_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
         .await;
@@ -395,6 +407,20 @@ async fn import_round_trips_to_no_change() {
         .await
         .expect_code(0);
     sandbox.sirops(&["validate"]).await.expect_code(0);
+    // The imported manifest names a case sirops does not own yet: adopting it is the only
+    // change, and it is shown as such.
+    let plan = sandbox
+        .sirops(&["plan", "--format", "json", "--detailed-exitcode"])
+        .await
+        .expect_code(2)
+        .json();
+    assert_eq!(plan["cases"][0]["action"], "adopt");
+    assert_eq!(
+        planned_operations(&plan),
+        counts(&[("TagResource", 1)]),
+        "only the ownership tags"
+    );
+    apply_and_converge(&sandbox).await;
     let (run, writes) = sandbox
         .writes_during(sandbox.sirops(&["plan", "--detailed-exitcode"]))
         .await;
@@ -424,7 +450,58 @@ async fn an_invalid_manifest_writes_nothing_and_exits_one() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_impossible_status_path_writes_nothing_and_exits_one() {
+async fn an_impossible_status_path_is_an_error_for_its_case_only() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest(
+        "moved-on",
+        &manifest("moved-on", "  status: Detection and Analysis\n"),
+    );
+    sandbox.write_manifest("other", &manifest("other", ""));
+    apply_and_converge(&sandbox).await;
+    // Submitted cannot be entered again: no legal path for this case.
+    sandbox.write_manifest(
+        "moved-on",
+        &manifest("moved-on", "  status: Submitted\n").replace(
+            "title: Incident moved-on",
+            "title: A title that must not be written either",
+        ),
+    );
+    sandbox.write_manifest(
+        "other",
+        &manifest("other", "  status: Detection and Analysis\n"),
+    );
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
+        .await;
+    run.expect_code(1);
+    assert!(run.stdout.contains("moved-on"), "{}", run.stdout);
+    assert!(run.stdout.contains("no legal path") || run.stdout.contains("Submitted"));
+    assert!(
+        run.stderr.contains("1 case could not be planned"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        writes,
+        counts(&[("UpdateCaseStatus", 1)]),
+        "only the other case is written"
+    );
+    let plan = sandbox
+        .sirops(&["plan", "--format", "json"])
+        .await
+        .expect_code(1)
+        .json();
+    let other = plan["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|case| case["name"] == "other")
+        .unwrap();
+    assert_eq!(other["action"], "noChange");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_case_closed_live_but_open_in_its_manifest_is_drift_not_an_error() {
     let sandbox = Sandbox::new().await;
     sandbox.write_manifest("closed", &manifest("closed", "  status: Closed\n"));
     sandbox.write_manifest("other", &manifest("other", ""));
@@ -437,12 +514,29 @@ async fn an_impossible_status_path_writes_nothing_and_exits_one() {
         "other",
         &manifest("other", "  status: Detection and Analysis\n"),
     );
+    let plan = sandbox.sirops(&["plan", "--format", "markdown"]).await;
+    plan.expect_code(0);
+    assert!(
+        plan.stdout
+            .contains("**Drift that apply will not change:**"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("cannot be reopened"),
+        "{}",
+        plan.stdout
+    );
     let (run, writes) = sandbox
         .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
         .await;
-    run.expect_code(1);
-    assert!(run.stdout.contains("reopen") || run.stderr.contains("reopen"));
-    assert!(writes.is_empty(), "{writes:?}");
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("Drift that apply will not change:"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(writes, counts(&[("UpdateCaseStatus", 1)]));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -479,7 +573,12 @@ async fn write_back_records_the_case_id_and_the_next_plan_costs_one_get_case_eac
         .calls_during(sandbox.sirops(&["plan", "--detailed-exitcode"]))
         .await;
     run.expect_code(0);
-    assert_eq!(calls, counts(&[("GetCase", names.len() as u64)]));
+    // One GetCase, and one tag read that proves the case is still this manifest's.
+    let count = names.len() as u64;
+    assert_eq!(
+        calls,
+        counts(&[("GetCase", count), ("ListTagsForResource", count)])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

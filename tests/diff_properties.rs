@@ -597,18 +597,22 @@ fn managed_differences(desired: &DesiredCase, case: &LiveCase) -> Vec<&'static s
 }
 
 /// The errors that are legitimate for this pair, named by variant; empty when the pair is
-/// possible and `diff` must succeed.
+/// possible and `diff` must succeed. A closed case is never an error: whatever its manifest
+/// asks, the differences are drift that apply will not change.
 fn legitimate_errors(desired: &DesiredCase, live: Option<&LiveCase>) -> BTreeSet<&'static str> {
     let mut errors = BTreeSet::new();
     let start = live.map_or(CaseStatus::Submitted, |case| case.status);
+    let live_closed = start == CaseStatus::Closed;
     if let Some(wanted) = desired.status
+        && !live_closed
         && !(wanted == start && desired.resolver_type == ResolverType::SelfManaged)
         && !reference_reachable(start, wanted, desired.resolver_type)
     {
         errors.insert("Status");
     }
     if let Some(live) = live {
-        if live.resolver_type == ResolverType::Aws
+        if !live_closed
+            && live.resolver_type == ResolverType::Aws
             && desired.resolver_type == ResolverType::SelfManaged
         {
             errors.insert("ResolverToSelf");

@@ -1,101 +1,134 @@
-//! `sirops apply`: plan (or load a saved plan and check it is still current), confirm, apply,
-//! record new case ids, and report every failure.
+//! `sirops apply`: plan (or load a saved plan and check it still fits), show it, confirm, apply
+//! every case that planned cleanly, record case ids, and report every failure.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 
 use super::args::{ApplyArgs, GlobalArgs};
-use super::plan_command::{make_plan, refuse_empty_prune, write_file_atomically};
-use super::{Connection, Outcome, connect, load_valid_manifests, output};
+use super::plan_command::read_and_plan;
+use super::{Connection, Outcome, connect, load_valid_workspace, output};
 use crate::apply::{ApplyOptions, AuditContext, CaseOutcome, apply};
-use crate::live::{ApiError, CaseApi};
-use crate::manifest::{self, Manifests};
-use crate::model::OWNERSHIP_TAG_KEY;
-use crate::plan::{self, Action, Plan, RenderOptions};
-use crate::request::Request;
+use crate::ops::apply::{case_ids_to_record, check_saved_plan, write_back};
+use crate::ops::plan::{PlanOptions, check_prune_scope};
+use crate::plan::target::manifest_digest;
+use crate::plan::{self, Redactor, RenderOptions, plural};
 
 pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Outcome> {
-    let (plan, manifests, Connection { api, _local }) = match &args.plan {
+    let saved = match &args.plan {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("could not read the saved plan {}", path.display()))?;
-            let plan = plan::parse_json(&text)
-                .with_context(|| format!("{} is not a sirops plan", path.display()))?;
-            let connection = connect(global).await?;
-            let drifted = drifted_cases(&connection.api, &plan).await?;
-            if !drifted.is_empty() {
-                let mut message = String::from(
-                    "the saved plan is stale: these cases changed since it was made, so nothing was applied; run `sirops plan` again:",
-                );
-                for (name, reason) in drifted {
-                    message.push_str(&format!("\n  - {name}: {reason}"));
-                }
-                bail!(message);
-            }
-            (plan, None, connection)
+            Some(
+                plan::parse_json(&text)
+                    .with_context(|| format!("{} is not a sirops plan", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let Some(workspace) = load_valid_workspace(&args.paths)? else {
+        return Ok(Outcome::Failure);
+    };
+    let parallelism = args.parallelism.get();
+    check_prune_scope(&workspace, args.prune)?;
+    let Connection {
+        api,
+        endpoint,
+        _local,
+    } = connect(global).await?;
+    let plan = match saved {
+        Some(plan) => {
+            let now = endpoint.target(&workspace.project.scope, None);
+            let digest = manifest_digest(
+                workspace
+                    .manifests
+                    .manifests
+                    .iter()
+                    .map(|loaded| &loaded.desired),
+            );
+            check_saved_plan(&api, &plan, &now, &digest, parallelism).await?;
+            plan
         }
         None => {
-            let Some(manifests) = load_valid_manifests(&args.paths.paths) else {
-                return Ok(Outcome::Failure);
+            let options = PlanOptions {
+                parallelism,
+                prune: args.prune,
+                max_prune: args.max_prune,
             };
-            refuse_empty_prune(args.prune, &manifests)?;
-            let connection = connect(global).await?;
-            let plan = make_plan(
-                global,
-                &connection.api,
-                &manifests,
-                args.prune,
-                args.parallelism,
-            )
-            .await?;
-            (plan, Some(manifests), connection)
+            read_and_plan(global, &api, &workspace, &endpoint, options).await?
         }
     };
 
+    let redactor = args.redact.then(|| Redactor::for_plan(&plan));
     let shown = if args.redact {
         plan::redact(&plan)
     } else {
         plan.clone()
     };
-    output::print_stdout(&plan::render_text(
+    let rendered = plan::render_text(
         &shown,
         &RenderOptions {
             color: output::stdout_color(global),
         },
-    ))?;
-    if plan.has_errors() {
-        eprintln!("error: the plan has errors (above); nothing was applied");
+    );
+    if let Err(error) = output::print_stdout(&rendered) {
+        // Nobody saw the plan, so nothing may be applied; and a cut-short apply is never a
+        // success, unlike a cut-short read-only command.
+        eprintln!("error: could not show the plan ({error}); nothing was applied");
         return Ok(Outcome::Failure);
     }
-    if !plan.has_changes() {
-        return Ok(Outcome::Success);
-    }
-    if !args.auto_approve && !confirm()? {
-        eprintln!("Apply cancelled; nothing was changed.");
-        return Ok(Outcome::Failure);
+    let unplanned = plan.summary.errors;
+    if unplanned > 0 {
+        eprintln!(
+            "error: {} could not be planned (above); {}",
+            plural(unplanned, "case"),
+            if plan.has_changes() {
+                "applying the others"
+            } else {
+                "nothing else to apply"
+            }
+        );
     }
 
-    let progress = output::progress(global, "applying cases");
-    let on_case_done = |_: &CaseOutcome| progress.inc(1);
-    let options = ApplyOptions {
-        parallelism: args.parallelism,
-        audit: args.comment.then(audit_context),
+    let mut outcomes = Vec::new();
+    if plan.has_changes() {
+        if !args.auto_approve && !confirm()? {
+            eprintln!("Apply cancelled; nothing was changed.");
+            return Ok(Outcome::Failure);
+        }
+        let progress = output::progress(global, "applying cases");
+        let on_case_done = |_: &CaseOutcome| progress.inc(1);
+        let options = ApplyOptions {
+            parallelism,
+            audit: args.comment.then(audit_context),
+        };
+        outcomes = apply(&api, &plan, &options, &on_case_done).await;
+        progress.finish_and_clear();
+    }
+
+    let mut failed = unplanned > 0 || outcomes.iter().any(|outcome| outcome.failure.is_some());
+    let mut text = if outcomes.is_empty() {
+        String::new()
+    } else {
+        summary(&outcomes, redactor.as_ref())
     };
-    let outcomes = apply(&api, &plan, &options, &on_case_done).await;
-    progress.finish_and_clear();
-
-    let mut failed = outcomes.iter().any(|outcome| outcome.failure.is_some());
-    if args.write_back
-        && let Some(manifests) = &manifests
-        && let Err(error) = write_back(manifests, &outcomes)
-    {
-        eprintln!("error: {error:#}");
-        failed = true;
+    if args.write_back {
+        let recorded = case_ids_to_record(&workspace.manifests, &plan, &outcomes);
+        let failures = write_back(&recorded);
+        failed |= !failures.is_empty();
+        for failure in &failures {
+            eprintln!("error: {failure}");
+        }
+        let written = recorded.len() - failures.len();
+        if written > 0 {
+            text.push_str(&format!(
+                "Recorded {} in the manifests (metadata.caseId).\n",
+                plural(written, "case id")
+            ));
+        }
     }
-    output::print_stdout(&summary(&outcomes))?;
+    // The apply is done: a reader that went away changes nothing about its outcome.
+    let _ = output::print_stdout(&text);
     Ok(if failed {
         Outcome::Failure
     } else {
@@ -120,19 +153,21 @@ fn confirm() -> anyhow::Result<bool> {
     Ok(answer.trim() == "yes")
 }
 
-fn summary(outcomes: &[CaseOutcome]) -> String {
+/// What apply did, case by case where it matters. With `--redact`, messages (which may quote
+/// values the service echoed) get the plan's placeholders.
+fn summary(outcomes: &[CaseOutcome], redactor: Option<&Redactor>) -> String {
+    let shown = |text: &str| match redactor {
+        Some(redactor) => redactor.text(text),
+        None => text.to_string(),
+    };
     let failures: Vec<&CaseOutcome> = outcomes
         .iter()
         .filter(|outcome| outcome.failure.is_some())
         .collect();
+    let changed = outcomes.len() - failures.len();
     let mut text = format!(
-        "\nApply complete: {} case{} changed, {} failed.\n",
-        outcomes.len() - failures.len(),
-        if outcomes.len() - failures.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
+        "\nApply complete: {} changed, {} failed.\n",
+        plural(changed, "case"),
         failures.len()
     );
     for outcome in &failures {
@@ -142,11 +177,24 @@ fn summary(outcomes: &[CaseOutcome]) -> String {
             } else {
                 format!("done before the failure: {}", outcome.completed.join(", "))
             };
-            text.push_str(&format!("  {}: {error} ({done})\n", outcome.name));
+            text.push_str(&format!(
+                "  {}: {} ({done})\n",
+                outcome.name,
+                shown(&error.to_string())
+            ));
         }
     }
     if !failures.is_empty() {
         text.push_str("Run apply again to finish: it plans only what is still missing.\n");
+    }
+    for outcome in outcomes {
+        for warning in &outcome.warnings {
+            text.push_str(&format!(
+                "  warning: {}: {}\n",
+                outcome.name,
+                shown(warning)
+            ));
+        }
     }
     for outcome in outcomes.iter().filter(|outcome| outcome.created) {
         if let Some(case_id) = &outcome.case_id {
@@ -176,100 +224,4 @@ fn audit_context() -> AuditContext {
             .or_else(|| from_env("GITLAB_USER_LOGIN"))
             .or_else(|| git(&["log", "-1", "--format=%an"])),
     }
-}
-
-/// Records each created case's id in its manifest file, one line per manifest.
-fn write_back(manifests: &Manifests, outcomes: &[CaseOutcome]) -> anyhow::Result<()> {
-    let files: BTreeMap<&str, &PathBuf> = manifests
-        .manifests
-        .iter()
-        .map(|loaded| (loaded.desired.name.as_str(), &loaded.file))
-        .collect();
-    for outcome in outcomes.iter().filter(|outcome| outcome.created) {
-        let (Some(case_id), Some(file)) = (&outcome.case_id, files.get(outcome.name.as_str()))
-        else {
-            continue;
-        };
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("could not read {} to record its case id", file.display()))?;
-        let updated =
-            manifest::write_back_case_id(&text, &outcome.name, case_id).map_err(|error| {
-                anyhow::anyhow!(
-                    "could not record case {case_id} in {}: {error}",
-                    file.display()
-                )
-            })?;
-        let permissions = std::fs::metadata(file)?.permissions();
-        write_file_atomically(file, updated.as_bytes())
-            .with_context(|| format!("could not write {}", file.display()))?;
-        std::fs::set_permissions(file, permissions)?;
-    }
-    Ok(())
-}
-
-/// The cases of a saved plan whose live state is no longer what the plan was made against.
-async fn drifted_cases<A: CaseApi>(
-    api: &A,
-    plan: &Plan,
-) -> Result<Vec<(String, String)>, ApiError> {
-    let mut drifted = Vec::new();
-    let mut owners: Option<BTreeMap<String, String>> = None;
-    for case in plan.cases.iter().filter(|case| !case.requests.is_empty()) {
-        if case.action == Action::Error {
-            continue;
-        }
-        match (&case.case_id, case.requests.first()) {
-            (None, Some(Request::CreateCase(_))) => {
-                if owners.is_none() {
-                    owners = Some(owned_case_ids(api).await?);
-                }
-                if let Some(case_id) = owners.as_ref().and_then(|owners| owners.get(&case.name)) {
-                    drifted.push((
-                        case.name.clone(),
-                        format!("case {case_id} was created for it since the plan was made"),
-                    ));
-                }
-            }
-            (Some(case_id), _) => {
-                let Some(live) = api.get_case(case_id).await? else {
-                    drifted.push((
-                        case.name.clone(),
-                        format!("case {case_id} no longer exists"),
-                    ));
-                    continue;
-                };
-                let expected = case.live_fingerprint.as_deref();
-                if expected == Some(live.fingerprint().as_str()) {
-                    continue;
-                }
-                let tags = api.list_tags(&live.case_arn).await?;
-                let with_tags = crate::model::LiveCase {
-                    tags: Some(tags),
-                    ..live
-                };
-                if expected != Some(with_tags.fingerprint().as_str()) {
-                    drifted.push((
-                        case.name.clone(),
-                        format!("case {case_id} changed since the plan was made"),
-                    ));
-                }
-            }
-            (None, _) => drifted.push((
-                case.name.clone(),
-                "the plan names no case id for it".to_string(),
-            )),
-        }
-    }
-    Ok(drifted)
-}
-
-async fn owned_case_ids<A: CaseApi>(api: &A) -> Result<BTreeMap<String, String>, ApiError> {
-    let mut owners = BTreeMap::new();
-    for summary in api.list_cases().await? {
-        let tags = api.list_tags(&summary.case_arn).await?;
-        if let Some(name) = tags.get(OWNERSHIP_TAG_KEY) {
-            owners.insert(name.clone(), summary.case_id);
-        }
-    }
-    Ok(owners)
 }

@@ -1,6 +1,7 @@
 //! The command line as clap sees it: flags only, no I/O. `cli::run` turns these into work.
 
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -11,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "Keep AWS Security Incident Response cases in git: plan and apply YAML manifests.",
     long_about = None,
-    after_help = "Start here:\n  sirops plan --local                  plan the example cases against an embedded emulator\n  sirops apply --local --auto-approve  create them\n\nExit codes: 0 success (no changes with --detailed-exitcode), 1 error, 2 changes present (--detailed-exitcode)."
+    after_help = "Start here:\n  sirops plan --local                  plan the example cases against an embedded emulator\n  sirops apply --local --auto-approve  create them\n\nExit codes: 0 success (no changes with --detailed-exitcode), 1 error (usage errors included), 2 changes present (--detailed-exitcode)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -67,9 +68,11 @@ pub enum Command {
     /// Write manifests for existing cases, bound by metadata.caseId.
     #[command(after_help = "Example:\n  sirops import 1234567890 --out-dir cases/")]
     Import(ImportArgs),
-    /// Print the manifest JSON Schema.
-    #[command(after_help = "Example:\n  sirops schema > schemas/case.schema.json")]
-    Schema,
+    /// Print the manifest JSON Schema (or, with --project, the schema of sirops.yaml).
+    #[command(
+        after_help = "Examples:\n  sirops schema > schemas/case.schema.json\n  sirops schema --project > schemas/sirops.schema.json"
+    )]
+    Schema(SchemaArgs),
     /// Run the local Security IR emulator.
     #[command(
         after_help = "Example:\n  sirops emulator --listen 127.0.0.1:4566 --state /tmp/ir.json\n  AWS_ENDPOINT_URL_SECURITY_IR=http://127.0.0.1:4566 sirops plan"
@@ -85,9 +88,17 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct PathsArgs {
-    /// Manifest files or directories (every *.yaml and *.yml below them).
-    #[arg(value_name = "PATH", default_value = "cases")]
+    /// Manifest files or directories (every *.yaml and *.yml below them); the project's
+    /// manifest root (sirops.yaml `manifests:`, else cases/) when none is given.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of the project file sirops.yaml instead of a case manifest's.
+    #[arg(long)]
+    pub project: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,15 +120,19 @@ pub struct PlanArgs {
     /// Exit 2 when there are changes, 0 when there are none.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Also plan to close owned cases whose manifest no longer exists.
+    /// Also plan to close owned cases of this scope whose manifest no longer exists (needs
+    /// the whole manifest root).
     #[arg(long)]
     pub prune: bool,
+    /// The most cases --prune may close.
+    #[arg(long, value_name = "N", default_value_t = crate::ops::plan::DEFAULT_MAX_PRUNE)]
+    pub max_prune: usize,
     /// Mask values the API marks sensitive (emails, IPs, names, titles, descriptions).
     #[arg(long)]
     pub redact: bool,
-    /// How many API reads run at once.
-    #[arg(long, value_name = "N", default_value_t = 16)]
-    pub parallelism: usize,
+    /// How many API reads run at once (at least 1).
+    #[arg(long, value_name = "N", default_value = "16")]
+    pub parallelism: NonZeroUsize,
 }
 
 #[derive(Debug, Args)]
@@ -127,17 +142,23 @@ pub struct ApplyArgs {
     /// Apply without asking (required when there is no terminal).
     #[arg(long)]
     pub auto_approve: bool,
-    /// How many cases are worked on at once.
-    #[arg(long, value_name = "N", default_value_t = 16)]
-    pub parallelism: usize,
-    /// Close owned cases whose manifest no longer exists.
+    /// How many cases are worked on at once (at least 1).
+    #[arg(long, value_name = "N", default_value = "16")]
+    pub parallelism: NonZeroUsize,
+    /// Close owned cases of this scope whose manifest no longer exists (needs the whole
+    /// manifest root).
     #[arg(long)]
     pub prune: bool,
-    /// Record each new case's id in its manifest as metadata.caseId.
+    /// The most cases --prune may close.
+    #[arg(long, value_name = "N", default_value_t = crate::ops::plan::DEFAULT_MAX_PRUNE)]
+    pub max_prune: usize,
+    /// Record in each manifest without metadata.caseId the id of its case (created now or
+    /// found by its tag).
     #[arg(long)]
     pub write_back: bool,
-    /// Apply a plan saved with `plan --out`, if no case it touches changed since.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["prune", "write_back"])]
+    /// Apply a plan saved with `plan --out`, if it was made here, from these manifests, and no
+    /// case it touches changed since.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["prune", "write_back", "max_prune"])]
     pub plan: Option<PathBuf>,
     /// Add a comment to each changed case saying what sirops changed and from which commit.
     #[arg(long)]

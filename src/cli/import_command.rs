@@ -10,7 +10,7 @@ use crate::live::CaseApi;
 use crate::model::LiveCase;
 
 pub(super) async fn run(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<Outcome> {
-    let Connection { api, _local } = connect(global).await?;
+    let Connection { api, _local, .. } = connect(global).await?;
     let mut imported = Vec::new();
     for case_id in &args.case_ids {
         let Some(case) = api.get_case(case_id).await? else {

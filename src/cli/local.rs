@@ -39,4 +39,13 @@ impl LocalEmulator {
     pub(crate) fn endpoint_url(&self) -> String {
         self.running.endpoint_url()
     }
+
+    /// The state file, absolute when the working directory can be read: a saved plan made
+    /// with `--local` belongs to this state and no other.
+    pub(crate) fn state_file(&self) -> PathBuf {
+        let relative = PathBuf::from(LOCAL_STATE_FILE);
+        std::env::current_dir()
+            .map(|directory| directory.join(&relative))
+            .unwrap_or(relative)
+    }
 }

@@ -9,17 +9,18 @@ mod output;
 mod plan_command;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
 pub use args::Cli;
-use args::{Command, GlobalArgs};
+use args::{Command, GlobalArgs, PathsArgs};
 
 use crate::live::aws::{ClientSettings, SdkCaseApi};
-use crate::manifest::{self, Manifests};
+use crate::manifest;
+use crate::ops::plan::Endpoint;
+use crate::ops::{self, Workspace};
 
 /// How a command ended, mapped to an exit code in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +45,18 @@ impl From<Outcome> for ExitCode {
 
 /// Parses the process arguments and runs the command.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap exits 2 on a usage error, which CI would read as "changes present".
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     output::init_logging(&cli.global);
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -54,13 +66,32 @@ pub fn main() -> ExitCode {
     match result {
         Ok(outcome) => outcome.into(),
         Err(error) => {
+            // Read-only output cut short by a closed pipe (`sirops plan | head`) is not an
+            // error; `apply` maps its own broken pipe to a failure before it gets here.
             if is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;
             }
-            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            let _ = writeln!(std::io::stderr(), "error: {}", error_line(&error));
             ExitCode::from(1)
         }
     }
+}
+
+/// The error and its causes on one line. A cause the message already contains is not repeated
+/// (the API errors of sirops say what happened and what to do in one sentence).
+fn error_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
@@ -74,12 +105,17 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let global = cli.global;
     match cli.command {
-        Command::Validate(args) => Ok(validate(&args.paths)),
+        Command::Validate(args) => validate(&args),
         Command::Plan(args) => plan_command::run(&global, args).await,
         Command::Apply(args) => apply_command::run(&global, args).await,
         Command::Import(args) => import_command::run(&global, args).await,
-        Command::Schema => {
-            let schema = serde_json::to_string_pretty(&manifest::json_schema())?;
+        Command::Schema(args) => {
+            let schema = if args.project {
+                crate::project::json_schema()
+            } else {
+                manifest::json_schema()
+            };
+            let schema = serde_json::to_string_pretty(&schema)?;
             output::print_stdout(&format!("{schema}\n"))?;
             Ok(Outcome::Success)
         }
@@ -103,41 +139,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
 }
 
-fn validate(paths: &[PathBuf]) -> Outcome {
-    let manifests = manifest::load(paths);
-    output::print_diagnostics(&manifests);
+fn validate(paths: &PathsArgs) -> anyhow::Result<Outcome> {
+    let Some(workspace) = load_workspace(paths)? else {
+        return Ok(Outcome::Failure);
+    };
+    let manifests = &workspace.manifests;
+    output::print_diagnostics(manifests);
     if manifests.has_errors() {
-        Outcome::Failure
-    } else {
-        let _ = output::print_stdout(&format!(
-            "{} manifest{} valid.\n",
-            manifests.manifests.len(),
-            if manifests.manifests.len() == 1 {
-                ""
-            } else {
-                "s"
-            }
-        ));
-        Outcome::Success
+        return Ok(Outcome::Failure);
+    }
+    output::print_stdout(&format!(
+        "{} valid.\n",
+        output::plural(manifests.manifests.len(), "manifest")
+    ))?;
+    Ok(Outcome::Success)
+}
+
+/// The project and its manifests, with every problem printed; `None` when `sirops.yaml` is
+/// invalid.
+fn load_workspace(paths: &PathsArgs) -> anyhow::Result<Option<Workspace>> {
+    let working_directory =
+        std::env::current_dir().context("could not read the working directory")?;
+    match ops::load_workspace(&working_directory, &paths.paths) {
+        Ok(workspace) => Ok(Some(workspace)),
+        Err(diagnostics) => {
+            output::print_diagnostic_list(&diagnostics);
+            eprintln!("error: invalid project file; nothing was sent to the API");
+            Ok(None)
+        }
     }
 }
 
-/// Loads manifests and prints their diagnostics; `None` when any is invalid, so that nothing
-/// is sent to the API.
-fn load_valid_manifests(paths: &[PathBuf]) -> Option<Manifests> {
-    let manifests = manifest::load(paths);
-    output::print_diagnostics(&manifests);
-    if manifests.has_errors() {
+/// The workspace when it and every manifest in it are valid, with the diagnostics printed;
+/// `None` when anything is invalid, so that nothing is sent to the API.
+fn load_valid_workspace(paths: &PathsArgs) -> anyhow::Result<Option<Workspace>> {
+    let Some(workspace) = load_workspace(paths)? else {
+        return Ok(None);
+    };
+    output::print_diagnostics(&workspace.manifests);
+    if workspace.has_errors() {
         eprintln!("error: invalid manifests; nothing was sent to the API");
-        None
-    } else {
-        Some(manifests)
+        return Ok(None);
     }
+    Ok(Some(workspace))
 }
 
 /// The API client for this run, with the embedded emulator kept alive beside it for `--local`.
 struct Connection {
     api: SdkCaseApi,
+    /// Where calls go, as a saved plan records it.
+    endpoint: Endpoint,
     _local: Option<local::LocalEmulator>,
 }
 
@@ -157,8 +208,17 @@ async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
     } else {
         None
     };
+    let api = SdkCaseApi::connect(&settings).await;
+    let endpoint = Endpoint {
+        endpoint: match &local {
+            Some(emulator) => format!("local:{}", emulator.state_file().display()),
+            None => api.endpoint().to_string(),
+        },
+        region: api.region().map(str::to_string),
+    };
     Ok(Connection {
-        api: SdkCaseApi::connect(&settings).await,
+        api,
+        endpoint,
         _local: local,
     })
 }

@@ -29,13 +29,16 @@ pub(crate) fn init_logging(global: &GlobalArgs) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
 
+    // Other crates' warnings (the SDK probing instance metadata for credentials, say) are
+    // noise to someone who asked for nothing: by default only sirops speaks, and `-v` lets
+    // the rest in, with sirops's own account of each failed call.
     let level = if global.quiet {
-        "error"
+        "sirops=error"
     } else {
         match global.verbose {
-            0 => "warn",
-            1 => "info",
-            2 => "debug",
+            0 => "sirops=warn",
+            1 => "warn,sirops=info",
+            2 => "info,sirops=debug",
             _ => "trace",
         }
     };
@@ -74,11 +77,17 @@ pub(crate) fn print_stdout(text: &str) -> std::io::Result<()> {
 }
 
 pub(crate) fn print_diagnostics(manifests: &Manifests) {
+    print_diagnostic_list(&manifests.diagnostics);
+}
+
+pub(crate) fn print_diagnostic_list(diagnostics: &[crate::manifest::Diagnostic]) {
     let mut stderr = std::io::stderr().lock();
-    for diagnostic in &manifests.diagnostics {
+    for diagnostic in diagnostics {
         let _ = writeln!(stderr, "{diagnostic}");
     }
 }
+
+pub(crate) use crate::plan::plural;
 
 /// A progress counter on stderr for long runs, hidden when stderr is not a terminal or when the
 /// user asked for quiet or verbose output (log lines and a bar do not mix).

@@ -1,25 +1,32 @@
 //! `sirops plan`: manifests + live cases -> a rendered plan, optionally saved for apply.
 
-use std::path::Path;
-
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use super::args::{Format, GlobalArgs, PlanArgs};
-use super::{Connection, Outcome, connect, load_valid_manifests, output};
+use super::{Connection, Outcome, connect, load_valid_workspace, output};
 use crate::live::CaseApi;
-use crate::live::discover::{DiscoverOptions, discover};
-use crate::manifest::Manifests;
+use crate::ops::Workspace;
+use crate::ops::plan::{Endpoint, PlanOptions, check_prune_scope, make_plan};
 use crate::plan::{self, Plan, RenderOptions};
 
 pub(super) async fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Outcome> {
-    let Some(manifests) = load_valid_manifests(&args.paths.paths) else {
+    let Some(workspace) = load_valid_workspace(&args.paths)? else {
         return Ok(Outcome::Failure);
     };
-    refuse_empty_prune(args.prune, &manifests)?;
-    let Connection { api, _local } = connect(global).await?;
-    let plan = make_plan(global, &api, &manifests, args.prune, args.parallelism).await?;
+    let options = PlanOptions {
+        parallelism: args.parallelism.get(),
+        prune: args.prune,
+        max_prune: args.max_prune,
+    };
+    check_prune_scope(&workspace, options.prune)?;
+    let Connection {
+        api,
+        endpoint,
+        _local,
+    } = connect(global).await?;
+    let plan = read_and_plan(global, &api, &workspace, &endpoint, options).await?;
     if let Some(out) = &args.out {
-        write_file_atomically(out, plan::render_json(&plan).as_bytes())
+        crate::paths::write_atomically(out, plan::render_json(&plan).as_bytes())
             .with_context(|| format!("could not save the plan to {}", out.display()))?;
     }
     let shown = if args.redact {
@@ -27,11 +34,13 @@ pub(super) async fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<O
     } else {
         plan.clone()
     };
-    let options = RenderOptions {
-        color: output::stdout_color(global),
-    };
     let rendered = match args.format {
-        Format::Text => plan::render_text(&shown, &options),
+        Format::Text => plan::render_text(
+            &shown,
+            &RenderOptions {
+                color: output::stdout_color(global),
+            },
+        ),
         Format::Json => plan::render_json(&shown),
         Format::Markdown => plan::render_markdown(&shown),
     };
@@ -45,52 +54,20 @@ pub(super) async fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<O
     })
 }
 
-/// An empty or mistyped path must not make every owned case look orphaned.
-pub(super) fn refuse_empty_prune(prune: bool, manifests: &Manifests) -> anyhow::Result<()> {
-    if prune && manifests.manifests.is_empty() {
-        bail!(
-            "--prune needs at least one manifest: with none loaded it would close every case sirops created; check the paths"
-        );
-    }
-    Ok(())
-}
-
-pub(super) async fn make_plan<A: CaseApi>(
+/// The plan, with a progress counter while the live cases are read.
+pub(super) async fn read_and_plan<A: CaseApi>(
     global: &GlobalArgs,
     api: &A,
-    manifests: &Manifests,
-    prune: bool,
-    parallelism: usize,
+    workspace: &Workspace,
+    endpoint: &Endpoint,
+    options: PlanOptions,
 ) -> anyhow::Result<Plan> {
     let progress = output::progress(global, "reading live cases");
-    let desired = manifests
-        .manifests
-        .iter()
-        .map(|loaded| loaded.desired.clone())
-        .collect();
     let on_read = || progress.inc(1);
-    let input = discover(
-        api,
-        desired,
-        DiscoverOptions { parallelism, prune },
-        &on_read,
-    )
-    .await
-    .context("could not read the live cases")?;
+    let plan = make_plan(api, workspace, endpoint, options, &on_read).await;
     progress.finish_and_clear();
-    Ok(plan::build_plan(input))
+    Ok(plan?)
 }
 
-/// Writes through a temporary file in the same directory, so a reader never sees half a file.
-pub(super) fn write_file_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut temporary = tempfile::NamedTempFile::new_in(directory)?;
-    temporary.write_all(contents)?;
-    temporary.as_file().sync_all()?;
-    temporary.persist(path).map_err(|error| error.error)?;
-    Ok(())
-}
+/// Kept for `import`, which writes manifests the same way.
+pub(super) use crate::paths::write_atomically as write_file_atomically;

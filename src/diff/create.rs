@@ -5,19 +5,21 @@
 use std::collections::BTreeMap;
 
 use super::fields::{item_change, metadata_entries};
-use super::{CaseDelta, DiffError, FieldChange, client_token, status_requests};
-use crate::model::{CaseStatus, DesiredCase, OWNERSHIP_TAG_KEY, is_reserved_tag_key};
+use super::{CaseDelta, DiffError, FieldChange, scoped_client_token, status_requests};
+use crate::model::{
+    CaseStatus, DesiredCase, OWNERSHIP_TAG_KEY, SCOPE_TAG_KEY, is_reserved_tag_key,
+};
 use crate::request::{CreateCaseInput, ImpactedAwsRegion, Request, UpdateCaseInput};
 use crate::status::shortest_path;
 
-pub(crate) fn diff_create(desired: &DesiredCase) -> Result<CaseDelta, DiffError> {
+pub(crate) fn diff_create(desired: &DesiredCase, scope: &str) -> Result<CaseDelta, DiffError> {
     // A new case starts Submitted, whoever resolves it.
     let steps = match desired.status {
         Some(status) => shortest_path(CaseStatus::Submitted, status, desired.resolver_type)?,
         None => Vec::new(),
     };
 
-    // The ownership tag rides on CreateCase so the case never exists without it.
+    // The ownership and scope tags ride on CreateCase so the case never exists without them.
     let mut tags: BTreeMap<String, String> = desired
         .tags
         .iter()
@@ -26,9 +28,10 @@ pub(crate) fn diff_create(desired: &DesiredCase) -> Result<CaseDelta, DiffError>
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
     tags.insert(OWNERSHIP_TAG_KEY.to_string(), desired.name.clone());
+    tags.insert(SCOPE_TAG_KEY.to_string(), scope.to_string());
 
     let create = CreateCaseInput {
-        client_token: client_token(&desired.name),
+        client_token: scoped_client_token(scope, &desired.name),
         resolver_type: desired.resolver_type,
         title: desired.title.clone(),
         description: desired.description.clone(),

@@ -10,9 +10,12 @@
 //!   unchanged. A deleted watcher is sent as the live item, in its own spelling.
 //! - List items in requests and changes are sorted by identity; a create sends the manifest's
 //!   lists in the manifest's order.
-//! - A Closed case gets no requests at all; its drift is listed in `changes` with a note.
-//! - Tag keys under `sirops:` are never written or removed by an update, whatever the manifest
-//!   says; a create adds the ownership tag.
+//! - A Closed case gets no requests at all; its drift is listed in `changes` with a note, a
+//!   manifest that still asks for an open status included (drift that cannot be repaired, not
+//!   an error: nothing else about the plan depends on it).
+//! - Tag keys under `sirops:` and `aws:` are never written or removed by an update, whatever the
+//!   manifest says; a create adds the ownership and scope tags. Retagging an existing case
+//!   (adoption, a rename, a case older than scopes) is the planner's, which knows the binding.
 //! - A create's `changes` are one Add per managed field that has a value, the whole value at once.
 //! - Values in `changes` use the API's member names and wire values, except that a region is the
 //!   plain string the manifest uses, and a tag is `{"key": .., "value": ..}`.
@@ -24,7 +27,7 @@ mod tags;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{CaseStatus, DesiredCase, LiveCase, ResolverType};
+use crate::model::{CaseStatus, DEFAULT_SCOPE, DesiredCase, LiveCase, ResolverType};
 use crate::request::{
     CloseCaseInput, Request, TagResourceInput, UntagResourceInput, UpdateCaseInput,
     UpdateCaseStatusInput, UpdateResolverTypeInput,
@@ -112,31 +115,44 @@ pub fn client_token(manifest_name: &str) -> String {
     )
 }
 
+/// The client token of a manifest of `scope`: [`client_token`] of the name in the default
+/// scope (cases made before scopes existed keep theirs), of `<scope>:<name>` in any other, so
+/// that two scopes with a manifest of the same name never send one token for two cases. A
+/// colon cannot occur in a scope or a name, so no two pairs share a token.
+pub fn scoped_client_token(scope: &str, manifest_name: &str) -> String {
+    if scope == DEFAULT_SCOPE {
+        client_token(manifest_name)
+    } else {
+        client_token(&format!("{scope}:{manifest_name}"))
+    }
+}
+
 /// `live` is `None` when no case is bound yet: the delta then starts with a CreateCase.
 ///
 /// Binding is the caller's business: `desired.case_id` is not read here. When the manifest
 /// manages tags, `live.tags` must have been read (`DiffError::TagsNotRead` otherwise).
 pub fn diff(desired: &DesiredCase, live: Option<&LiveCase>) -> Result<CaseDelta, DiffError> {
+    diff_in_scope(desired, live, DEFAULT_SCOPE)
+}
+
+/// [`diff`] for a manifest of `scope`: a create tags the new case with the scope and uses the
+/// scope's client token.
+pub fn diff_in_scope(
+    desired: &DesiredCase,
+    live: Option<&LiveCase>,
+    scope: &str,
+) -> Result<CaseDelta, DiffError> {
     match live {
-        None => create::diff_create(desired),
+        None => create::diff_create(desired, scope),
         Some(live) => diff_existing(desired, live),
     }
 }
 
 fn diff_existing(desired: &DesiredCase, live: &LiveCase) -> Result<CaseDelta, DiffError> {
-    if live.resolver_type == ResolverType::Aws && desired.resolver_type == ResolverType::SelfManaged
-    {
-        return Err(DiffError::ResolverToSelf);
-    }
     let tag_delta = match (&desired.tags, &live.tags) {
         (None, _) => tags::TagDelta::default(),
         (Some(_), None) => return Err(DiffError::TagsNotRead),
         (Some(desired_tags), Some(live_tags)) => tags::diff_tags(desired_tags, live_tags),
-    };
-    // The resolver change comes first, so the status moves under the desired resolver's rules.
-    let steps = match desired.status {
-        Some(status) => shortest_path(live.status, status, desired.resolver_type)?,
-        None => Vec::new(),
     };
     let field_delta = fields::diff_fields(desired, live);
     let resolver_changes = live.resolver_type != desired.resolver_type;
@@ -149,25 +165,43 @@ fn diff_existing(desired: &DesiredCase, live: &LiveCase) -> Result<CaseDelta, Di
             &desired.resolver_type,
         ));
     }
-    if let Some(&last) = steps.last() {
-        changes.push(fields::modify("status", &live.status, &last));
-    }
-    changes.extend(tag_delta.changes);
-    sort_in_manifest_order(&mut changes);
 
     if live.status.is_closed() {
-        // Closed is final for the API too: it refuses every write, so drift is only reported.
-        let notes = if changes.is_empty() {
-            Vec::new()
-        } else {
-            vec![CLOSED_CASE_NOTE.to_string()]
-        };
+        // Closed is final for the API too: it refuses every write, so differences, a status
+        // the manifest still asks for included, are drift that apply will not change.
+        let mut notes = Vec::new();
+        if let Some(wanted) = desired.status.filter(|status| !status.is_closed()) {
+            changes.push(fields::modify("status", &live.status, &wanted));
+            notes.push(format!(
+                "the case is Closed and a closed case cannot be reopened, but the manifest asks for {wanted}; set `status: Closed` in the manifest to match"
+            ));
+        }
+        changes.extend(tag_delta.changes);
+        sort_in_manifest_order(&mut changes);
+        if !changes.is_empty() {
+            notes.insert(0, CLOSED_CASE_NOTE.to_string());
+        }
         return Ok(CaseDelta {
             changes,
             notes,
             ..CaseDelta::default()
         });
     }
+
+    if live.resolver_type == ResolverType::Aws && desired.resolver_type == ResolverType::SelfManaged
+    {
+        return Err(DiffError::ResolverToSelf);
+    }
+    // The resolver change comes first, so the status moves under the desired resolver's rules.
+    let steps = match desired.status {
+        Some(status) => shortest_path(live.status, status, desired.resolver_type)?,
+        None => Vec::new(),
+    };
+    if let Some(&last) = steps.last() {
+        changes.push(fields::modify("status", &live.status, &last));
+    }
+    changes.extend(tag_delta.changes);
+    sort_in_manifest_order(&mut changes);
 
     if field_delta
         .update
@@ -353,6 +387,18 @@ mod tests {
             client_token("payroll-phishing"),
             "sirops-723ccf50c2a27df879a5f942fbc1e50dbb9bd178166d3d473bcc56d11d137792"
         );
+        assert_eq!(
+            scoped_client_token(DEFAULT_SCOPE, "payroll-phishing"),
+            client_token("payroll-phishing")
+        );
+        assert_eq!(
+            scoped_client_token("team-a", "payroll-phishing"),
+            client_token("team-a:payroll-phishing")
+        );
+        assert_ne!(
+            scoped_client_token("team-a", "payroll-phishing"),
+            scoped_client_token("team-b", "payroll-phishing")
+        );
         assert_ne!(client_token("a"), client_token("b"));
         assert!(client_token(&"x".repeat(63)).len() <= 255);
     }
@@ -389,7 +435,11 @@ mod tests {
         assert_eq!(create.client_token, client_token("payroll-phishing"));
         assert_eq!(
             create.tags,
-            map(&[("team", "secops"), (OWNERSHIP_TAG_KEY, "payroll-phishing")])
+            map(&[
+                ("team", "secops"),
+                (OWNERSHIP_TAG_KEY, "payroll-phishing"),
+                (crate::model::SCOPE_TAG_KEY, DEFAULT_SCOPE)
+            ])
         );
         assert_eq!(create.watchers, vec![]);
         assert_eq!(create.impacted_accounts, Vec::<String>::new());
@@ -573,11 +623,32 @@ mod tests {
             status: Some(DetectionAndAnalysis),
             ..desired()
         };
+        let delta = diff(&reopen, Some(&live)).unwrap();
+        assert!(delta.requests.is_empty(), "a closed case is never written");
         assert_eq!(
-            diff(&reopen, Some(&live)),
-            Err(DiffError::Status(StatusPathError::CannotReopen {
-                desired: DetectionAndAnalysis
-            }))
+            delta.changes,
+            [fields::modify("status", &Closed, &DetectionAndAnalysis)]
+        );
+        assert_eq!(delta.notes[0], CLOSED_CASE_NOTE);
+        assert!(
+            delta.notes[1].contains("cannot be reopened"),
+            "{:?}",
+            delta.notes
+        );
+        let handed_back = DesiredCase {
+            resolver_type: ResolverType::SelfManaged,
+            ..desired()
+        };
+        let aws_closed = LiveCase {
+            resolver_type: ResolverType::Aws,
+            ..live.clone()
+        };
+        assert!(
+            diff(&handed_back, Some(&aws_closed))
+                .unwrap()
+                .requests
+                .is_empty(),
+            "a closed case's resolver cannot go back either, but that is drift too"
         );
     }
 

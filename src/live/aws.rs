@@ -13,7 +13,7 @@ use aws_sdk_securityir::types as sdk;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::retry::RetrySpec;
 
-use super::{ApiError, CaseApi, CaseSummary, RequestOutcome};
+use super::{ApiError, ApiErrorKind, CaseApi, CaseSummary, RequestOutcome};
 use crate::model::{
     CaseStatus, EngagementType, LiveCase, MetadataEntry, ResolverType, ThreatActorIp, Timestamp,
     Watcher,
@@ -37,7 +37,19 @@ pub struct ClientSettings {
 
 pub struct SdkCaseApi {
     client: Client,
+    /// `None` when no region was configured: every call then fails with one clear error
+    /// instead of the SDK's endpoint-resolution message.
+    region: Option<String>,
+    /// Where calls go, for messages and for binding saved plans to their target: the
+    /// configured endpoint URL, or `aws` for the service's own endpoint of the region.
+    endpoint: String,
+    /// Whether any credential source was configured: when none was, a failure to get
+    /// credentials means "there are none", whatever the last provider of the chain said.
+    credentials_configured: bool,
 }
+
+/// The endpoint when none is configured: the service's own, chosen by region.
+pub const AWS_ENDPOINT: &str = "aws";
 
 impl SdkCaseApi {
     pub async fn connect(settings: &ClientSettings) -> SdkCaseApi {
@@ -75,40 +87,195 @@ impl SdkCaseApi {
         let config = loader.load().await;
         SdkCaseApi {
             client: Client::new(&config),
+            region: config.region().map(|region| region.to_string()),
+            endpoint: config
+                .endpoint_url()
+                .map_or_else(|| AWS_ENDPOINT.to_string(), str::to_string),
+            credentials_configured: settings.static_credentials
+                || settings.profile.is_some()
+                || credential_sources_configured(),
         }
     }
 
     pub fn from_client(client: Client) -> SdkCaseApi {
-        SdkCaseApi { client }
+        let config = client.config();
+        SdkCaseApi {
+            region: config.region().map(|region| region.to_string()),
+            endpoint: AWS_ENDPOINT.to_string(),
+            credentials_configured: true,
+            client,
+        }
+    }
+
+    /// The configured region, if any.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// The endpoint URL calls go to, or [`AWS_ENDPOINT`].
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn endpoint_for_messages(&self) -> String {
+        match (&self.region, self.endpoint.as_str()) {
+            (Some(region), AWS_ENDPOINT) => format!("https://security-ir.{region}.amazonaws.com"),
+            (_, endpoint) => endpoint.to_string(),
+        }
+    }
+
+    /// Fails before the SDK would, with a message that says what to do.
+    fn ready(&self, operation: &'static str) -> Result<(), ApiError> {
+        if self.region.is_none() {
+            return Err(ApiError {
+                operation,
+                kind: ApiErrorKind::NoRegion,
+                message: "no region".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn api_error<E, R>(&self, operation: &'static str, error: SdkError<E, R>) -> ApiError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        let mut error = classify(operation, error, || self.endpoint_for_messages());
+        if error.kind == ApiErrorKind::Credentials && !self.credentials_configured {
+            error.kind = ApiErrorKind::NoCredentials;
+        }
+        error
     }
 }
 
-fn api_error<E, R>(operation: &'static str, error: SdkError<E, R>) -> ApiError
+/// Whether the environment or the shared files configure any credential source of the
+/// default chain other than instance metadata, which is always tried.
+fn credential_sources_configured() -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+    let environment = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ];
+    if environment.iter().any(|name| set(name)) {
+        return true;
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let file = |variable: &str, default: &str| {
+        std::env::var_os(variable)
+            .map(std::path::PathBuf::from)
+            .or_else(|| home.as_ref().map(|home| home.join(".aws").join(default)))
+            .is_some_and(|path| path.is_file())
+    };
+    file("AWS_SHARED_CREDENTIALS_FILE", "credentials") || file("AWS_CONFIG_FILE", "config")
+}
+
+/// Turns the SDK's error into a kind and a one-line message. The full chain goes to the log at
+/// `-v` for failures that happen before a response (it holds no request values); a response
+/// that could not be read is not logged, since its raw body could hold case data.
+fn classify<E, R>(
+    operation: &'static str,
+    error: SdkError<E, R>,
+    endpoint: impl Fn() -> String,
+) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
-    match &error {
-        SdkError::ServiceError(service) => {
-            let inner = service.err();
-            ApiError {
+    if let SdkError::ServiceError(service) = &error {
+        let inner = service.err();
+        if let Some(code) = inner.code() {
+            return ApiError {
                 operation,
-                code: inner.code().map(str::to_string),
+                kind: ApiErrorKind::Service(code.to_string()),
                 message: inner.message().unwrap_or("no message").to_string(),
-            }
+            };
         }
+    }
+    let before_response = matches!(
+        error,
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ConstructionFailure(_)
+    );
+    if before_response {
+        tracing::info!(
+            operation,
+            error = %DisplayErrorContext(&error),
+            "API call failed before a response"
+        );
+    }
+    if let Some(credentials) =
+        find_source::<aws_credential_types::provider::error::CredentialsError>(&error)
+    {
+        use aws_credential_types::provider::error::CredentialsError;
+        let kind = match credentials {
+            CredentialsError::CredentialsNotLoaded(_) => ApiErrorKind::NoCredentials,
+            _ => ApiErrorKind::Credentials,
+        };
+        return ApiError {
+            operation,
+            kind,
+            message: innermost_message(credentials),
+        };
+    }
+    match &error {
+        SdkError::DispatchFailure(failure) if failure.is_io() || failure.is_timeout() => ApiError {
+            operation,
+            kind: ApiErrorKind::Unreachable {
+                endpoint: endpoint(),
+            },
+            message: innermost_message(&error),
+        },
+        SdkError::TimeoutError(_) => ApiError {
+            operation,
+            kind: ApiErrorKind::Unreachable {
+                endpoint: endpoint(),
+            },
+            message: "the request timed out".into(),
+        },
+        SdkError::ResponseError(_) => ApiError {
+            operation,
+            kind: ApiErrorKind::Client,
+            message: "the response could not be read".into(),
+        },
         _ => ApiError {
             operation,
-            code: None,
-            message: DisplayErrorContext(&error).to_string(),
+            kind: ApiErrorKind::Client,
+            message: innermost_message(&error),
         },
     }
+}
+
+/// The first error of type `T` in `error`'s source chain.
+fn find_source<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = current {
+        if let Some(found) = cause.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = cause.source();
+    }
+    None
+}
+
+/// The deepest cause's message: "Connection refused (os error 111)" says more than "dispatch
+/// failure", and it never carries the SDK's debug formatting.
+fn innermost_message(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut deepest = error;
+    while let Some(source) = deepest.source() {
+        deepest = source;
+    }
+    deepest.to_string()
 }
 
 fn missing_case_id(operation: &'static str) -> ApiError {
     ApiError {
         operation,
-        code: None,
+        kind: ApiErrorKind::Client,
         message: "the case id is not known (its CreateCase did not succeed)".into(),
     }
 }
@@ -116,7 +283,7 @@ fn missing_case_id(operation: &'static str) -> ApiError {
 fn build_error(operation: &'static str, error: impl std::fmt::Display) -> ApiError {
     ApiError {
         operation,
-        code: None,
+        kind: ApiErrorKind::Client,
         message: format!("could not build the request: {error}"),
     }
 }
@@ -140,12 +307,12 @@ where
 {
     let value = value.ok_or_else(|| ApiError {
         operation,
-        code: None,
+        kind: ApiErrorKind::Client,
         message: format!("the response has no {what}"),
     })?;
     value.parse().map_err(|error: T::Err| ApiError {
         operation,
-        code: None,
+        kind: ApiErrorKind::Client,
         message: format!("the response has an unexpected {what}: {error}"),
     })
 }
@@ -194,10 +361,11 @@ fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
 impl CaseApi for SdkCaseApi {
     async fn get_case(&self, case_id: &str) -> Result<Option<LiveCase>, ApiError> {
         const OPERATION: &str = "GetCase";
+        self.ready(OPERATION)?;
         let output = match self.client.get_case().case_id(case_id).send().await {
             Ok(output) => output,
             Err(error) => {
-                let error = api_error(OPERATION, error);
+                let error = self.api_error(OPERATION, error);
                 return if error.is_not_found() {
                     Ok(None)
                 } else {
@@ -264,17 +432,19 @@ impl CaseApi for SdkCaseApi {
     }
 
     async fn list_tags(&self, case_arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
+        self.ready("ListTagsForResource")?;
         let output = self
             .client
             .list_tags_for_resource()
             .resource_arn(case_arn)
             .send()
             .await
-            .map_err(|error| api_error("ListTagsForResource", error))?;
+            .map_err(|error| self.api_error("ListTagsForResource", error))?;
         Ok(output.tags().clone().into_iter().collect())
     }
 
     async fn list_cases(&self) -> Result<Vec<CaseSummary>, ApiError> {
+        self.ready("ListCases")?;
         let mut pages = self
             .client
             .list_cases()
@@ -283,7 +453,7 @@ impl CaseApi for SdkCaseApi {
             .send();
         let mut cases = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| api_error("ListCases", error))?;
+            let page = page.map_err(|error| self.api_error("ListCases", error))?;
             cases.extend(page.items().iter().map(|item| {
                 CaseSummary {
                     case_id: item.case_id().to_string(),
@@ -299,6 +469,7 @@ impl CaseApi for SdkCaseApi {
 
     async fn send(&self, request: &Request) -> Result<RequestOutcome, ApiError> {
         let operation = request.operation();
+        self.ready(operation)?;
         match request {
             Request::CreateCase(input) => {
                 let output = self
@@ -320,7 +491,7 @@ impl CaseApi for SdkCaseApi {
                     .set_tags(Some(input.tags.clone().into_iter().collect()))
                     .send()
                     .await
-                    .map_err(|error| api_error(operation, error))?;
+                    .map_err(|error| self.api_error(operation, error))?;
                 Ok(RequestOutcome {
                     created_case_id: Some(output.case_id().to_string()),
                 })
@@ -333,7 +504,7 @@ impl CaseApi for SdkCaseApi {
                     .resolver_type(sdk::ResolverType::from(input.resolver_type.as_str()))
                     .send()
                     .await
-                    .map_err(|error| api_error(operation, error))?;
+                    .map_err(|error| self.api_error(operation, error))?;
                 Ok(RequestOutcome::default())
             }
             Request::UpdateCase(input) => {
@@ -394,7 +565,7 @@ impl CaseApi for SdkCaseApi {
                     .set_case_metadata(metadata)
                     .send()
                     .await
-                    .map_err(|error| api_error(operation, error))?;
+                    .map_err(|error| self.api_error(operation, error))?;
                 Ok(RequestOutcome::default())
             }
             Request::UpdateCaseStatus(input) => {
@@ -405,7 +576,7 @@ impl CaseApi for SdkCaseApi {
                     .case_status(sdk::SelfManagedCaseStatus::from(input.case_status.as_str()))
                     .send()
                     .await
-                    .map_err(|error| api_error(operation, error))?;
+                    .map_err(|error| self.api_error(operation, error))?;
                 Ok(RequestOutcome::default())
             }
             Request::CloseCase(input) => {
@@ -415,7 +586,7 @@ impl CaseApi for SdkCaseApi {
                     .case_id(case_id)
                     .send()
                     .await
-                    .map_err(|error| api_error(operation, error))?;
+                    .map_err(|error| self.api_error(operation, error))?;
                 Ok(RequestOutcome::default())
             }
             Request::TagResource(input) => {
@@ -429,7 +600,7 @@ impl CaseApi for SdkCaseApi {
                     .set_tags(Some(input.tags.clone().into_iter().collect()))
                     .send()
                     .await
-                    .map_err(|error| api_error(operation, error))?;
+                    .map_err(|error| self.api_error(operation, error))?;
                 Ok(RequestOutcome::default())
             }
             Request::UntagResource(input) => {
@@ -443,20 +614,21 @@ impl CaseApi for SdkCaseApi {
                     .set_tag_keys(Some(input.tag_keys.clone()))
                     .send()
                     .await
-                    .map_err(|error| api_error(operation, error))?;
+                    .map_err(|error| self.api_error(operation, error))?;
                 Ok(RequestOutcome::default())
             }
         }
     }
 
     async fn create_comment(&self, case_id: &str, body: &str) -> Result<(), ApiError> {
+        self.ready("CreateCaseComment")?;
         self.client
             .create_case_comment()
             .case_id(case_id)
             .body(body)
             .send()
             .await
-            .map_err(|error| api_error("CreateCaseComment", error))?;
+            .map_err(|error| self.api_error("CreateCaseComment", error))?;
         Ok(())
     }
 }

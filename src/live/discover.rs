@@ -1,13 +1,15 @@
-//! Binding manifests to live cases (design section 3) with as few reads as the rules allow:
-//! one GetCase per manifest bound by `metadata.caseId`, a tag read only where the manifest
-//! manages tags, and ListCases plus a tag read per unbound live case only when some manifest is
-//! unbound or orphans are wanted (`--prune`).
+//! Reading the live side for a plan with as few reads as the rules allow: a GetCase and a tag
+//! read per manifest bound by `metadata.caseId` (the tags say whether the case is this
+//! manifest's, someone else's, or nobody's yet), and ListCases plus a tag read per listed case
+//! only when some manifest is unbound or orphans are wanted (`--prune`). What the reads mean is
+//! decided by the pure rules of [`crate::plan::bind`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::{ApiError, CaseApi, CaseSummary, map_concurrently};
-use crate::model::{DesiredCase, LiveCase, OWNERSHIP_TAG_KEY};
-use crate::plan::{Binding, PlanInput};
+use crate::model::{DesiredCase, LiveCase};
+use crate::plan::bind::{self, Binding, Claims, Lookup, TaggedCase};
+use crate::plan::{Orphan, PlanInput};
 
 #[derive(Debug, Clone, Copy)]
 pub struct DiscoverOptions {
@@ -17,102 +19,136 @@ pub struct DiscoverOptions {
     pub prune: bool,
 }
 
-/// Reads the live side for these manifests. A read that fails for one manifest becomes that
-/// manifest's `Binding::Failed`; a failure of ListCases (which every unbound manifest depends
-/// on) fails the whole discovery, since planning creates without it could duplicate cases.
+/// Reads the live side for these manifests. A read that fails for one case becomes that case's
+/// `Binding::Failed` (or a failed orphan), so one unreadable case does not hold the others
+/// back. A failure that no case can get past (no credentials, an unreachable endpoint, see
+/// [`ApiError::stops_every_call`]) ends discovery, and so does a failure of the ListCases scan,
+/// which every unbound manifest depends on: planning creates without it could duplicate cases.
 pub async fn discover<A: CaseApi>(
     api: &A,
     desired: Vec<DesiredCase>,
+    claims: &Claims,
     options: DiscoverOptions,
     on_read: &(dyn Fn() + Send + Sync),
 ) -> Result<PlanInput, ApiError> {
     let parallelism = options.parallelism.max(1);
-    let bound_ids: BTreeSet<String> = desired
-        .iter()
-        .filter_map(|case| case.case_id.clone())
-        .collect();
     let needs_listing = options.prune || desired.iter().any(|case| case.case_id.is_none());
+    let mut accounts = BTreeSet::new();
 
-    let owned = if needs_listing {
-        let listed = api.list_cases().await?;
-        on_read();
-        owned_cases(api, listed, &bound_ids, parallelism, on_read).await?
-    } else {
-        BTreeMap::new()
-    };
-
-    let manifest_names: BTreeSet<String> = desired.iter().map(|case| case.name.clone()).collect();
-    let owned_ref = &owned;
-    let manifests = map_concurrently(desired, parallelism, |case| async move {
-        let binding = bind(api, &case, owned_ref, on_read).await;
-        (case, binding)
-    })
-    .await;
-
-    let orphans = if options.prune {
-        let orphan_cases: Vec<OwnedCase> = owned
-            .into_iter()
-            .filter(|(name, _)| !manifest_names.contains(name))
-            .flat_map(|(_, cases)| cases)
-            .filter(|owned| {
-                owned
-                    .summary
-                    .status
-                    .is_none_or(|status| !status.is_closed())
-            })
+    let tagged = if needs_listing {
+        let bound_ids: BTreeSet<&str> = desired
+            .iter()
+            .filter_map(|case| case.case_id.as_deref())
             .collect();
-        map_concurrently(orphan_cases, parallelism, |owned| async move {
-            let case = read_case(api, &owned.summary.case_id, on_read).await?;
-            Ok::<_, ApiError>(case.map(|case| LiveCase {
-                tags: Some(owned.tags),
-                ..case
-            }))
-        })
-        .await
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .flatten()
-        .collect()
+        let (tagged, listed_accounts) =
+            list_tagged_cases(api, &bound_ids, parallelism, on_read).await?;
+        accounts.extend(listed_accounts);
+        tagged
     } else {
         Vec::new()
     };
 
-    Ok(PlanInput { manifests, orphans })
+    let tagged_ref = &tagged;
+    let manifests = map_concurrently(desired, parallelism, |case| async move {
+        let binding = bind_one(api, &case, claims, tagged_ref, on_read).await;
+        (case, binding)
+    })
+    .await;
+    let mut bound = Vec::with_capacity(manifests.len());
+    for (case, binding) in manifests {
+        let binding = binding?;
+        if let Binding::Found { live, .. } = &binding {
+            accounts.extend(account_of(&live.case_arn));
+        }
+        bound.push((case, binding));
+    }
+
+    let orphans = if options.prune {
+        let candidates = bind::orphans(claims, &tagged);
+        let read = map_concurrently(candidates, parallelism, |orphan| async move {
+            match read_case(api, &orphan.case_id, on_read).await {
+                Ok(Some(case)) => Ok(Some(Orphan::Found(LiveCase {
+                    tags: Some(orphan.tags.clone()),
+                    ..case
+                }))),
+                // Closed or deleted since the listing: nothing to prune.
+                Ok(None) => Ok(None),
+                Err(error) if error.stops_every_call() => Err(error),
+                Err(error) => Ok(Some(Orphan::Unreadable {
+                    case_id: orphan.case_id.clone(),
+                    name: bind::Owner::of(&orphan.tags).name.map(str::to_string),
+                    error: error.to_string(),
+                })),
+            }
+        })
+        .await;
+        read.into_iter()
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect()
+    } else {
+        Vec::new()
+    };
+
+    Ok(PlanInput {
+        scope: claims.scope.clone(),
+        manifests: bound,
+        orphans,
+        account: accounts.into_iter().next(),
+    })
 }
 
-struct OwnedCase {
-    summary: CaseSummary,
-    tags: BTreeMap<String, String>,
+/// The account of a case ARN (`arn:aws:security-ir:REGION:ACCOUNT:case/ID`).
+pub fn account_of(case_arn: &str) -> Option<String> {
+    case_arn
+        .split(':')
+        .nth(4)
+        .filter(|account| !account.is_empty())
+        .map(str::to_string)
 }
 
-/// Owned cases by the manifest name in their ownership tag, excluding cases some manifest
-/// already names by id.
-async fn owned_cases<A: CaseApi>(
+/// Every case the caller can see with its tags, but those in `skip` (a manifest names them by
+/// id; their tags are read with the case itself), and the accounts their ARNs name.
+pub async fn list_tagged_cases<A: CaseApi>(
     api: &A,
-    listed: Vec<CaseSummary>,
-    bound_ids: &BTreeSet<String>,
+    skip: &BTreeSet<&str>,
     parallelism: usize,
     on_read: &(dyn Fn() + Send + Sync),
-) -> Result<BTreeMap<String, Vec<OwnedCase>>, ApiError> {
+) -> Result<(Vec<TaggedCase>, BTreeSet<String>), ApiError> {
+    let listed = api.list_cases().await?;
+    on_read();
+    let accounts = listed
+        .iter()
+        .filter_map(|case| account_of(&case.case_arn))
+        .collect();
+    let tagged = scan_tags(api, listed, skip, parallelism, on_read).await?;
+    Ok((tagged, accounts))
+}
+
+async fn scan_tags<A: CaseApi>(
+    api: &A,
+    listed: Vec<CaseSummary>,
+    skip: &BTreeSet<&str>,
+    parallelism: usize,
+    on_read: &(dyn Fn() + Send + Sync),
+) -> Result<Vec<TaggedCase>, ApiError> {
     let candidates = listed
         .into_iter()
-        .filter(|summary| !bound_ids.contains(&summary.case_id));
-    let tagged = map_concurrently(candidates, parallelism, |summary| async move {
+        .filter(|summary| !skip.contains(summary.case_id.as_str()));
+    map_concurrently(candidates, parallelism, |summary| async move {
         let tags = api.list_tags(&summary.case_arn).await;
         on_read();
-        tags.map(|tags| OwnedCase { summary, tags })
+        tags.map(|tags| TaggedCase {
+            case_id: summary.case_id,
+            case_arn: summary.case_arn,
+            status: summary.status,
+            tags,
+        })
     })
     .await
     .into_iter()
-    .collect::<Result<Vec<_>, _>>()?;
-    let mut owned: BTreeMap<String, Vec<OwnedCase>> = BTreeMap::new();
-    for case in tagged {
-        if let Some(name) = case.tags.get(OWNERSHIP_TAG_KEY).cloned() {
-            owned.entry(name).or_default().push(case);
-        }
-    }
-    Ok(owned)
+    .collect()
 }
 
 async fn read_case<A: CaseApi>(
@@ -125,51 +161,61 @@ async fn read_case<A: CaseApi>(
     case
 }
 
-async fn bind<A: CaseApi>(
+/// One manifest's binding; `Err` only for a failure that stops every call.
+async fn bind_one<A: CaseApi>(
     api: &A,
     desired: &DesiredCase,
-    owned: &BTreeMap<String, Vec<OwnedCase>>,
+    claims: &Claims,
+    tagged: &[TaggedCase],
     on_read: &(dyn Fn() + Send + Sync),
-) -> Binding {
-    let (case_id, known_tags) = match (
-        &desired.case_id,
-        owned.get(&desired.name).map(Vec::as_slice),
-    ) {
-        (Some(case_id), _) => (case_id.clone(), None),
-        (None, None | Some([])) => return Binding::NotFound,
-        (None, Some([only])) => (only.summary.case_id.clone(), Some(only.tags.clone())),
-        (None, Some(several)) => {
-            let ids: Vec<&str> = several
-                .iter()
-                .map(|owned| owned.summary.case_id.as_str())
-                .collect();
-            return Binding::Failed(format!(
-                "{} cases carry the ownership tag {OWNERSHIP_TAG_KEY}={} (case ids {}); sirops will not guess which one this manifest means: set metadata.caseId to the one to keep",
-                ids.len(),
-                desired.name,
-                ids.join(", ")
-            ));
+) -> Result<Binding, ApiError> {
+    let (case_id, known_tags, renamed_from) = match bind::lookup(desired, claims, tagged) {
+        Lookup::ById(case_id) => (case_id, None, None),
+        Lookup::ByTag {
+            index,
+            renamed_from,
+        } => (
+            tagged[index].case_id.clone(),
+            Some(tagged[index].tags.clone()),
+            renamed_from,
+        ),
+        Lookup::NotFound => return Ok(Binding::NotFound),
+        Lookup::Refused(message) => return Ok(Binding::Failed(message)),
+    };
+    let failed = |error: ApiError| {
+        if error.stops_every_call() {
+            Err(error)
+        } else {
+            Ok(Binding::Failed(error.to_string()))
         }
     };
     let case = match read_case(api, &case_id, on_read).await {
         Ok(Some(case)) => case,
-        Ok(None) => {
-            return Binding::Failed(format!(
-                "case {case_id} does not exist (metadata.caseId); remove caseId to create a new case, or correct it"
-            ));
+        Ok(None) if known_tags.is_some() => {
+            return Ok(Binding::Failed(format!(
+                "case {case_id} was listed with this manifest's tag but could not be read (GetCase: not found); run the plan again"
+            )));
         }
-        Err(error) => return Binding::Failed(error.to_string()),
+        Ok(None) => {
+            return Ok(Binding::Failed(format!(
+                "case {case_id} does not exist (metadata.caseId); remove caseId to create a new case, or correct it"
+            )));
+        }
+        Err(error) => return failed(error),
     };
     let tags = match known_tags {
-        Some(tags) => Some(tags),
-        None if desired.tags.is_some() => match api.list_tags(&case.case_arn).await {
+        Some(tags) => tags,
+        None => match api.list_tags(&case.case_arn).await {
             Ok(tags) => {
                 on_read();
-                Some(tags)
+                tags
             }
-            Err(error) => return Binding::Failed(error.to_string()),
+            Err(error) => return failed(error),
         },
-        None => None,
     };
-    Binding::Found(LiveCase { tags, ..case })
+    let live = LiveCase {
+        tags: Some(tags),
+        ..case
+    };
+    Ok(bind::classify(desired, claims, live, renamed_from))
 }

@@ -22,28 +22,117 @@ pub struct CaseSummary {
     pub status: Option<CaseStatus>,
 }
 
-/// A failed API call, as the API described it. The message is the service's own; it may name
-/// values from the request, so it goes to the user's terminal, never into logs.
+/// A failed API call. The message is the service's own or the client's; it may name values
+/// from the request, so it goes to the user's terminal, never into logs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ApiError {
     pub operation: &'static str,
-    /// The API's error type (`ValidationException`, ...), when the service answered.
-    pub code: Option<String>,
+    pub kind: ApiErrorKind,
     pub message: String,
+}
+
+/// What kind of failure, so callers match a kind and people get a line they can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiErrorKind {
+    /// The service answered with this error type (`ValidationException`, ...).
+    Service(String),
+    /// No credential provider of the default chain had credentials.
+    NoCredentials,
+    /// A credential provider failed (an expired SSO session, a bad web identity token, ...).
+    Credentials,
+    /// No region was configured, so no endpoint could be chosen.
+    NoRegion,
+    /// The endpoint could not be reached (refused, DNS, TLS, timeout).
+    Unreachable { endpoint: String },
+    /// The request could not be built or its answer not read.
+    Client,
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.code {
-            Some(code) => write!(f, "{} failed: {code}: {}", self.operation, self.message),
-            None => write!(f, "{} failed: {}", self.operation, self.message),
+        let operation = self.operation;
+        let message = &self.message;
+        match &self.kind {
+            ApiErrorKind::Service(code) => {
+                write!(f, "{operation} failed: {code}: {message}")?;
+                if let Some(fix) = service_error_fix(code, operation) {
+                    write!(f, " ({fix})")?;
+                }
+                Ok(())
+            }
+            ApiErrorKind::NoCredentials => write!(
+                f,
+                "no AWS credentials found: sirops looked in the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE), the shared config and credentials files, web identity (AWS_WEB_IDENTITY_TOKEN_FILE), SSO, and container and instance metadata; configure one of them, or use --local, which needs none"
+            ),
+            ApiErrorKind::Credentials => write!(
+                f,
+                "could not get AWS credentials: {message}; refresh them (e.g. `aws sso login`) or check the profile, or use --local, which needs none"
+            ),
+            ApiErrorKind::NoRegion => write!(
+                f,
+                "no AWS region configured: pass --region, set AWS_REGION, or set region in the profile; --local needs none"
+            ),
+            ApiErrorKind::Unreachable { endpoint } => write!(
+                f,
+                "cannot reach the Security IR endpoint {endpoint} ({message}); check the network, --endpoint-url / AWS_ENDPOINT_URL_SECURITY_IR and --region"
+            ),
+            ApiErrorKind::Client => write!(f, "{operation} failed: {message}"),
         }
     }
 }
 
+/// The fix for a service error a person can act on, in a few words.
+fn service_error_fix(code: &str, operation: &str) -> Option<String> {
+    Some(match code {
+        "AccessDeniedException" => format!(
+            "the role or user lacks the IAM action security-ir:{operation}; the README lists the policy sirops needs"
+        ),
+        "SecurityIncidentResponseNotActiveException" => "Security Incident Response is not active in this account and region: activate a membership, check --region, or try sirops with --local".to_string(),
+        "ExpiredTokenException" | "ExpiredToken" | "RequestExpired" => {
+            "the credentials have expired: refresh them (e.g. `aws sso login` or a new role session)".to_string()
+        }
+        "UnrecognizedClientException" | "InvalidClientTokenId" | "InvalidSignatureException" | "SignatureDoesNotMatch" => {
+            "the credentials are not valid for this account: check the access key, the profile and the clock".to_string()
+        }
+        _ => return None,
+    })
+}
+
 impl ApiError {
+    /// The service's error type, when the service answered.
+    pub fn code(&self) -> Option<&str> {
+        match &self.kind {
+            ApiErrorKind::Service(code) => Some(code),
+            _ => None,
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
-        self.code.as_deref() == Some("ResourceNotFoundException")
+        self.code() == Some("ResourceNotFoundException")
+    }
+
+    /// True when no other call of the run can succeed either (no credentials, no region, an
+    /// unreachable endpoint, expired or invalid credentials, the service not active): such a
+    /// failure ends the run with one line instead of one error per case.
+    pub fn stops_every_call(&self) -> bool {
+        match &self.kind {
+            ApiErrorKind::NoCredentials
+            | ApiErrorKind::Credentials
+            | ApiErrorKind::NoRegion
+            | ApiErrorKind::Unreachable { .. } => true,
+            ApiErrorKind::Service(code) => matches!(
+                code.as_str(),
+                "SecurityIncidentResponseNotActiveException"
+                    | "ExpiredTokenException"
+                    | "ExpiredToken"
+                    | "RequestExpired"
+                    | "UnrecognizedClientException"
+                    | "InvalidClientTokenId"
+                    | "InvalidSignatureException"
+                    | "SignatureDoesNotMatch"
+            ),
+            ApiErrorKind::Client => false,
+        }
     }
 }
 

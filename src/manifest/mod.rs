@@ -31,9 +31,9 @@ mod files;
 mod schema;
 mod suggest;
 mod validate;
-mod walk;
+pub(crate) mod walk;
 mod write_back;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use schema::{
@@ -49,6 +49,13 @@ pub struct LoadedManifest {
     pub file: PathBuf,
     /// 1-based line of the document's first key (where `apiVersion:` usually is).
     pub line: usize,
+}
+
+impl LoadedManifest {
+    /// `cases/x.yaml:3`: where the manifest is written, for messages.
+    pub fn source(&self) -> String {
+        format!("{}:{}", self.file.display(), self.line)
+    }
 }
 
 /// Every manifest read from some paths, and every problem found on the way.

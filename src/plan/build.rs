@@ -1,60 +1,79 @@
-//! Building the plan: one `CasePlan` per manifest (from `diff`) and per pruned orphan, in a
-//! deterministic order. Pure: the caller has already read the manifests and the live cases.
+//! Building the plan: one `CasePlan` per manifest (from `diff`, with the ownership tags the
+//! binding calls for) and per pruned orphan, in a deterministic order. Pure: the caller has
+//! already read the manifests and the live cases.
 
-use crate::diff;
-use crate::model::{CaseStatus, DesiredCase, LiveCase};
-use crate::request::{CloseCaseInput, Request};
+use std::collections::BTreeMap;
 
-use super::{Action, CasePlan, Plan};
+use crate::diff::{self, ChangeKind, FieldChange};
+use crate::model::{CaseStatus, DesiredCase, LiveCase, OWNERSHIP_TAG_KEY};
+use crate::request::{CloseCaseInput, Request, TagResourceInput};
 
-/// What reading the live side found for one manifest.
-// One binding per manifest, built once and consumed by `build_plan`: boxing the live case
-// would cost every caller an allocation to save a few hundred bytes.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum Binding {
-    /// The case the manifest is bound to (by `caseId` or by ownership tag).
-    Found(LiveCase),
-    /// No case is bound yet: the manifest's case will be created.
-    NotFound,
-    /// The live read failed, e.g. the manifest's `caseId` does not exist. Never a create: a
-    /// manifest that names a case must not silently make another one.
-    Failed(String),
-}
+use super::bind::{Binding, Claim, ownership_tags_to_set};
+use super::{Action, Adoption, CasePlan, Plan};
 
 /// Everything the planner needs, already read.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlanInput {
+    /// The scope of this run: the scope tag every created or adopted case gets.
+    pub scope: String,
     pub manifests: Vec<(DesiredCase, Binding)>,
-    /// Owned cases whose manifest no longer exists. Passed only with `--prune`.
-    pub orphans: Vec<LiveCase>,
+    /// Owned cases of this scope whose manifest no longer exists. Passed only with `--prune`.
+    pub orphans: Vec<Orphan>,
+    /// The account the case ARNs that were read name, when any was read. Not used by the
+    /// planner: it binds a saved plan to its target.
+    pub account: Option<String>,
 }
 
-/// The plan for `input`. Orphans come first (closing a case nobody asked about is the most
-/// surprising thing a plan can do), then the manifests, each group ordered by name.
+impl Default for PlanInput {
+    /// Nothing to plan, in the default scope.
+    fn default() -> Self {
+        PlanInput {
+            scope: crate::model::DEFAULT_SCOPE.to_string(),
+            manifests: Vec::new(),
+            orphans: Vec::new(),
+            account: None,
+        }
+    }
+}
+
+/// An owned case no manifest claims.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Orphan {
+    Found(LiveCase),
+    /// Listed as an orphan but could not be read: reported, never closed blind.
+    Unreadable {
+        case_id: String,
+        name: Option<String>,
+        error: String,
+    },
+}
+
+/// The plan for `input`. Cases with a request that cannot be undone come first (closing a case
+/// is the most surprising thing a plan can do; orphans lead them), then the rest, each group
+/// ordered by name.
 pub fn build_plan(input: PlanInput) -> Plan {
-    let mut orphans: Vec<CasePlan> = input.orphans.iter().map(plan_orphan).collect();
-    let mut manifests: Vec<CasePlan> = input
-        .manifests
-        .iter()
-        .map(|(desired, binding)| plan_manifest(desired, binding))
-        .collect();
-    sort_by_name(&mut orphans);
-    sort_by_name(&mut manifests);
-    orphans.extend(manifests);
-    Plan::from_cases(orphans)
+    let mut cases: Vec<CasePlan> = input.orphans.iter().map(plan_orphan).collect();
+    cases.extend(
+        input
+            .manifests
+            .iter()
+            .map(|(desired, binding)| plan_manifest(desired, binding, &input.scope)),
+    );
+    note_likely_renames(&mut cases, &input);
+    cases.sort_by(|a, b| {
+        let key = |case: &CasePlan| (!case.irreversible, !case.prune);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| (&a.name, &a.case_id).cmp(&(&b.name, &b.case_id)))
+    });
+    Plan::from_cases(cases)
 }
 
-/// Name first; the case id breaks ties (two orphans may carry the same ownership tag) so the
-/// order never depends on the order the API listed them in.
-fn sort_by_name(cases: &mut [CasePlan]) {
-    cases.sort_by(|a, b| (&a.name, &a.case_id).cmp(&(&b.name, &b.case_id)));
-}
-
-fn plan_manifest(desired: &DesiredCase, binding: &Binding) -> CasePlan {
-    let live = match binding {
-        Binding::Found(live) => Some(live),
-        Binding::NotFound => None,
+fn plan_manifest(desired: &DesiredCase, binding: &Binding, scope: &str) -> CasePlan {
+    let (live, claim) = match binding {
+        Binding::Found { live, claim } => (Some(live), Some(claim)),
+        Binding::NotFound => (None, None),
         Binding::Failed(message) => {
             return error_plan(desired, None, message.clone());
         }
@@ -63,22 +82,135 @@ fn plan_manifest(desired: &DesiredCase, binding: &Binding) -> CasePlan {
         .map(|live| live.case_id.clone())
         .or_else(|| desired.case_id.clone());
     let live_fingerprint = live.map(LiveCase::fingerprint);
-    match diff::diff(desired, live) {
-        Ok(delta) => CasePlan {
-            name: desired.name.clone(),
-            case_id,
-            action: action_of(&delta.requests),
-            status_path: delta.status_path,
-            irreversible: delta.irreversible,
-            requests: delta.requests,
-            changes: delta.changes,
-            notes: delta.notes,
-            error: None,
-            prune: false,
-            live_fingerprint,
-        },
-        Err(error) => error_plan(desired, live, error.to_string()),
+    let mut delta = match diff::diff_in_scope(desired, live, scope) {
+        Ok(delta) => delta,
+        Err(error) => return error_plan(desired, live, error.to_string()),
+    };
+    let mut plan = CasePlan {
+        name: desired.name.clone(),
+        case_id,
+        action: Action::NoChange,
+        status_path: Vec::new(),
+        irreversible: false,
+        requests: Vec::new(),
+        changes: Vec::new(),
+        notes: Vec::new(),
+        error: None,
+        prune: false,
+        live_fingerprint,
+        adoption: None,
+        renamed_from: None,
+    };
+    if let (Some(live), Some(claim)) = (live, claim) {
+        claim_case(&mut plan, &mut delta, desired, live, claim, scope);
     }
+    plan.action = match claim {
+        Some(Claim::Adopted { .. }) if !delta.requests.is_empty() => Action::Adopt,
+        _ => action_of(&delta.requests),
+    };
+    plan.irreversible = delta.requests.iter().any(Request::is_irreversible);
+    plan.status_path = delta.status_path;
+    plan.requests = delta.requests;
+    plan.changes = delta.changes;
+    plan.notes.splice(0..0, delta.notes);
+    plan
+}
+
+/// Makes the case this manifest's: its ownership and scope tags go into the case's
+/// TagResource, and the plan says how the case came to be bound.
+fn claim_case(
+    plan: &mut CasePlan,
+    delta: &mut diff::CaseDelta,
+    desired: &DesiredCase,
+    live: &LiveCase,
+    claim: &Claim,
+    scope: &str,
+) {
+    match claim {
+        Claim::Owned => {}
+        Claim::Adopted { previous_name } => {
+            plan.adoption = Some(Adoption {
+                live_status: live.status,
+                previous_name: previous_name.clone(),
+            });
+            let was = match previous_name {
+                Some(name) => {
+                    format!("its ownership tag names {name:?}, a manifest that no longer exists")
+                }
+                None => "it carries no sirops tag".to_string(),
+            };
+            plan.notes.push(format!(
+                "adopting case {} (live status {}): metadata.caseId names it and {was}; apply tags it {OWNERSHIP_TAG_KEY}={} and {}={scope}",
+                live.case_id,
+                live.status,
+                desired.name,
+                crate::model::SCOPE_TAG_KEY,
+            ));
+        }
+        Claim::Renamed { from } => {
+            plan.renamed_from = Some(from.clone());
+            plan.notes.push(format!(
+                "renamed from {from:?} (metadata.previousNames): the case keeps its id and is retagged {OWNERSHIP_TAG_KEY}={}",
+                desired.name
+            ));
+        }
+    }
+    let tags = ownership_tags_to_set(&desired.name, scope, live);
+    if tags.is_empty() {
+        return;
+    }
+    if live.status.is_closed() {
+        // The API refuses every write to a closed case, tags included.
+        if !matches!(claim, Claim::Owned) {
+            plan.notes.push(
+                "the case is closed, so it cannot be tagged; sirops leaves it as it is".into(),
+            );
+        }
+        return;
+    }
+    let live_tags = live.tags.clone().unwrap_or_default();
+    for (key, value) in &tags {
+        let item = |value: &str| serde_json::json!({ "key": key, "value": value });
+        delta.changes.push(FieldChange {
+            field: "tags".into(),
+            kind: if live_tags.contains_key(key) {
+                ChangeKind::Modify
+            } else {
+                ChangeKind::Add
+            },
+            before: live_tags.get(key).map(|value| item(value)),
+            after: Some(item(value)),
+        });
+    }
+    add_tags(&mut delta.requests, tags, &live.case_arn);
+}
+
+/// Adds `tags` to the case's TagResource, or adds one where the design's order puts it:
+/// after the field updates, before untagging and the status moves.
+fn add_tags(requests: &mut Vec<Request>, tags: BTreeMap<String, String>, case_arn: &str) {
+    if let Some(Request::TagResource(input)) = requests
+        .iter_mut()
+        .find(|request| matches!(request, Request::TagResource(_)))
+    {
+        input.tags.extend(tags);
+        return;
+    }
+    let position = requests
+        .iter()
+        .rposition(|request| {
+            matches!(
+                request,
+                Request::UpdateResolverType(_) | Request::UpdateCase(_)
+            )
+        })
+        .map_or(0, |index| index + 1);
+    requests.insert(
+        position,
+        Request::TagResource(TagResourceInput {
+            resource_arn: Some(case_arn.to_string()),
+            tags,
+        }),
+    );
 }
 
 fn error_plan(desired: &DesiredCase, live: Option<&LiveCase>, message: String) -> CasePlan {
@@ -96,6 +228,8 @@ fn error_plan(desired: &DesiredCase, live: Option<&LiveCase>, message: String) -
         error: Some(message),
         prune: false,
         live_fingerprint: live.map(LiveCase::fingerprint),
+        adoption: None,
+        renamed_from: None,
     }
 }
 
@@ -109,7 +243,33 @@ fn action_of(requests: &[Request]) -> Action {
     }
 }
 
-fn plan_orphan(live: &LiveCase) -> CasePlan {
+fn plan_orphan(orphan: &Orphan) -> CasePlan {
+    let live = match orphan {
+        Orphan::Found(live) => live,
+        Orphan::Unreadable {
+            case_id,
+            name,
+            error,
+        } => {
+            return CasePlan {
+                name: name.clone().unwrap_or_else(|| case_id.clone()),
+                case_id: Some(case_id.clone()),
+                action: Action::Error,
+                status_path: Vec::new(),
+                irreversible: false,
+                requests: Vec::new(),
+                changes: Vec::new(),
+                notes: Vec::new(),
+                error: Some(format!(
+                    "an orphan (no manifest claims it) that could not be read, so it is not closed: {error}"
+                )),
+                prune: true,
+                live_fingerprint: None,
+                adoption: None,
+                renamed_from: None,
+            };
+        }
+    };
     let name = live
         .owner_name()
         .map(str::to_string)
@@ -126,6 +286,8 @@ fn plan_orphan(live: &LiveCase) -> CasePlan {
         error: None,
         prune: false,
         live_fingerprint: Some(live.fingerprint()),
+        adoption: None,
+        renamed_from: None,
     };
     if live.status.is_closed() {
         plan.notes.push(format!(
@@ -135,6 +297,7 @@ fn plan_orphan(live: &LiveCase) -> CasePlan {
     }
     plan.action = Action::Close;
     plan.prune = true;
+    plan.irreversible = true;
     plan.status_path = vec![live.status, CaseStatus::Closed];
     plan.requests = vec![Request::CloseCase(CloseCaseInput {
         case_id: Some(live.case_id.clone()),
@@ -143,6 +306,64 @@ fn plan_orphan(live: &LiveCase) -> CasePlan {
         "no manifest is named {name:?} any more (ownership tag sirops:name); --prune closes the case, which cannot be undone"
     ));
     plan
+}
+
+/// A create and a pruned orphan whose fields are the same are most likely one case whose
+/// manifest was renamed: say so on both, with the fix, before apply closes the old case and
+/// makes a new one.
+fn note_likely_renames(cases: &mut [CasePlan], input: &PlanInput) {
+    let orphans: Vec<&LiveCase> = input
+        .orphans
+        .iter()
+        .filter_map(|orphan| match orphan {
+            Orphan::Found(live) if !live.status.is_closed() => Some(live),
+            _ => None,
+        })
+        .collect();
+    let mut notes: Vec<(String, String)> = Vec::new();
+    for (desired, binding) in &input.manifests {
+        if *binding != Binding::NotFound {
+            continue;
+        }
+        for orphan in &orphans {
+            if !same_fields(desired, orphan) {
+                continue;
+            }
+            let old = orphan.owner_name().unwrap_or(&orphan.case_id).to_string();
+            notes.push((
+                desired.name.clone(),
+                format!(
+                    "looks like a rename of {old:?} (case {}): to keep that case instead of creating this one and closing it, add `previousNames: [{old}]` under metadata",
+                    orphan.case_id
+                ),
+            ));
+            notes.push((
+                orphan.case_id.clone(),
+                format!(
+                    "looks like it was renamed to {:?}: add `previousNames: [{old}]` under that manifest's metadata to keep this case",
+                    desired.name
+                ),
+            ));
+        }
+    }
+    for (key, note) in notes {
+        if let Some(case) = cases.iter_mut().find(|case| {
+            (case.action == Action::Create && case.name == key)
+                || (case.prune && case.case_id.as_deref() == Some(key.as_str()))
+        }) {
+            case.notes.push(note);
+        }
+    }
+}
+
+/// True when `live` already has every field value `desired` manages, status and tags aside.
+fn same_fields(desired: &DesiredCase, live: &LiveCase) -> bool {
+    let without_status_and_tags = DesiredCase {
+        status: None,
+        tags: None,
+        ..desired.clone()
+    };
+    diff::diff(&without_status_and_tags, Some(live)).is_ok_and(|delta| delta.changes.is_empty())
 }
 
 #[cfg(test)]
@@ -160,9 +381,14 @@ mod tests {
                 (desired_case("alpha"), Binding::Failed("boom".into())),
             ],
             orphans: vec![
-                live_case("2222222222", "old-b", CaseStatus::Submitted),
-                live_case("1111111111", "old-a", CaseStatus::DetectionAndAnalysis),
+                Orphan::Found(live_case("2222222222", "old-b", CaseStatus::Submitted)),
+                Orphan::Found(live_case(
+                    "1111111111",
+                    "old-a",
+                    CaseStatus::DetectionAndAnalysis,
+                )),
             ],
+            ..PlanInput::default()
         };
         let names: Vec<String> = build_plan(input)
             .cases
@@ -177,7 +403,8 @@ mod tests {
         let orphan = live_case("1111111111", "old-a", CaseStatus::DetectionAndAnalysis);
         let plan = build_plan(PlanInput {
             manifests: vec![],
-            orphans: vec![orphan.clone()],
+            orphans: vec![Orphan::Found(orphan.clone())],
+            ..PlanInput::default()
         });
         let case = &plan.cases[0];
         assert_eq!(case.action, Action::Close);
@@ -200,6 +427,7 @@ mod tests {
                 close: 1,
                 status_transitions: 1,
                 prune: 1,
+                irreversible: 1,
                 ..Summary::default()
             }
         );
@@ -211,7 +439,12 @@ mod tests {
     fn an_orphan_already_closed_is_left_alone() {
         let plan = build_plan(PlanInput {
             manifests: vec![],
-            orphans: vec![live_case("1111111111", "old-a", CaseStatus::Closed)],
+            orphans: vec![Orphan::Found(live_case(
+                "1111111111",
+                "old-a",
+                CaseStatus::Closed,
+            ))],
+            ..PlanInput::default()
         });
         assert_eq!(plan.cases[0].action, Action::NoChange);
         assert!(plan.cases[0].requests.is_empty());
@@ -225,7 +458,8 @@ mod tests {
         orphan.tags = None;
         let plan = build_plan(PlanInput {
             manifests: vec![],
-            orphans: vec![orphan],
+            orphans: vec![Orphan::Found(orphan)],
+            ..PlanInput::default()
         });
         assert_eq!(plan.cases[0].name, "1111111111");
     }
@@ -239,7 +473,7 @@ mod tests {
                 desired,
                 Binding::Failed("case 9999999999 does not exist".into()),
             )],
-            orphans: vec![],
+            ..PlanInput::default()
         });
         let case = &plan.cases[0];
         assert_eq!(case.action, Action::Error);
@@ -284,7 +518,7 @@ mod tests {
     fn a_manifest_with_no_bound_case_is_created() {
         let plan = build_plan(PlanInput {
             manifests: vec![(desired_case("payroll-phishing"), Binding::NotFound)],
-            orphans: vec![],
+            ..PlanInput::default()
         });
         let case = &plan.cases[0];
         assert_eq!(case.action, Action::Create);
@@ -299,8 +533,14 @@ mod tests {
         let desired = desired_case("payroll-phishing");
         let live = crate::plan::fixtures::live_matching(&desired, "1234567890");
         let plan = build_plan(PlanInput {
-            manifests: vec![(desired, Binding::Found(live.clone()))],
-            orphans: vec![],
+            manifests: vec![(
+                desired,
+                Binding::Found {
+                    live: live.clone(),
+                    claim: Claim::Owned,
+                },
+            )],
+            ..PlanInput::default()
         });
         let case = &plan.cases[0];
         assert_eq!(case.action, Action::NoChange, "{case:#?}");
@@ -316,8 +556,14 @@ mod tests {
         desired.title = "A new title".into();
         desired.status = Some(CaseStatus::PostIncidentActivities);
         let plan = build_plan(PlanInput {
-            manifests: vec![(desired, Binding::Found(live))],
-            orphans: vec![],
+            manifests: vec![(
+                desired,
+                Binding::Found {
+                    live,
+                    claim: Claim::Owned,
+                },
+            )],
+            ..PlanInput::default()
         });
         let case = &plan.cases[0];
         assert_eq!(case.action, Action::Update);
@@ -340,8 +586,14 @@ mod tests {
         live.resolver_type = ResolverType::Aws;
         desired.resolver_type = ResolverType::SelfManaged;
         let plan = build_plan(PlanInput {
-            manifests: vec![(desired, Binding::Found(live))],
-            orphans: vec![],
+            manifests: vec![(
+                desired,
+                Binding::Found {
+                    live,
+                    claim: Claim::Owned,
+                },
+            )],
+            ..PlanInput::default()
         });
         assert_eq!(plan.cases[0].action, Action::Error);
         assert!(plan.cases[0].error.as_deref().unwrap().contains("AWS"));

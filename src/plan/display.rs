@@ -86,7 +86,11 @@ fn change_details(case: &CasePlan) -> Vec<Detail> {
             sign,
             field: change.field.clone(),
             value,
-            irreversible: case.irreversible && change.field == "resolverType",
+            irreversible: change.field == "resolverType"
+                && case
+                    .requests
+                    .iter()
+                    .any(|request| matches!(request, Request::UpdateResolverType(_))),
         });
     }
     details
@@ -234,32 +238,46 @@ pub(crate) fn case_label(case: &CasePlan) -> String {
 }
 
 /// What will happen to the case, completing "payroll-phishing ...".
-pub(crate) fn headline(case: &CasePlan) -> &'static str {
+pub(crate) fn headline(case: &CasePlan) -> String {
     match case.action {
-        Action::Create => "will be created",
-        Action::Update => "will be updated in place",
-        Action::Close if case.prune => "orphan: will be closed (--prune)",
-        Action::Close => "will be closed",
-        Action::NoChange => "is up to date",
-        Action::Error => "cannot be planned",
+        Action::Create => "will be created".into(),
+        Action::Adopt => match &case.adoption {
+            Some(adoption) => format!(
+                "will be adopted: an existing case, live status {}, that apply tags as this manifest's",
+                adoption.live_status
+            ),
+            None => "will be adopted".into(),
+        },
+        Action::Update if case.renamed_from.is_some() => {
+            "will be renamed and updated in place".into()
+        }
+        Action::Update => "will be updated in place".into(),
+        Action::Close if case.prune => "orphan: will be closed (--prune)".into(),
+        Action::Close => "will be closed".into(),
+        Action::NoChange if !case.changes.is_empty() => {
+            "differs, but apply will not change it".into()
+        }
+        Action::NoChange => "is up to date".into(),
+        Action::Error => "cannot be planned".into(),
     }
 }
 
-/// The loud warning for a case that cannot be undone.
+/// The loud warning for a case with requests that cannot be undone, naming each.
 pub(crate) fn irreversible_warning(case: &CasePlan) -> Option<String> {
-    if !case.irreversible {
-        return None;
-    }
-    let target = case.requests.iter().find_map(|request| match request {
-        Request::UpdateResolverType(input) => Some(input.resolver_type),
-        _ => None,
-    });
-    Some(match target {
-        Some(resolver) => format!(
-            "IRREVERSIBLE: resolverType becomes {resolver}; AWS responders take over and the API cannot change it back"
-        ),
-        None => "IRREVERSIBLE: this change cannot be undone".to_string(),
-    })
+    let warnings: Vec<String> = case
+        .irreversible_requests()
+        .map(|request| match request {
+            Request::UpdateResolverType(input) => format!(
+                "resolverType becomes {}; AWS responders take over and the API cannot change it back",
+                input.resolver_type
+            ),
+            Request::CloseCase(_) if case.prune => {
+                "closes the case, whose manifest is gone (--prune); a closed case cannot be reopened".to_string()
+            }
+            _ => "closes the case; a closed case cannot be reopened".to_string(),
+        })
+        .collect();
+    (!warnings.is_empty()).then(|| format!("IRREVERSIBLE: {}", warnings.join("; and ")))
 }
 
 /// Text with control characters written as escapes, so a value can neither move the terminal

@@ -7,15 +7,15 @@ use serde_json::json;
 
 use crate::diff::{ChangeKind, FieldChange};
 use crate::model::{
-    CaseStatus, DesiredCase, EngagementType, LiveCase, OWNERSHIP_TAG_KEY, ResolverType,
-    ThreatActorIp, Timestamp, Watcher,
+    CaseStatus, DEFAULT_SCOPE, DesiredCase, EngagementType, LiveCase, OWNERSHIP_TAG_KEY,
+    ResolverType, SCOPE_TAG_KEY, ThreatActorIp, Timestamp, Watcher,
 };
 use crate::request::{
-    CloseCaseInput, CreateCaseInput, Request, UpdateCaseInput, UpdateCaseStatusInput,
-    UpdateResolverTypeInput,
+    CloseCaseInput, CreateCaseInput, Request, TagResourceInput, UpdateCaseInput,
+    UpdateCaseStatusInput, UpdateResolverTypeInput,
 };
 
-use super::{Action, CasePlan, Plan};
+use super::{Action, Adoption, CasePlan, Plan};
 
 pub(crate) fn date() -> Timestamp {
     Timestamp::parse_rfc3339("2026-11-20T08:00:00Z").unwrap()
@@ -60,7 +60,10 @@ pub(crate) fn live_case(case_id: &str, owner: &str, status: CaseStatus) -> LiveC
         impacted_aws_regions: vec![],
         impacted_accounts: vec![],
         case_metadata: vec![],
-        tags: Some(BTreeMap::from([(OWNERSHIP_TAG_KEY.into(), owner.into())])),
+        tags: Some(BTreeMap::from([
+            (OWNERSHIP_TAG_KEY.into(), owner.into()),
+            (SCOPE_TAG_KEY.into(), DEFAULT_SCOPE.into()),
+        ])),
     }
 }
 
@@ -113,6 +116,8 @@ fn case(name: &str, case_id: Option<&str>, action: Action) -> CasePlan {
         error: None,
         prune: false,
         live_fingerprint: case_id.map(|_| "f".repeat(64)),
+        adoption: None,
+        renamed_from: None,
     }
 }
 
@@ -231,6 +236,7 @@ pub(crate) fn close_case() -> CasePlan {
         case_id: Some(id.into()),
     })];
     close.status_path = vec![CaseStatus::PostIncidentActivities, CaseStatus::Closed];
+    close.irreversible = true;
     close
 }
 
@@ -242,6 +248,7 @@ pub(crate) fn orphan_case() -> CasePlan {
         case_id: Some(id.into()),
     })];
     orphan.status_path = vec![CaseStatus::Submitted, CaseStatus::Closed];
+    orphan.irreversible = true;
     orphan.notes = vec![
         "no manifest is named \"old-drill\" any more (ownership tag sirops:name); --prune closes the case, which cannot be undone".into(),
     ];
@@ -270,6 +277,63 @@ pub(crate) fn error_case() -> CasePlan {
     error
 }
 
+/// An existing case a manifest's caseId names, untagged until now: adopted, with a title fix.
+pub(crate) fn adopt_case() -> CasePlan {
+    let id = "6666666666";
+    let mut adopt = case("vendor-breach", Some(id), Action::Adopt);
+    let arn = format!("arn:aws:security-ir:us-east-1:123456789012:case/{id}");
+    let ownership = BTreeMap::from([
+        (OWNERSHIP_TAG_KEY.to_string(), "vendor-breach".to_string()),
+        (SCOPE_TAG_KEY.to_string(), DEFAULT_SCOPE.to_string()),
+    ]);
+    adopt.requests = vec![
+        Request::UpdateCase(UpdateCaseInput {
+            case_id: Some(id.into()),
+            title: Some("Breach at a payroll vendor".into()),
+            ..UpdateCaseInput::default()
+        }),
+        Request::TagResource(TagResourceInput {
+            resource_arn: Some(arn),
+            tags: ownership.clone(),
+        }),
+    ];
+    adopt.changes = vec![change(
+        "title",
+        ChangeKind::Modify,
+        Some(json!("vendor breach")),
+        Some(json!("Breach at a payroll vendor")),
+    )];
+    adopt.changes.extend(ownership.iter().map(|(key, value)| {
+        change(
+            "tags",
+            ChangeKind::Add,
+            None,
+            Some(json!({"key": key, "value": value})),
+        )
+    }));
+    adopt.adoption = Some(Adoption {
+        live_status: CaseStatus::DetectionAndAnalysis,
+        previous_name: None,
+    });
+    adopt.notes = vec![
+        "adopting case 6666666666 (live status Detection and Analysis): metadata.caseId names it and it carries no sirops tag; apply tags it sirops:name=vendor-breach and sirops:scope=default".into(),
+    ];
+    adopt
+}
+
+/// A closed case whose manifest's title differs: drift apply will not change.
+pub(crate) fn closed_drift_case() -> CasePlan {
+    let mut drift = case("closed-incident", Some("8888888888"), Action::NoChange);
+    drift.changes = vec![change(
+        "title",
+        ChangeKind::Modify,
+        Some(json!("Old title")),
+        Some(json!("Corrected title")),
+    )];
+    drift.notes = vec![crate::diff::CLOSED_CASE_NOTE.into()];
+    drift
+}
+
 pub(crate) fn unchanged_case(name: &str) -> CasePlan {
     case(name, Some("7777777777"), Action::NoChange)
 }
@@ -278,11 +342,13 @@ pub(crate) fn unchanged_case(name: &str) -> CasePlan {
 pub(crate) fn sample_plan() -> Plan {
     Plan::from_cases(vec![
         orphan_case(),
-        error_case(),
         close_case(),
+        irreversible_case(),
+        error_case(),
+        closed_drift_case(),
         update_case(),
         unchanged_case("quiet-case"),
-        irreversible_case(),
         create_case(),
+        adopt_case(),
     ])
 }

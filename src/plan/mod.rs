@@ -2,15 +2,19 @@
 //! do, as one value that renders as text, JSON (design section 5) or Markdown. Building the plan
 //! is pure; rendering never decides anything.
 //!
-//! The JSON (`render_json`, `parse_json`) is design section 5. Beyond the fields it lists, each
-//! case carries `changes` (field by field, for people), `notes`, `error` (when `action` is
-//! `error`), `prune` (an orphan closed by `--prune`) and `liveFingerprint` (what `apply --plan`
-//! compares against the live case); the summary adds `irreversible` and `prune`. A plan made
-//! with `--redact` has `"redacted": true` and no fingerprints, and `parse_json` refuses it:
-//! its placeholders must never reach a case.
+//! The JSON (`render_json`, `parse_json`) is the documented plan format. Beyond `formatVersion`,
+//! `summary` and each case's `name`, `caseId`, `action`, `statusPath`, `irreversible` and
+//! `requests`, each case carries `changes` (field by field, for people), `notes`, `error`
+//! (when `action` is `error`), `prune` (an orphan closed by `--prune`), `adoption` and
+//! `renamedFrom` (how the case came to be the manifest's) and `liveFingerprint` (what
+//! `apply --plan` compares against the live case); the summary adds `adopt`, `irreversible`
+//! and `prune`; the plan adds `target` and `manifestDigest` (see [`target`]). A plan made with
+//! `--redact` has `"redacted": true` and no fingerprints, and `parse_json` refuses it: its
+//! placeholders must never reach a case.
 
 use serde::{Deserialize, Serialize};
 
+pub mod bind;
 mod build;
 mod display;
 #[cfg(test)]
@@ -19,11 +23,14 @@ mod redact;
 mod render_json;
 mod render_markdown;
 mod render_text;
+pub mod target;
 
-pub use build::{Binding, PlanInput, build_plan};
-pub use redact::redact;
+pub use bind::{Binding, Claim};
+pub use build::{Orphan, PlanInput, build_plan};
+pub use redact::{Redactor, redact};
 pub use render_json::{PlanParseError, parse_json, render_json};
 pub use render_markdown::{GITHUB_COMMENT_LIMIT, render_markdown};
+pub(crate) use render_text::plural;
 pub use render_text::{RenderOptions, render_text};
 
 use crate::diff::FieldChange;
@@ -43,6 +50,12 @@ pub struct Plan {
     /// people only: `parse_json` refuses it, so it can never be applied.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub redacted: bool,
+    /// Where the plan was made; `apply --plan` refuses it anywhere else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<target::Target>,
+    /// [`target::manifest_digest`] of the manifests the plan was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
 }
 
 impl Plan {
@@ -53,14 +66,28 @@ impl Plan {
             summary: Summary::count(&cases),
             cases,
             redacted: false,
+            target: None,
+            manifest_digest: None,
         }
+    }
+
+    /// Cases that differ from their manifest where apply will not change them (a closed case).
+    pub fn unrepairable_drift(&self) -> impl Iterator<Item = &CasePlan> {
+        self.cases.iter().filter(|case| {
+            !case.has_changes() && case.action != Action::Error && !case.changes.is_empty()
+        })
     }
 
     /// True when apply would make at least one call.
     pub fn has_changes(&self) -> bool {
+        self.cases.iter().any(CasePlan::has_changes)
+    }
+
+    /// The orphans `--prune` would close.
+    pub fn pruned(&self) -> impl Iterator<Item = &CasePlan> {
         self.cases
             .iter()
-            .any(|case| matches!(case.action, Action::Create | Action::Update | Action::Close))
+            .filter(|case| case.prune && case.action == Action::Close)
     }
 
     /// True when at least one case could not be planned.
@@ -76,6 +103,7 @@ impl Summary {
         for case in cases {
             match case.action {
                 Action::Create => summary.create += 1,
+                Action::Adopt => summary.adopt += 1,
                 Action::Update => summary.update += 1,
                 Action::Close => summary.close += 1,
                 Action::NoChange => summary.no_change += 1,
@@ -106,11 +134,15 @@ impl Summary {
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub create: usize,
+    /// Cases a manifest's `caseId` names that apply tags as sirops's (design: adoption).
+    #[serde(default)]
+    pub adopt: usize,
     pub update: usize,
     pub close: usize,
     pub no_change: usize,
     pub status_transitions: usize,
     pub errors: usize,
+    /// Cases with a request that cannot be undone: CloseCase or resolverType Self -> AWS.
     pub irreversible: usize,
     pub prune: usize,
 }
@@ -119,6 +151,9 @@ pub struct Summary {
 #[serde(rename_all = "camelCase")]
 pub enum Action {
     Create,
+    /// The manifest's `caseId` names a case sirops does not own yet: apply tags it (and makes
+    /// whatever other changes the manifest asks for).
+    Adopt,
     Update,
     Close,
     NoChange,
@@ -148,4 +183,39 @@ pub struct CasePlan {
     /// refuses when the case has changed since.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_fingerprint: Option<String>,
+    /// Set when the manifest adopts the case (`action` is `adopt`, or would be but the case
+    /// is closed): what the case was before sirops owned it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adoption: Option<Adoption>,
+    /// Set when the case was found by one of the manifest's `previousNames`: apply retags it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+impl CasePlan {
+    /// True when apply makes at least one call for this case.
+    pub fn has_changes(&self) -> bool {
+        !self.requests.is_empty()
+            && matches!(
+                self.action,
+                Action::Create | Action::Adopt | Action::Update | Action::Close
+            )
+    }
+
+    /// The requests that cannot be undone: closing the case, handing it to AWS responders.
+    pub fn irreversible_requests(&self) -> impl Iterator<Item = &Request> {
+        self.requests
+            .iter()
+            .filter(|request| request.is_irreversible())
+    }
+}
+
+/// The live case a manifest adopts, as the plan shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Adoption {
+    pub live_status: CaseStatus,
+    /// The manifest name in the case's ownership tag, when it had one whose manifest is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_name: Option<String>,
 }

@@ -85,20 +85,7 @@ pub fn redact(plan: &Plan) -> Plan {
         .iter()
         .map(|case| case.requests.iter().map(request_input).collect())
         .collect();
-
-    // First every sensitive value gets its placeholder, in plan order, so that free text
-    // anywhere can be searched for values that appear only later in the plan.
-    let mut placeholders = Placeholders::default();
-    for (case, inputs) in plan.cases.iter().zip(&requests) {
-        for input in inputs {
-            collect(input, None, &mut placeholders);
-        }
-        for change in &case.changes {
-            for value in change.before.iter().chain(&change.after) {
-                collect(value, change_kind(change), &mut placeholders);
-            }
-        }
-    }
+    let placeholders = placeholders_of(plan, &requests);
     let free_text = FreeText::new(&placeholders);
 
     let cases = plan
@@ -137,6 +124,46 @@ pub fn redact(plan: &Plan) -> Plan {
         cases,
         redacted: true,
         ..plan.clone()
+    }
+}
+
+/// Every sensitive value of the plan gets its placeholder, in plan order, so that free text
+/// anywhere can be searched for values that appear only later in the plan.
+fn placeholders_of(plan: &Plan, requests: &[Vec<Value>]) -> Placeholders {
+    let mut placeholders = Placeholders::default();
+    for (case, inputs) in plan.cases.iter().zip(requests) {
+        for input in inputs {
+            collect(input, None, &mut placeholders);
+        }
+        for change in &case.changes {
+            for value in change.before.iter().chain(&change.after) {
+                collect(value, change_kind(change), &mut placeholders);
+            }
+        }
+    }
+    placeholders
+}
+
+/// Redacts text that is not part of the plan (an apply's error messages) with the placeholders
+/// `redact` gives the plan's values, so the apply summary tells the same story as the plan.
+pub struct Redactor {
+    free_text: FreeText,
+}
+
+impl Redactor {
+    pub fn for_plan(plan: &Plan) -> Redactor {
+        let requests: Vec<Vec<Value>> = plan
+            .cases
+            .iter()
+            .map(|case| case.requests.iter().map(request_input).collect())
+            .collect();
+        Redactor {
+            free_text: FreeText::new(&placeholders_of(plan, &requests)),
+        }
+    }
+
+    pub fn text(&self, text: &str) -> String {
+        self.free_text.replace(text)
     }
 }
 
@@ -383,10 +410,10 @@ mod tests {
     fn noisy_plan() -> Plan {
         let mut plan = fixtures::sample_plan();
         // Free text that embeds sensitive values, in a note and an error.
-        plan.cases[3]
+        plan.cases[5]
             .notes
             .push("Bob Stone (bob@example.com) asked for this; see 203.0.113.9.".into());
-        plan.cases[1].error =
+        plan.cases[3].error =
             Some("watcher CAROL@EXAMPLE.COM cannot be added: Carol Rivera left".into());
         plan
     }
@@ -419,7 +446,7 @@ mod tests {
         let redacted = redact(&noisy_plan());
         let json = render_json(&redacted);
         let value: Value = serde_json::from_str(&json).unwrap();
-        let update = &value["cases"][3];
+        let update = &value["cases"][5];
         assert_eq!(update["name"], "payroll-phishing");
         // 198.51.100.7 is in the UpdateCase input and in the change: one placeholder.
         let ip_in_request =
@@ -428,7 +455,7 @@ mod tests {
         assert_eq!(ip_in_request, ip_in_change);
         assert!(ip_in_request.as_str().unwrap().starts_with("<ip-"));
         // The create's 203.0.113.9 is another address: another placeholder.
-        let create = &value["cases"][6];
+        let create = &value["cases"][7];
         let other_ip = &create["requests"][0]["input"]["threatActorIpAddresses"][0]["ipAddress"];
         assert_ne!(other_ip, ip_in_request);
         // The note names Bob by the placeholders his watcher entry got.
@@ -458,11 +485,12 @@ mod tests {
     #[test]
     fn placeholders_are_numbered_by_first_appearance_in_plan_order() {
         let redacted = redact(&fixtures::sample_plan());
-        let update = &redacted.cases[3];
+        // The closed case's title drift comes first: its two titles are <title-1> and <title-2>.
+        let update = &redacted.cases[5];
         let crate::request::Request::UpdateCase(input) = &update.requests[0] else {
             panic!("the update starts with UpdateCase");
         };
-        assert_eq!(input.title.as_deref(), Some("<title-1>"));
+        assert_eq!(input.title.as_deref(), Some("<title-3>"));
         assert_eq!(input.description.as_deref(), Some("<description-1>"));
         assert_eq!(input.watchers_to_add[0].email, "<email-1>");
         assert_eq!(input.watchers_to_add[0].name.as_deref(), Some("<name-1>"));
@@ -520,14 +548,14 @@ mod tests {
     #[test]
     fn tag_keys_named_like_sensitive_members_are_not_members() {
         let mut plan = fixtures::sample_plan();
-        plan.cases[3]
+        plan.cases[5]
             .requests
             .push(Request::TagResource(crate::request::TagResourceInput {
                 resource_arn: None,
                 tags: [("name".to_string(), "blue-team".to_string())].into(),
             }));
         let redacted = redact(&plan);
-        let Request::TagResource(input) = &redacted.cases[3].requests[3] else {
+        let Request::TagResource(input) = &redacted.cases[5].requests[3] else {
             panic!("the tag request stays");
         };
         assert_eq!(input.tags["name"], "blue-team");

@@ -86,6 +86,8 @@ mod tests {
             error: None,
             prune: false,
             live_fingerprint: None,
+            adoption: None,
+            renamed_from: None,
         }]);
         plan.summary.no_change = 40;
         plan
@@ -99,7 +101,7 @@ mod tests {
             json,
             json!({
                 "formatVersion": 1,
-                "summary": {"create": 0, "update": 1, "close": 0, "noChange": 40,
+                "summary": {"create": 0, "adopt": 0, "update": 1, "close": 0, "noChange": 40,
                             "statusTransitions": 1, "errors": 0, "irreversible": 0, "prune": 0},
                 "cases": [{
                     "name": "payroll-phishing",

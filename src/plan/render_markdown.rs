@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::display::{self, Detail};
-use super::render_text::plural;
+use super::render_text::summary_counts;
 use super::{Action, CasePlan, Plan};
 
 /// GitHub refuses a comment body longer than this many characters.
@@ -41,17 +41,23 @@ fn render_markdown_within(plan: &Plan, budget: usize) -> String {
     }
     head.push_str(&callouts(plan));
 
+    let drift: Vec<&CasePlan> = plan.unrepairable_drift().collect();
     let changed: Vec<&CasePlan> = plan
         .cases
         .iter()
         .filter(|case| case.action != Action::NoChange)
+        .chain(drift.iter().copied())
         .collect();
+    let first_drift = changed.len() - drift.len();
     let mut out = head;
     // The longest note we might add, so that adding it can never break the budget.
     let note_reserve = comment_length(&omitted_note(changed.len()));
     let mut shown = 0;
-    for case in &changed {
-        let section = case_section(case);
+    for (index, case) in changed.iter().enumerate() {
+        let mut section = case_section(case);
+        if index == first_drift {
+            section.insert_str(0, "**Drift that apply will not change:**\n\n");
+        }
         if comment_length(&out) + comment_length(&section) + note_reserve > budget {
             break;
         }
@@ -77,32 +83,14 @@ fn omitted_note(omitted: usize) -> String {
 }
 
 fn tally(plan: &Plan) -> String {
-    let summary = &plan.summary;
     if !plan.has_changes() && !plan.has_errors() {
         return "**sirops plan:** no changes. Live cases match the manifests.\n".to_string();
     }
-    let mut line = format!(
-        "**sirops plan:** {} to create, {} to update, {} to close, {}",
-        summary.create,
-        summary.update,
-        summary.close,
-        plural(summary.status_transitions, "status transition"),
-    );
-    if summary.irreversible > 0 {
-        let _ = write!(line, ", {} irreversible", summary.irreversible);
-    }
-    if summary.errors > 0 {
-        let _ = write!(line, ", {}", plural(summary.errors, "error"));
-    }
-    if summary.no_change > 0 {
-        let _ = write!(line, " ({} unchanged)", summary.no_change);
-    }
-    line.push('\n');
-    line
+    format!("**sirops plan:** {}\n", summary_counts(&plan.summary))
 }
 
-/// The things a reviewer must not miss, above the fold: irreversible changes, closes (Closed is
-/// final) and cases that could not be planned.
+/// The things a reviewer must not miss, above the fold: what cannot be undone (closes included:
+/// Closed is final), existing cases that become sirops's, and cases that could not be planned.
 fn callouts(plan: &Plan) -> String {
     let mut out = String::new();
     let irreversible: Vec<String> = plan
@@ -120,28 +108,32 @@ fn callouts(plan: &Plan) -> String {
     callout(
         &mut out,
         "CAUTION",
-        "Irreversible: these changes cannot be undone.",
+        "Irreversible: these changes cannot be undone (closed cases cannot be reopened).",
         &irreversible,
     );
 
-    let closes: Vec<String> = plan
+    let adoptions: Vec<String> = plan
         .cases
         .iter()
-        .filter(|case| case.action == Action::Close)
+        .filter(|case| case.action == Action::Adopt)
         .map(|case| {
-            let label = code_span(&display::case_label(case));
-            if case.prune {
-                format!("{label}: orphan, no manifest names it any more (`--prune`)")
-            } else {
-                label
-            }
+            let status = case
+                .adoption
+                .as_ref()
+                .map(|adoption| format!(", live status {}", adoption.live_status))
+                .unwrap_or_default();
+            format!(
+                "{}{}",
+                code_span(&display::case_label(case)),
+                escape_text(&status)
+            )
         })
         .collect();
     callout(
         &mut out,
         "WARNING",
-        "Closes: these cases will be closed, and a closed case cannot be reopened.",
-        &closes,
+        "Adoptions: these existing cases become this repository's (apply tags them sirops:name and sirops:scope).",
+        &adoptions,
     );
 
     let errors: Vec<String> = plan
@@ -153,7 +145,7 @@ fn callouts(plan: &Plan) -> String {
     callout(
         &mut out,
         "IMPORTANT",
-        "Errors: these cases could not be planned; apply changes nothing until the plan has no errors.",
+        "Errors: these cases could not be planned; apply skips them and applies the rest.",
         &errors,
     );
     out
@@ -185,7 +177,7 @@ fn case_section(case: &CasePlan) -> String {
         out,
         "<details>\n<summary><code>{}</code> {}{irreversible}</summary>\n\n",
         escape_html(&display::case_label(case)),
-        display::headline(case),
+        escape_html(&display::headline(case)),
     );
 
     if let Some(error) = &case.error {
@@ -331,7 +323,7 @@ mod tests {
         ]);
         let markdown = render_markdown(&plan);
         assert!(markdown.starts_with(
-            "**sirops plan:** 1 to create, 1 to update, 0 to close, 3 status transitions (1 unchanged)\n"
+            "**sirops plan:** 1 to create, 1 to update, 0 to close, 1 unchanged, 3 status transitions\n"
         ));
         assert!(!markdown.contains("[!WARNING]"));
         assert_balanced(&markdown);
@@ -345,8 +337,17 @@ mod tests {
         for callout in ["[!CAUTION]", "[!WARNING]", "[!IMPORTANT]"] {
             assert!(markdown.find(callout).unwrap() < first_section, "{callout}");
         }
-        assert!(markdown.contains("> - `old-drill (4444444444)`: orphan"));
+        assert!(markdown.contains(
+            "> - `old-drill (4444444444)`: IRREVERSIBLE: closes the case, whose manifest is gone"
+        ));
+        assert!(markdown.contains("> - `lost-laptop (3333333333)`: IRREVERSIBLE: closes the case"));
         assert!(markdown.contains("> - `ransomware-finance (5555555555)`: IRREVERSIBLE"));
+        assert!(
+            markdown
+                .contains("> - `vendor-breach (6666666666)`, live status Detection and Analysis")
+        );
+        assert!(markdown.contains("**Drift that apply will not change:**"));
+        assert!(markdown.contains("<code>closed-incident (8888888888)</code>"));
         assert_balanced(&markdown);
         insta::assert_snapshot!(markdown);
     }

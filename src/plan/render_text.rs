@@ -57,6 +57,18 @@ pub fn render_text(plan: &Plan, options: &RenderOptions) -> String {
         render_case(&mut out, case, &painter);
         out.push('\n');
     }
+    let mut drift = plan.unrepairable_drift().peekable();
+    if drift.peek().is_some() {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            painter.paint(BOLD, "Drift that apply will not change:")
+        );
+        for case in drift {
+            render_case(&mut out, case, &painter);
+            out.push('\n');
+        }
+    }
     out.push_str(&tally(plan, &painter));
     out
 }
@@ -134,26 +146,23 @@ fn tally(plan: &Plan, painter: &Painter) -> String {
     } else {
         let _ = writeln!(
             out,
-            "{} {} to create, {} to update, {} to close, {} unchanged, {}.",
+            "{} {}.",
             painter.paint(BOLD, "Plan:"),
-            summary.create,
-            summary.update,
-            summary.close,
-            summary.no_change,
-            plural(summary.status_transitions, "status transition"),
+            summary_counts(summary)
         );
     }
     if summary.irreversible > 0 {
         let line = format!(
-            "Warning: {} cannot be undone.",
+            "Warning: {} cannot be undone (listed first).",
             plural(summary.irreversible, "irreversible change")
         );
         let _ = writeln!(out, "{}", painter.paint(BOLD_RED, &line));
     }
     if summary.errors > 0 {
         let line = format!(
-            "Error: {} could not be planned; apply changes nothing until the plan has no errors.",
+            "Error: {} could not be planned; apply skips {} and applies the rest.",
             plural(summary.errors, "case"),
+            if summary.errors == 1 { "it" } else { "them" },
         );
         let _ = writeln!(out, "{}", painter.paint(RED, &line));
     }
@@ -161,6 +170,31 @@ fn tally(plan: &Plan, painter: &Painter) -> String {
         out.push_str("Redacted: sensitive values are placeholders; this plan cannot be applied.\n");
     }
     out
+}
+
+/// The counts of the summary line, the same words in every format: `1 to create, 2 to update,
+/// 0 to close, 40 unchanged, 3 status transitions`, with adoptions, irreversible changes and
+/// errors when there are any.
+pub(crate) fn summary_counts(summary: &super::Summary) -> String {
+    let mut line = format!("{} to create", summary.create);
+    if summary.adopt > 0 {
+        let _ = write!(line, ", {} to adopt", summary.adopt);
+    }
+    let _ = write!(
+        line,
+        ", {} to update, {} to close, {} unchanged, {}",
+        summary.update,
+        summary.close,
+        summary.no_change,
+        plural(summary.status_transitions, "status transition"),
+    );
+    if summary.irreversible > 0 {
+        let _ = write!(line, ", {} irreversible", summary.irreversible);
+    }
+    if summary.errors > 0 {
+        let _ = write!(line, ", {}", plural(summary.errors, "error"));
+    }
+    line
 }
 
 pub(crate) fn plural(count: usize, noun: &str) -> String {
@@ -201,7 +235,21 @@ mod tests {
     fn unchanged_cases_are_only_counted() {
         let text = render_text(&fixtures::sample_plan(), &RenderOptions::default());
         assert!(!text.contains("quiet-case"));
-        assert!(text.contains("1 unchanged"));
+        assert!(text.contains("2 unchanged"));
+    }
+
+    #[test]
+    fn drift_on_a_closed_case_is_shown_in_its_own_section() {
+        let text = render_text(&fixtures::sample_plan(), &RenderOptions::default());
+        let section = text
+            .find("Drift that apply will not change:")
+            .expect("a drift section");
+        let case = text
+            .find("# closed-incident (8888888888) differs, but apply will not change it")
+            .expect("the closed case is shown");
+        assert!(section < case);
+        assert!(text[case..].contains("~ title: \"Old title\" -> \"Corrected title\""));
+        assert!(text[case..].contains("note: case is closed; changes not applied"));
     }
 
     #[test]

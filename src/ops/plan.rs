@@ -1,0 +1,178 @@
+//! Making a plan: the prune guards, reading the live side, building the plan, and binding it to
+//! its target so that a saved plan can only be applied where it was made.
+//!
+//! # Guarantees
+//! - With `--prune`, nothing is read or written unless the run read the whole manifest root:
+//!   a run over some of the manifests would see the cases of the others as orphans.
+//! - A plan that would close more than `max_prune` orphans is refused, listing them.
+//! - Cases of another scope are never part of the plan.
+
+use std::path::PathBuf;
+
+use super::Workspace;
+use crate::live::discover::{DiscoverOptions, discover};
+use crate::live::{ApiError, CaseApi};
+use crate::plan::bind::Claims;
+use crate::plan::target::{SIROPS_VERSION, Target, manifest_digest};
+use crate::plan::{self, Plan};
+
+/// How many orphans `--prune` closes unless told otherwise: a few manifests deleted in one
+/// change is routine, many at once is more often a mistake.
+pub const DEFAULT_MAX_PRUNE: usize = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// How many reads run at once.
+    pub parallelism: usize,
+    /// Also plan to close owned cases of this scope whose manifest is gone.
+    pub prune: bool,
+    /// The most orphans a plan may close.
+    pub max_prune: usize,
+}
+
+/// Where this run sends its calls, as a saved plan records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// See [`Target::endpoint`].
+    pub endpoint: String,
+    pub region: Option<String>,
+}
+
+impl Endpoint {
+    /// The target of a run against this endpoint in `scope`, before any case was read.
+    pub fn target(&self, scope: &str, account: Option<String>) -> Target {
+        Target {
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            account,
+            scope: scope.to_string(),
+            sirops_version: SIROPS_VERSION.to_string(),
+        }
+    }
+}
+
+/// Why `--prune` refused to run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PruneRefusal {
+    #[error(
+        "--prune needs at least one manifest: with none loaded it would close every case of this scope; check the paths"
+    )]
+    NoManifests,
+    #[error(
+        "--prune needs the whole manifest root {root} (from {settings}), but this run read only {read}: the cases of the manifests left out would look orphaned and be closed; run it over {root}, or without --prune"
+    )]
+    Subset {
+        read: String,
+        root: String,
+        settings: String,
+    },
+    #[error(
+        "--prune would close {count} cases, more than --max-prune {max}: {cases}; if that is what you mean, pass --max-prune {count}"
+    )]
+    TooMany {
+        count: usize,
+        max: usize,
+        cases: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Prune(#[from] PruneRefusal),
+    #[error("could not read the live cases: {0}")]
+    Live(#[from] ApiError),
+}
+
+/// The prune guards that need no API call: run before connecting.
+pub fn check_prune_scope(workspace: &Workspace, prune: bool) -> Result<(), PruneRefusal> {
+    if !prune {
+        return Ok(());
+    }
+    if workspace.manifests.manifests.is_empty() {
+        return Err(PruneRefusal::NoManifests);
+    }
+    if !workspace.project.covers_manifest_root(&workspace.paths) {
+        let read: Vec<String> = workspace
+            .paths
+            .iter()
+            .map(|path: &PathBuf| path.display().to_string())
+            .collect();
+        return Err(PruneRefusal::Subset {
+            read: read.join(", "),
+            root: workspace.project.manifest_root.display().to_string(),
+            settings: workspace.project.describe_source(),
+        });
+    }
+    Ok(())
+}
+
+/// Reads the live side for the workspace's manifests and plans them, bound to `endpoint`.
+pub async fn make_plan<A: CaseApi>(
+    api: &A,
+    workspace: &Workspace,
+    endpoint: &Endpoint,
+    options: PlanOptions,
+    on_read: &(dyn Fn() + Send + Sync),
+) -> Result<Plan, PlanError> {
+    check_prune_scope(workspace, options.prune)?;
+    let loaded = &workspace.manifests.manifests;
+    let claims = Claims::new(
+        &workspace.project.scope,
+        loaded
+            .iter()
+            .map(|manifest| (&manifest.desired, manifest.source())),
+        workspace.manifests_left_out(),
+    );
+    let desired = loaded
+        .iter()
+        .map(|manifest| manifest.desired.clone())
+        .collect();
+    let input = discover(
+        api,
+        desired,
+        &claims,
+        DiscoverOptions {
+            parallelism: options.parallelism,
+            prune: options.prune,
+        },
+        on_read,
+    )
+    .await?;
+    let account = input.account.clone();
+    let mut plan = plan::build_plan(input);
+    check_prune_count(&plan, options.max_prune)?;
+    plan.target = Some(endpoint.target(&workspace.project.scope, account));
+    plan.manifest_digest = Some(manifest_digest(
+        loaded.iter().map(|manifest| &manifest.desired),
+    ));
+    Ok(plan)
+}
+
+fn check_prune_count(plan: &Plan, max: usize) -> Result<(), PruneRefusal> {
+    let pruned: Vec<String> = plan
+        .pruned()
+        .map(|case| match &case.case_id {
+            Some(id) => format!("{} ({id})", case.name),
+            None => case.name.clone(),
+        })
+        .collect();
+    if pruned.len() <= max {
+        return Ok(());
+    }
+    const SHOWN: usize = 20;
+    let mut cases = pruned
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if pruned.len() > SHOWN {
+        cases.push_str(&format!(" and {} more", pruned.len() - SHOWN));
+    }
+    Err(PruneRefusal::TooMany {
+        count: pruned.len(),
+        max,
+        cases,
+    })
+}
