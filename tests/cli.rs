@@ -725,3 +725,57 @@ async fn errors_are_one_clear_paragraph_not_a_debug_dump() {
     assert!(!run.stderr.contains("Os {"), "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_threat_actor_ip_whose_user_agent_changed_is_deleted_then_added_in_a_second_update() {
+    let sandbox = Sandbox::new().await;
+    let ips = |user_agent: &str| {
+        format!(
+            "  threatActorIpAddresses:
+    - ipAddress: 198.51.100.7
+      userAgent: {user_agent}
+"
+        )
+    };
+    sandbox.write_manifest("agent", &manifest("agent", &ips("curl/8.4.0")));
+    apply_and_converge(&sandbox).await;
+
+    sandbox.write_manifest("agent", &manifest("agent", &ips("python-requests/2.31")));
+    let plan = apply_and_converge(&sandbox).await;
+    let requests = &plan["cases"][0]["requests"];
+    assert_eq!(
+        *requests,
+        serde_json::json!([
+            {"operation": "UpdateCase", "input": {
+                "caseId": plan["cases"][0]["caseId"],
+                "threatActorIpAddressesToDelete":
+                    [{"ipAddress": "198.51.100.7", "userAgent": "curl/8.4.0"}]
+            }},
+            {"operation": "UpdateCase", "input": {
+                "caseId": plan["cases"][0]["caseId"],
+                "threatActorIpAddressesToAdd":
+                    [{"ipAddress": "198.51.100.7", "userAgent": "python-requests/2.31"}]
+            }}
+        ])
+    );
+
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["plan", "--detailed-exitcode"]))
+        .await;
+    run.expect_code(0);
+    assert!(writes.is_empty(), "plan wrote {writes:?}");
+    let case_id = sandbox.case_ids().await.remove(0);
+    let live = sandbox
+        .client()
+        .get_case()
+        .case_id(&case_id)
+        .send()
+        .await
+        .unwrap();
+    let ips: Vec<_> = live
+        .threat_actor_ip_addresses()
+        .iter()
+        .map(|ip| (ip.ip_address(), ip.user_agent()))
+        .collect();
+    assert_eq!(ips, [("198.51.100.7", Some("python-requests/2.31"))]);
+}

@@ -4,9 +4,10 @@
 //! that apply every planned request to a pure model of the API's semantics.
 //!
 //! The model is deliberately adversarial where the API is silent: one UpdateCase applies its
-//! ToAdd lists before its ToDelete lists (so a watcher deleted and re-added in one call would
-//! vanish), and every redundant item, unchanged scalar or illegal move is recorded as a
-//! violation instead of being tolerated.
+//! ToAdd lists before its ToDelete lists, so it refuses a call that adds and deletes the same
+//! key (a watcher's lower-cased email, a threat-actor IP's ipAddress alone, a value) and a call
+//! whose list passes its limit before the deletes free room; and every redundant item,
+//! unchanged scalar or illegal move is recorded as a violation instead of being tolerated.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -18,7 +19,7 @@ use sirops::model::{
     CaseStatus, DesiredCase, EngagementType, LiveCase, MetadataEntry, OWNERSHIP_TAG_KEY,
     ResolverType, ThreatActorIp, Timestamp, Watcher,
 };
-use sirops::request::Request;
+use sirops::request::{ImpactedAwsRegion, Request, UpdateCaseInput};
 use sirops::status::{StatusPathError, is_legal_move, shortest_path};
 
 // ---------------------------------------------------------------------------------------------
@@ -351,11 +352,7 @@ impl ApiModel {
         }
     }
 
-    fn update_case(
-        &mut self,
-        mut case: LiveCase,
-        input: &sirops::request::UpdateCaseInput,
-    ) -> LiveCase {
+    fn update_case(&mut self, mut case: LiveCase, input: &UpdateCaseInput) -> LiveCase {
         if input.is_empty() {
             self.violation("UpdateCase that changes nothing".into());
         }
@@ -385,40 +382,6 @@ impl ApiModel {
             case.actual_incident_start_date = Some(date);
         }
 
-        // Watchers are keyed by lower-cased email. Adds first, then deletes (see module doc).
-        let identity = |w: &Watcher| w.email.to_lowercase();
-        let adding: BTreeSet<String> = input.watchers_to_add.iter().map(identity).collect();
-        if input
-            .watchers_to_delete
-            .iter()
-            .any(|w| adding.contains(&identity(w)))
-        {
-            self.violation("one UpdateCase both adds and deletes a watcher".into());
-        }
-        for watcher in &input.watchers_to_add {
-            if case
-                .watchers
-                .iter()
-                .any(|w| identity(w) == identity(watcher))
-            {
-                self.violation(format!("redundant watcher add {}", watcher.email));
-            } else {
-                case.watchers.push(watcher.clone());
-            }
-        }
-        for watcher in &input.watchers_to_delete {
-            match case
-                .watchers
-                .iter()
-                .position(|w| identity(w) == identity(watcher))
-            {
-                Some(index) => {
-                    case.watchers.remove(index);
-                }
-                None => self.violation(format!("redundant watcher delete {}", watcher.email)),
-            }
-        }
-
         let regions_to_add: Vec<String> = input
             .impacted_aws_regions_to_add
             .iter()
@@ -429,26 +392,43 @@ impl ApiModel {
             .iter()
             .map(|r| r.region.clone())
             .collect();
+        let same_watcher = |a: &Watcher, b: &Watcher| watcher_key(a) == watcher_key(b);
         self.add_then_delete(
-            "threat actor ip",
+            ListRules {
+                what: "watcher",
+                limit: WATCHERS_LIMIT,
+                key: watcher_key,
+                same: same_watcher,
+            },
+            &mut case.watchers,
+            &input.watchers_to_add,
+            &input.watchers_to_delete,
+        );
+        self.add_then_delete(
+            ListRules {
+                what: "threat actor ip",
+                limit: THREAT_ACTOR_IPS_LIMIT,
+                key: ip_key,
+                same: ThreatActorIp::eq,
+            },
             &mut case.threat_actor_ip_addresses,
             &input.threat_actor_ip_addresses_to_add,
             &input.threat_actor_ip_addresses_to_delete,
         );
         self.add_then_delete(
-            "service",
+            ListRules::by_value("service", IMPACTED_SERVICES_LIMIT),
             &mut case.impacted_services,
             &input.impacted_services_to_add,
             &input.impacted_services_to_delete,
         );
         self.add_then_delete(
-            "region",
+            ListRules::by_value("region", IMPACTED_REGIONS_LIMIT),
             &mut case.impacted_aws_regions,
             &regions_to_add,
             &regions_to_delete,
         );
         self.add_then_delete(
-            "account",
+            ListRules::by_value("account", IMPACTED_ACCOUNTS_LIMIT),
             &mut case.impacted_accounts,
             &input.impacted_accounts_to_add,
             &input.impacted_accounts_to_delete,
@@ -468,22 +448,40 @@ impl ApiModel {
         case
     }
 
-    fn add_then_delete<T: PartialEq + Clone + std::fmt::Debug>(
+    /// The strictest order: every add, then every delete. A call that adds and deletes the same
+    /// key, or that holds more than the limit once its adds are in, is a violation.
+    fn add_then_delete<T: Clone + std::fmt::Debug, K: Ord + std::fmt::Debug>(
         &mut self,
-        what: &str,
+        rules: ListRules<impl Fn(&T) -> K, impl Fn(&T, &T) -> bool>,
         live: &mut Vec<T>,
         to_add: &[T],
         to_delete: &[T],
     ) {
+        let what = rules.what;
+        let deleted: BTreeSet<K> = to_delete.iter().map(&rules.key).collect();
+        for key in to_add.iter().map(&rules.key) {
+            if deleted.contains(&key) {
+                self.violation(format!(
+                    "one UpdateCase both adds and deletes {what} {key:?}"
+                ));
+            }
+        }
         for item in to_add {
-            if live.contains(item) {
+            if live.iter().any(|present| (rules.same)(present, item)) {
                 self.violation(format!("redundant {what} add {item:?}"));
             } else {
                 live.push(item.clone());
             }
         }
+        if live.len() > rules.limit {
+            self.violation(format!(
+                "{} {what} items before the deletes, over the limit of {}",
+                live.len(),
+                rules.limit
+            ));
+        }
         for item in to_delete {
-            match live.iter().position(|present| present == item) {
+            match live.iter().position(|present| (rules.same)(present, item)) {
                 Some(index) => {
                     live.remove(index);
                 }
@@ -491,6 +489,41 @@ impl ApiModel {
             }
         }
     }
+}
+
+// The API model's list limits, written out again rather than read from the crate.
+const WATCHERS_LIMIT: usize = 30;
+const THREAT_ACTOR_IPS_LIMIT: usize = 200;
+const IMPACTED_SERVICES_LIMIT: usize = 600;
+const IMPACTED_REGIONS_LIMIT: usize = 50;
+const IMPACTED_ACCOUNTS_LIMIT: usize = 200;
+
+/// How the model treats one list: `key` is what the strictest API may match a delete against
+/// an add by, `same` is what makes an add redundant or a delete find its item.
+struct ListRules<Key, Same> {
+    what: &'static str,
+    limit: usize,
+    key: Key,
+    same: Same,
+}
+
+impl ListRules<fn(&String) -> String, fn(&String, &String) -> bool> {
+    fn by_value(what: &'static str, limit: usize) -> Self {
+        ListRules {
+            what,
+            limit,
+            key: String::clone,
+            same: String::eq,
+        }
+    }
+}
+
+fn watcher_key(watcher: &Watcher) -> String {
+    watcher.email.to_lowercase()
+}
+
+fn ip_key(ip: &ThreatActorIp) -> String {
+    ip.ip_address.clone()
 }
 
 fn as_map(entries: &[MetadataEntry]) -> BTreeMap<String, String> {
@@ -654,18 +687,173 @@ fn operation_rank(request: &Request) -> usize {
     }
 }
 
-/// True when some manifest watcher is on the live case under the same email with another name
-/// or jobTitle: the one reason for a second UpdateCase.
-fn has_watcher_to_re_add(desired: &DesiredCase, live: Option<&LiveCase>) -> bool {
-    let (Some(wanted), Some(live)) = (&desired.watchers, live) else {
+/// Reference for when the strictest API needs a second UpdateCase: some managed list adds an
+/// item whose key it also deletes, or would hold more than its limit with its adds in before
+/// its deletes.
+fn needs_deferred_add(desired: &DesiredCase, live: Option<&LiveCase>) -> bool {
+    let Some(live) = live else {
         return false;
     };
-    wanted.iter().any(|w| {
-        live.watchers.iter().any(|l| {
-            l.email.eq_ignore_ascii_case(&w.email)
-                && (l.name != w.name || l.job_title != w.job_title)
-        })
-    })
+    let value = |item: &String| item.clone();
+    let mut needs = false;
+    if let Some(watchers) = &desired.watchers {
+        needs |= adds_must_wait(
+            &watcher_facts(watchers),
+            &watcher_facts(&live.watchers),
+            live.watchers.len(),
+            WATCHERS_LIMIT,
+            |(email, _, _)| email.clone(),
+        );
+    }
+    if let Some(ips) = &desired.threat_actor_ip_addresses {
+        needs |= adds_must_wait(
+            &set_of(ips),
+            &set_of(&live.threat_actor_ip_addresses),
+            live.threat_actor_ip_addresses.len(),
+            THREAT_ACTOR_IPS_LIMIT,
+            ip_key,
+        );
+    }
+    for (wanted, present, limit) in [
+        (
+            &desired.impacted_services,
+            &live.impacted_services,
+            IMPACTED_SERVICES_LIMIT,
+        ),
+        (
+            &desired.impacted_aws_regions,
+            &live.impacted_aws_regions,
+            IMPACTED_REGIONS_LIMIT,
+        ),
+        (
+            &desired.impacted_accounts,
+            &live.impacted_accounts,
+            IMPACTED_ACCOUNTS_LIMIT,
+        ),
+    ] {
+        if let Some(wanted) = wanted {
+            needs |= adds_must_wait(
+                &set_of(wanted),
+                &set_of(present),
+                present.len(),
+                limit,
+                value,
+            );
+        }
+    }
+    needs
+}
+
+fn adds_must_wait<T: Ord, K: Ord>(
+    desired: &BTreeSet<T>,
+    live: &BTreeSet<T>,
+    live_len: usize,
+    limit: usize,
+    key: impl Fn(&T) -> K,
+) -> bool {
+    let deleted: BTreeSet<K> = live.difference(desired).map(&key).collect();
+    let adds: Vec<&T> = desired.difference(live).collect();
+    !adds.is_empty()
+        && (live_len + adds.len() > limit || adds.iter().any(|item| deleted.contains(&key(item))))
+}
+
+/// Every add the second UpdateCase carries had to wait: the first deletes an item of its key,
+/// or its list would pass the limit with all its adds in before its deletes.
+fn check_deferred<T: std::fmt::Debug, K: Ord>(
+    what: &str,
+    first: (&[T], &[T]),
+    deferred: &[T],
+    live_len: usize,
+    limit: usize,
+    key: impl Fn(&T) -> K,
+) -> Result<(), TestCaseError> {
+    let (first_adds, first_deletes) = first;
+    let over_limit = live_len + first_adds.len() + deferred.len() > limit;
+    let deleted: BTreeSet<K> = first_deletes.iter().map(&key).collect();
+    for item in deferred {
+        prop_assert!(
+            over_limit || deleted.contains(&key(item)),
+            "{} add {:?} waited for the second UpdateCase for no reason",
+            what,
+            item
+        );
+    }
+    Ok(())
+}
+
+/// The second UpdateCase of a case, when there is one: it carries only adds, and only adds
+/// that had to wait for the first.
+fn check_second_update(
+    first: &UpdateCaseInput,
+    second: &UpdateCaseInput,
+    live: &LiveCase,
+) -> Result<(), TestCaseError> {
+    let adds_only = UpdateCaseInput {
+        case_id: second.case_id.clone(),
+        watchers_to_add: second.watchers_to_add.clone(),
+        threat_actor_ip_addresses_to_add: second.threat_actor_ip_addresses_to_add.clone(),
+        impacted_services_to_add: second.impacted_services_to_add.clone(),
+        impacted_aws_regions_to_add: second.impacted_aws_regions_to_add.clone(),
+        impacted_accounts_to_add: second.impacted_accounts_to_add.clone(),
+        ..UpdateCaseInput::default()
+    };
+    prop_assert_eq!(
+        second,
+        &adds_only,
+        "the second UpdateCase carries only adds"
+    );
+    check_deferred(
+        "watcher",
+        (&first.watchers_to_add, &first.watchers_to_delete),
+        &second.watchers_to_add,
+        live.watchers.len(),
+        WATCHERS_LIMIT,
+        watcher_key,
+    )?;
+    check_deferred(
+        "threat actor ip",
+        (
+            &first.threat_actor_ip_addresses_to_add,
+            &first.threat_actor_ip_addresses_to_delete,
+        ),
+        &second.threat_actor_ip_addresses_to_add,
+        live.threat_actor_ip_addresses.len(),
+        THREAT_ACTOR_IPS_LIMIT,
+        ip_key,
+    )?;
+    check_deferred(
+        "service",
+        (
+            &first.impacted_services_to_add,
+            &first.impacted_services_to_delete,
+        ),
+        &second.impacted_services_to_add,
+        live.impacted_services.len(),
+        IMPACTED_SERVICES_LIMIT,
+        String::clone,
+    )?;
+    check_deferred(
+        "region",
+        (
+            &first.impacted_aws_regions_to_add,
+            &first.impacted_aws_regions_to_delete,
+        ),
+        &second.impacted_aws_regions_to_add,
+        live.impacted_aws_regions.len(),
+        IMPACTED_REGIONS_LIMIT,
+        |region: &ImpactedAwsRegion| region.region.clone(),
+    )?;
+    check_deferred(
+        "account",
+        (
+            &first.impacted_accounts_to_add,
+            &first.impacted_accounts_to_delete,
+        ),
+        &second.impacted_accounts_to_add,
+        live.impacted_accounts.len(),
+        IMPACTED_ACCOUNTS_LIMIT,
+        String::clone,
+    )
 }
 
 fn check_pair(desired: &DesiredCase, live: Option<&LiveCase>) -> Result<(), TestCaseError> {
@@ -771,15 +959,28 @@ fn check_pair(desired: &DesiredCase, live: Option<&LiveCase>) -> Result<(), Test
         );
     }
 
-    // (b) at most one UpdateCase, two only to re-add a watcher; nothing sent when nothing differs.
-    let re_add = has_watcher_to_re_add(desired, live);
-    prop_assert!(
-        model.update_case_calls <= 1 || (model.update_case_calls == 2 && re_add),
-        "{} UpdateCase calls (re-add: {re_add})",
-        model.update_case_calls
+    // (b) at most two UpdateCase calls, none of them empty; the second exactly when an add must
+    // wait for the first's deletes, carrying only such adds; nothing sent when nothing differs.
+    let updates: Vec<&UpdateCaseInput> = delta
+        .requests
+        .iter()
+        .filter_map(|request| match request {
+            Request::UpdateCase(input) => Some(input),
+            _ => None,
+        })
+        .collect();
+    prop_assert!(updates.len() <= 2, "{} UpdateCase calls", updates.len());
+    prop_assert!(updates.iter().all(|input| !input.is_empty()));
+    let deferred = needs_deferred_add(desired, live);
+    prop_assert_eq!(
+        updates.len() == 2,
+        deferred,
+        "{} UpdateCase calls (an add must wait: {})",
+        updates.len(),
+        deferred
     );
-    if re_add {
-        prop_assert_eq!(model.update_case_calls, 2);
+    if let (Some(live), [first, second]) = (live, updates.as_slice()) {
+        check_second_update(first, second, live)?;
     }
     if let Some(live) = live {
         prop_assert_eq!(
@@ -1070,6 +1271,90 @@ fn copy_parts_of_manifest(desired: &DesiredCase, mut near: LiveCase, keep: &[boo
     near
 }
 
+/// Indices into a pool a few items larger than `limit`, picking between `limit - 4` and
+/// `limit` of them, so two picks mostly overlap and their difference is a few items.
+fn near_full(limit: usize) -> impl Strategy<Value = Vec<usize>> {
+    subsequence((0..limit + 8).collect::<Vec<_>>(), limit - 4..=limit)
+}
+
+/// Every list near its limit, as the manifest and as the live case hold it: some watchers are
+/// renamed and some IPs carry a user agent only live, so a key can be deleted and added in one
+/// plan while the list is full.
+#[derive(Debug, Clone)]
+struct CrowdedLists {
+    watchers: Vec<usize>,
+    ips: Vec<usize>,
+    services: Vec<usize>,
+    regions: Vec<usize>,
+    accounts: Vec<usize>,
+}
+
+fn crowded_lists() -> impl Strategy<Value = CrowdedLists> {
+    (
+        near_full(WATCHERS_LIMIT),
+        near_full(THREAT_ACTOR_IPS_LIMIT),
+        near_full(IMPACTED_SERVICES_LIMIT),
+        near_full(IMPACTED_REGIONS_LIMIT),
+        near_full(IMPACTED_ACCOUNTS_LIMIT),
+    )
+        .prop_map(
+            |(watchers, ips, services, regions, accounts)| CrowdedLists {
+                watchers,
+                ips,
+                services,
+                regions,
+                accounts,
+            },
+        )
+}
+
+fn crowded_watcher(index: usize, live: bool) -> Watcher {
+    Watcher {
+        email: format!("watcher{index}@example.com"),
+        name: (live && index.is_multiple_of(7)).then(|| "Renamed".into()),
+        job_title: None,
+    }
+}
+
+fn crowded_ip(index: usize, live: bool) -> ThreatActorIp {
+    ThreatActorIp {
+        ip_address: format!("198.51.100.{index}"),
+        user_agent: (live && index.is_multiple_of(11)).then(|| "curl/8.4.0".into()),
+    }
+}
+
+fn crowded_values(indices: &[usize], value: impl Fn(usize) -> String) -> Vec<String> {
+    indices.iter().map(|&index| value(index)).collect()
+}
+
+fn crowd_desired(desired: &mut DesiredCase, lists: &CrowdedLists) {
+    desired.watchers = Some(
+        lists
+            .watchers
+            .iter()
+            .map(|&i| crowded_watcher(i, false))
+            .collect(),
+    );
+    desired.threat_actor_ip_addresses =
+        Some(lists.ips.iter().map(|&i| crowded_ip(i, false)).collect());
+    desired.impacted_services = Some(crowded_values(&lists.services, |i| format!("Service {i}")));
+    desired.impacted_aws_regions =
+        Some(crowded_values(&lists.regions, |i| format!("xx-region-{i}")));
+    desired.impacted_accounts = Some(crowded_values(&lists.accounts, |i| format!("{i:012}")));
+}
+
+fn crowd_live(live: &mut LiveCase, lists: &CrowdedLists) {
+    live.watchers = lists
+        .watchers
+        .iter()
+        .map(|&i| crowded_watcher(i, true))
+        .collect();
+    live.threat_actor_ip_addresses = lists.ips.iter().map(|&i| crowded_ip(i, true)).collect();
+    live.impacted_services = crowded_values(&lists.services, |i| format!("Service {i}"));
+    live.impacted_aws_regions = crowded_values(&lists.regions, |i| format!("xx-region-{i}"));
+    live.impacted_accounts = crowded_values(&lists.accounts, |i| format!("{i:012}"));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2048))]
 
@@ -1090,5 +1375,30 @@ proptest! {
     ) {
         let near = copy_parts_of_manifest(&desired, live, &keep);
         check_pair(&desired, Some(&near))?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Every list within a few items of its limit on both sides, so replacing some items passes
+    /// the limit if the adds go in before the deletes.
+    #[test]
+    fn lists_near_their_limits_never_pass_them_mid_call(
+        mut desired in desired_case(),
+        mut live in live_case(),
+        wanted in crowded_lists(),
+        present in crowded_lists(),
+    ) {
+        // Only the lists are of interest here: keep the pair clear of refusals and closed cases.
+        desired.status = None;
+        desired.case_metadata = None;
+        live.resolver_type = desired.resolver_type;
+        if live.status == CaseStatus::Closed {
+            live.status = CaseStatus::DetectionAndAnalysis;
+        }
+        crowd_desired(&mut desired, &wanted);
+        crowd_live(&mut live, &present);
+        check_pair(&desired, Some(&live))?;
     }
 }

@@ -7,18 +7,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::{ChangeKind, FieldChange};
-use crate::model::{DesiredCase, LiveCase, MetadataEntry, Watcher};
+use crate::model::{DesiredCase, LiveCase, MetadataEntry, ThreatActorIp, Watcher, limits};
 use crate::request::{ImpactedAwsRegion, UpdateCaseInput};
 
 /// What UpdateCase must carry, before the case id is known.
 #[derive(Debug, Default)]
 pub(crate) struct FieldDelta {
-    /// Every field delta; its `case_id` is left for the caller.
+    /// Every field delta but the deferred adds; its `case_id` is left for the caller.
     pub(crate) update: UpdateCaseInput,
-    /// Watchers whose name or jobTitle changed: deleted in `update`, added back by a second
-    /// UpdateCase, because the API does not say in which order one call applies ToAdd and
-    /// ToDelete.
-    pub(crate) watchers_to_add_again: Vec<Watcher>,
+    /// Adds that may only be sent once `update` has been applied: nothing but `...ToAdd` lists.
+    /// The API does not say in which order one call applies its ToAdd and ToDelete lists, so
+    /// an add that shares its key with a delete of the same call might be deleted again, and a
+    /// list whose adds go in first might pass its limit before its deletes make room.
+    pub(crate) deferred_adds: UpdateCaseInput,
     pub(crate) changes: Vec<FieldChange>,
 }
 
@@ -72,7 +73,72 @@ pub(crate) fn diff_fields(desired: &DesiredCase, live: &LiveCase) -> FieldDelta 
     if let Some(metadata) = &desired.case_metadata {
         diff_case_metadata(metadata, &live.case_metadata, &mut delta);
     }
+    delta.deferred_adds = take_deferred_adds(&mut delta.update, live);
     delta
+}
+
+/// Moves out of `update` every add the strictest reading of the API would have it refuse or
+/// undo: per list, all adds when the live items plus the adds pass the list's limit, otherwise
+/// the adds whose key a delete of the same call also names. A threat-actor IP's key is its
+/// ipAddress alone, in case the service matches a delete by the address and drops the new
+/// user agent with the old one.
+fn take_deferred_adds(update: &mut UpdateCaseInput, live: &LiveCase) -> UpdateCaseInput {
+    UpdateCaseInput {
+        watchers_to_add: take_adds_that_must_wait(
+            &mut update.watchers_to_add,
+            &update.watchers_to_delete,
+            live.watchers.len(),
+            limits::WATCHERS_MAX,
+            Watcher::identity,
+        ),
+        threat_actor_ip_addresses_to_add: take_adds_that_must_wait(
+            &mut update.threat_actor_ip_addresses_to_add,
+            &update.threat_actor_ip_addresses_to_delete,
+            live.threat_actor_ip_addresses.len(),
+            limits::THREAT_ACTOR_IPS_MAX,
+            |ip: &ThreatActorIp| ip.ip_address.clone(),
+        ),
+        impacted_services_to_add: take_adds_that_must_wait(
+            &mut update.impacted_services_to_add,
+            &update.impacted_services_to_delete,
+            live.impacted_services.len(),
+            limits::IMPACTED_SERVICES_MAX,
+            String::clone,
+        ),
+        impacted_aws_regions_to_add: take_adds_that_must_wait(
+            &mut update.impacted_aws_regions_to_add,
+            &update.impacted_aws_regions_to_delete,
+            live.impacted_aws_regions.len(),
+            limits::IMPACTED_REGIONS_MAX,
+            ImpactedAwsRegion::clone,
+        ),
+        impacted_accounts_to_add: take_adds_that_must_wait(
+            &mut update.impacted_accounts_to_add,
+            &update.impacted_accounts_to_delete,
+            live.impacted_accounts.len(),
+            limits::IMPACTED_ACCOUNTS_MAX,
+            String::clone,
+        ),
+        ..UpdateCaseInput::default()
+    }
+}
+
+fn take_adds_that_must_wait<T, K: Ord>(
+    to_add: &mut Vec<T>,
+    to_delete: &[T],
+    live_count: usize,
+    limit: usize,
+    key: impl Fn(&T) -> K,
+) -> Vec<T> {
+    if live_count + to_add.len() > limit {
+        return std::mem::take(to_add);
+    }
+    let deleted_keys: BTreeSet<K> = to_delete.iter().map(&key).collect();
+    let (must_wait, can_go_now) = std::mem::take(to_add)
+        .into_iter()
+        .partition(|item| deleted_keys.contains(&key(item)));
+    *to_add = can_go_now;
+    must_wait
 }
 
 fn diff_scalars(desired: &DesiredCase, live: &LiveCase, delta: &mut FieldDelta) {
@@ -172,7 +238,7 @@ fn diff_watchers(desired: &[Watcher], live: &[Watcher], delta: &mut FieldDelta) 
                         .changes
                         .push(item_change("watchers", Some(gone), None));
                 }
-                delta.watchers_to_add_again.push(wanted.clone());
+                delta.update.watchers_to_add.push(wanted.clone());
             }
         }
     }

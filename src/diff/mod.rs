@@ -4,8 +4,17 @@
 //!
 //! Decisions the design leaves open, made here once:
 //! - Requests of one case, in order: CreateCase or UpdateResolverType; one UpdateCase with every
-//!   field delta (a second one only re-adds watchers whose name or jobTitle changed, after the
-//!   first deleted them); TagResource; UntagResource; UpdateCaseStatus steps; CloseCase.
+//!   field delta, and at most one more carrying only deferred adds; TagResource; UntagResource;
+//!   UpdateCaseStatus steps; CloseCase.
+//! - The API does not say in which order one UpdateCase applies its ToAdd and ToDelete lists,
+//!   and may match a threat-actor IP by its ipAddress alone, so the plan holds under the
+//!   strictest reading: adds first, keys compared loosely. An add whose key (a watcher's
+//!   lower-cased email, an IP's ipAddress, another list's value) a delete of the same list also
+//!   names (a watcher whose name or jobTitle changed, an IP whose userAgent changed) waits for
+//!   the second UpdateCase, as do all adds of a list whose live items plus adds would pass its
+//!   limit. Scalars, caseMetadata and every delete stay in the first, which is
+//!   not sent when nothing is left in it. `changes` do not show the split: a renamed watcher is
+//!   one Modify, an IP with a new userAgent a Remove and an Add.
 //! - A watcher whose email differs from live only in case, with equal name and jobTitle, is
 //!   unchanged. A deleted watcher is sent as the live item, in its own spelling.
 //! - List items in requests and changes are sorted by identity; a create sends the manifest's
@@ -227,12 +236,12 @@ fn diff_existing(desired: &DesiredCase, live: &LiveCase) -> Result<CaseDelta, Di
     if !update.is_empty() {
         requests.push(Request::UpdateCase(update));
     }
-    if !field_delta.watchers_to_add_again.is_empty() {
-        requests.push(Request::UpdateCase(UpdateCaseInput {
-            case_id: case_id.clone(),
-            watchers_to_add: field_delta.watchers_to_add_again,
-            ..UpdateCaseInput::default()
-        }));
+    let deferred_adds = UpdateCaseInput {
+        case_id: case_id.clone(),
+        ..field_delta.deferred_adds
+    };
+    if !deferred_adds.is_empty() {
+        requests.push(Request::UpdateCase(deferred_adds));
     }
     let resource_arn = Some(live.case_arn.clone());
     if !tag_delta.to_set.is_empty() {
@@ -297,7 +306,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::model::{EngagementType, MetadataEntry, OWNERSHIP_TAG_KEY, Timestamp, Watcher};
+    use crate::model::{
+        EngagementType, MetadataEntry, OWNERSHIP_TAG_KEY, ThreatActorIp, Timestamp, Watcher,
+    };
     use crate::request::ImpactedAwsRegion;
     use CaseStatus::*;
 
@@ -553,6 +564,132 @@ mod tests {
             .map(|c| c.kind)
             .collect();
         assert_eq!(kinds, [ChangeKind::Modify, ChangeKind::Add]);
+    }
+
+    fn ip(address: &str, user_agent: Option<&str>) -> ThreatActorIp {
+        ThreatActorIp {
+            ip_address: address.into(),
+            user_agent: user_agent.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn an_ip_whose_user_agent_changed_is_deleted_then_added_in_a_second_update() {
+        let mut live = live();
+        live.threat_actor_ip_addresses = vec![
+            ip("198.51.100.7", Some("curl/8.4.0")),
+            ip("203.0.113.9", None),
+        ];
+        let desired = DesiredCase {
+            threat_actor_ip_addresses: Some(vec![
+                ip("198.51.100.7", Some("python-requests/2.31")),
+                ip("203.0.113.9", None),
+                ip("192.0.2.1", None),
+            ]),
+            ..desired()
+        };
+        let delta = diff(&desired, Some(&live)).unwrap();
+        assert_eq!(operations(&delta), ["UpdateCase", "UpdateCase"]);
+        let first = update_case(&delta.requests[0]);
+        assert_eq!(
+            first.threat_actor_ip_addresses_to_delete,
+            [ip("198.51.100.7", Some("curl/8.4.0"))]
+        );
+        assert_eq!(
+            first.threat_actor_ip_addresses_to_add,
+            [ip("192.0.2.1", None)],
+            "an address nothing deletes goes in the first call"
+        );
+        assert_eq!(
+            *update_case(&delta.requests[1]),
+            UpdateCaseInput {
+                case_id: Some("1234567890".into()),
+                threat_actor_ip_addresses_to_add: vec![ip(
+                    "198.51.100.7",
+                    Some("python-requests/2.31")
+                )],
+                ..UpdateCaseInput::default()
+            }
+        );
+        let kinds: Vec<_> = delta.changes.iter().map(|c| c.kind).collect();
+        assert_eq!(
+            kinds,
+            [ChangeKind::Add, ChangeKind::Remove, ChangeKind::Add],
+            "the plan still shows one removal and two additions"
+        );
+    }
+
+    fn numbered_watchers(prefix: &str, numbers: std::ops::Range<usize>) -> Vec<Watcher> {
+        numbers
+            .map(|n| watcher(&format!("{prefix}{n:02}@example.com"), None))
+            .collect()
+    }
+
+    #[test]
+    fn replacing_five_of_thirty_watchers_deletes_first_and_adds_in_a_second_update() {
+        let mut live = live();
+        live.watchers = numbered_watchers("old", 0..30);
+        live.impacted_services = vec!["Amazon S3".into()];
+        let mut wanted = numbered_watchers("old", 0..25);
+        wanted.extend(numbered_watchers("new", 0..5));
+        let desired = DesiredCase {
+            title: "Phishing wave".into(),
+            watchers: Some(wanted),
+            impacted_services: Some(vec!["AWS IAM".into()]),
+            ..desired()
+        };
+        let delta = diff(&desired, Some(&live)).unwrap();
+        assert_eq!(operations(&delta), ["UpdateCase", "UpdateCase"]);
+        let first = update_case(&delta.requests[0]);
+        assert_eq!(
+            *first,
+            UpdateCaseInput {
+                case_id: Some("1234567890".into()),
+                title: Some("Phishing wave".into()),
+                watchers_to_delete: numbered_watchers("old", 25..30),
+                impacted_services_to_add: vec!["AWS IAM".into()],
+                impacted_services_to_delete: vec!["Amazon S3".into()],
+                ..UpdateCaseInput::default()
+            },
+            "30 live watchers plus 5 would be 35: the watchers' adds wait, nothing else does"
+        );
+        assert_eq!(
+            *update_case(&delta.requests[1]),
+            UpdateCaseInput {
+                case_id: Some("1234567890".into()),
+                watchers_to_add: numbered_watchers("new", 0..5),
+                ..UpdateCaseInput::default()
+            }
+        );
+        let watcher_changes = delta
+            .changes
+            .iter()
+            .filter(|c| c.field == "watchers")
+            .count();
+        assert_eq!(watcher_changes, 10);
+    }
+
+    #[test]
+    fn replacing_watchers_with_room_to_spare_is_one_update() {
+        let mut live = live();
+        live.watchers = numbered_watchers("old", 0..25);
+        let mut wanted = numbered_watchers("old", 0..20);
+        wanted.extend(numbered_watchers("new", 0..5));
+        let desired = DesiredCase {
+            watchers: Some(wanted),
+            ..desired()
+        };
+        let delta = diff(&desired, Some(&live)).unwrap();
+        assert_eq!(
+            delta.requests,
+            [Request::UpdateCase(UpdateCaseInput {
+                case_id: Some("1234567890".into()),
+                watchers_to_add: numbered_watchers("new", 0..5),
+                watchers_to_delete: numbered_watchers("old", 20..25),
+                ..UpdateCaseInput::default()
+            })],
+            "25 live watchers plus 5 is 30, within the limit even with the adds first"
+        );
     }
 
     #[test]
