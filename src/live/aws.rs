@@ -88,9 +88,8 @@ impl SdkCaseApi {
         SdkCaseApi {
             client: Client::new(&config),
             region: config.region().map(|region| region.to_string()),
-            endpoint: config
-                .endpoint_url()
-                .map_or_else(|| AWS_ENDPOINT.to_string(), str::to_string),
+            endpoint: configured_endpoint(&config, settings.endpoint_url.as_deref())
+                .unwrap_or_else(|| AWS_ENDPOINT.to_string()),
             credentials_configured: settings.static_credentials
                 || settings.profile.is_some()
                 || credential_sources_configured(),
@@ -147,6 +146,25 @@ impl SdkCaseApi {
         }
         error
     }
+}
+
+/// The endpoint URL the client resolves as the SDK does: the one given, else the service's own
+/// setting (`AWS_ENDPOINT_URL_SECURITY_IR`, or `endpoint_url` in the profile's services
+/// section), else the general one (`AWS_ENDPOINT_URL`, the profile's `endpoint_url`).
+fn configured_endpoint(config: &aws_config::SdkConfig, given: Option<&str>) -> Option<String> {
+    if let Some(given) = given {
+        return Some(given.to_string());
+    }
+    let key = aws_types::service_config::ServiceConfigKey::builder()
+        .service_id("Security IR")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok()?;
+    config
+        .service_config()
+        .and_then(|service| service.load_config(key))
+        .or_else(|| config.endpoint_url().map(str::to_string))
 }
 
 /// Whether the environment or the shared files configure any credential source of the

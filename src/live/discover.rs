@@ -1,8 +1,9 @@
 //! Reading the live side for a plan with as few reads as the rules allow: a GetCase and a tag
 //! read per manifest bound by `metadata.caseId` (the tags say whether the case is this
 //! manifest's, someone else's, or nobody's yet), and ListCases plus a tag read per listed case
-//! only when some manifest is unbound or orphans are wanted (`--prune`). What the reads mean is
-//! decided by the pure rules of [`crate::plan::bind`].
+//! only when some manifest is unbound or orphans are wanted (`--prune`); a case whose tags the
+//! listing already read is not asked again. What the reads mean is decided by the pure rules
+//! of [`crate::plan::bind`].
 
 use std::collections::BTreeSet;
 
@@ -36,12 +37,7 @@ pub async fn discover<A: CaseApi>(
     let mut accounts = BTreeSet::new();
 
     let tagged = if needs_listing {
-        let bound_ids: BTreeSet<&str> = desired
-            .iter()
-            .filter_map(|case| case.case_id.as_deref())
-            .collect();
-        let (tagged, listed_accounts) =
-            list_tagged_cases(api, &bound_ids, parallelism, on_read).await?;
+        let (tagged, listed_accounts) = list_tagged_cases(api, parallelism, on_read).await?;
         accounts.extend(listed_accounts);
         tagged
     } else {
@@ -108,11 +104,11 @@ pub fn account_of(case_arn: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Every case the caller can see with its tags, but those in `skip` (a manifest names them by
-/// id; their tags are read with the case itself), and the accounts their ARNs name.
+/// Every case the caller can see with its tags, and the accounts their ARNs name. Cases a
+/// manifest names by id are scanned too: another manifest may carry their tag (a case claimed
+/// twice), and their own reads then need no second tag read.
 pub async fn list_tagged_cases<A: CaseApi>(
     api: &A,
-    skip: &BTreeSet<&str>,
     parallelism: usize,
     on_read: &(dyn Fn() + Send + Sync),
 ) -> Result<(Vec<TaggedCase>, BTreeSet<String>), ApiError> {
@@ -122,21 +118,17 @@ pub async fn list_tagged_cases<A: CaseApi>(
         .iter()
         .filter_map(|case| account_of(&case.case_arn))
         .collect();
-    let tagged = scan_tags(api, listed, skip, parallelism, on_read).await?;
+    let tagged = scan_tags(api, listed, parallelism, on_read).await?;
     Ok((tagged, accounts))
 }
 
 async fn scan_tags<A: CaseApi>(
     api: &A,
     listed: Vec<CaseSummary>,
-    skip: &BTreeSet<&str>,
     parallelism: usize,
     on_read: &(dyn Fn() + Send + Sync),
 ) -> Result<Vec<TaggedCase>, ApiError> {
-    let candidates = listed
-        .into_iter()
-        .filter(|summary| !skip.contains(summary.case_id.as_str()));
-    map_concurrently(candidates, parallelism, |summary| async move {
+    map_concurrently(listed, parallelism, |summary| async move {
         let tags = api.list_tags(&summary.case_arn).await;
         on_read();
         tags.map(|tags| TaggedCase {
@@ -170,7 +162,13 @@ async fn bind_one<A: CaseApi>(
     on_read: &(dyn Fn() + Send + Sync),
 ) -> Result<Binding, ApiError> {
     let (case_id, known_tags, renamed_from) = match bind::lookup(desired, claims, tagged) {
-        Lookup::ById(case_id) => (case_id, None, None),
+        Lookup::ById(case_id) => {
+            let scanned = tagged
+                .iter()
+                .find(|case| case.case_id == case_id)
+                .map(|case| case.tags.clone());
+            (case_id, scanned, None)
+        }
         Lookup::ByTag {
             index,
             renamed_from,
@@ -191,7 +189,7 @@ async fn bind_one<A: CaseApi>(
     };
     let case = match read_case(api, &case_id, on_read).await {
         Ok(Some(case)) => case,
-        Ok(None) if known_tags.is_some() => {
+        Ok(None) if known_tags.is_some() && desired.case_id.is_none() => {
             return Ok(Binding::Failed(format!(
                 "case {case_id} was listed with this manifest's tag but could not be read (GetCase: not found); run the plan again"
             )));

@@ -63,8 +63,7 @@ pub async fn check_saved_plan<A: CaseApi>(
     let mut accounts = BTreeSet::new();
     let mut reasons = Vec::new();
     if touched.iter().any(|case| is_create(case)) {
-        let (tagged, listed_accounts) =
-            list_tagged_cases(api, &BTreeSet::new(), parallelism, &|| {}).await?;
+        let (tagged, listed_accounts) = list_tagged_cases(api, parallelism, &|| {}).await?;
         accounts.extend(listed_accounts);
         for case in touched.iter().filter(|case| is_create(case)) {
             if let Some(found) = tagged.iter().find(|tagged| {

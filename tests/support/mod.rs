@@ -88,6 +88,32 @@ impl Sandbox {
         std::fs::read_to_string(self.manifest_path(name)).unwrap()
     }
 
+    /// Writes `sirops.yaml` at the repository root.
+    pub fn write_project(&self, text: &str) {
+        std::fs::write(self.dir.path().join("sirops.yaml"), text).unwrap();
+    }
+
+    /// The `metadata.caseId` write-back recorded in a manifest.
+    pub fn recorded_case_id(&self, name: &str) -> Option<String> {
+        self.read_manifest(name)
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("caseId: "))
+            .map(|value| value.trim_matches('"').to_string())
+    }
+
+    /// The tags of a case, read through the SDK.
+    pub async fn tags_of(&self, case_id: &str) -> BTreeMap<String, String> {
+        let client = self.client();
+        let case = client.get_case().case_id(case_id).send().await.unwrap();
+        let tags = client
+            .list_tags_for_resource()
+            .resource_arn(case.case_arn().unwrap())
+            .send()
+            .await
+            .unwrap();
+        tags.tags().clone().into_iter().collect()
+    }
+
     pub fn remove_manifest(&self, name: &str) {
         std::fs::remove_file(self.manifest_path(name)).unwrap();
     }
@@ -99,10 +125,15 @@ impl Sandbox {
 
     /// Like `sirops`, with extra environment variables.
     pub async fn sirops_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.sirops_in(self.dir.path(), args, env).await
+    }
+
+    /// `sirops ARGS` run in another directory (another repository) against this emulator.
+    pub async fn sirops_in(&self, directory: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_sirops"));
         command
             .args(args)
-            .current_dir(self.dir.path())
+            .current_dir(directory)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
