@@ -337,4 +337,129 @@ mod tests {
             0
         );
     }
+
+    /// The live side in memory: records every call, and refuses comments when asked to.
+    struct RecordingApi {
+        calls: std::sync::Mutex<Vec<&'static str>>,
+        refuse_comments: bool,
+    }
+
+    impl RecordingApi {
+        fn new(refuse_comments: bool) -> RecordingApi {
+            RecordingApi {
+                calls: std::sync::Mutex::new(Vec::new()),
+                refuse_comments,
+            }
+        }
+
+        fn calls(&self) -> Vec<&'static str> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    impl CaseApi for RecordingApi {
+        async fn get_case(
+            &self,
+            _case_id: &str,
+        ) -> Result<Option<crate::model::LiveCase>, ApiError> {
+            self.calls.lock().unwrap().push("GetCase");
+            Ok(None)
+        }
+
+        async fn list_tags(
+            &self,
+            _case_arn: &str,
+        ) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+            self.calls.lock().unwrap().push("ListTagsForResource");
+            Ok(Default::default())
+        }
+
+        async fn list_cases(&self) -> Result<Vec<crate::live::CaseSummary>, ApiError> {
+            self.calls.lock().unwrap().push("ListCases");
+            Ok(Vec::new())
+        }
+
+        async fn send(&self, request: &Request) -> Result<crate::live::RequestOutcome, ApiError> {
+            self.calls.lock().unwrap().push(request.operation());
+            Ok(Default::default())
+        }
+
+        async fn create_comment(&self, _case_id: &str, _body: &str) -> Result<(), ApiError> {
+            self.calls.lock().unwrap().push("CreateCaseComment");
+            if self.refuse_comments {
+                return Err(ApiError {
+                    operation: "CreateCaseComment",
+                    kind: crate::live::ApiErrorKind::Service("ConflictException".into()),
+                    message: "the case is closed".into(),
+                });
+            }
+            Ok(())
+        }
+    }
+
+    fn audited_plan(requests: Vec<Request>) -> Plan {
+        let mut case = crate::plan::fixtures::unchanged_case("audited");
+        case.action = crate::plan::Action::Update;
+        case.requests = requests;
+        Plan::from_cases(vec![case])
+    }
+
+    fn update() -> Request {
+        Request::UpdateCase(crate::request::UpdateCaseInput {
+            case_id: Some("7777777777".into()),
+            title: Some("t".into()),
+            ..Default::default()
+        })
+    }
+
+    async fn run(api: &RecordingApi, plan: &Plan) -> Vec<CaseOutcome> {
+        let options = ApplyOptions {
+            parallelism: 1,
+            audit: Some(AuditContext::default()),
+        };
+        apply(api, plan, &options, &|_| {}).await
+    }
+
+    #[tokio::test]
+    async fn the_audit_comment_goes_in_before_the_first_status_move() {
+        let api = RecordingApi::new(false);
+        let plan = audited_plan(vec![
+            update(),
+            move_to(CaseStatus::PostIncidentActivities),
+            close(),
+        ]);
+        let outcomes = run(&api, &plan).await;
+        assert_eq!(
+            api.calls(),
+            [
+                "UpdateCase",
+                "CreateCaseComment",
+                "UpdateCaseStatus",
+                "CloseCase"
+            ]
+        );
+        assert_eq!(outcomes[0].failure, None);
+        assert!(outcomes[0].warnings.is_empty());
+    }
+
+    #[tokio::test]
+    async fn without_status_moves_the_comment_comes_last() {
+        let api = RecordingApi::new(false);
+        run(&api, &audited_plan(vec![update()])).await;
+        assert_eq!(api.calls(), ["UpdateCase", "CreateCaseComment"]);
+    }
+
+    #[tokio::test]
+    async fn a_comment_that_cannot_be_posted_is_a_warning_and_the_case_goes_on() {
+        let api = RecordingApi::new(true);
+        let outcomes = run(&api, &audited_plan(vec![update(), close()])).await;
+        assert_eq!(
+            api.calls(),
+            ["UpdateCase", "CreateCaseComment", "CloseCase"]
+        );
+        assert_eq!(outcomes[0].failure, None);
+        assert_eq!(outcomes[0].completed, ["UpdateCase", "CloseCase"]);
+        assert_eq!(outcomes[0].warnings.len(), 1);
+        assert!(outcomes[0].warnings[0].contains("ConflictException"));
+    }
 }

@@ -397,6 +397,14 @@ mod tests {
     }
 
     #[test]
+    fn the_repositorys_own_project_file_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(PROJECT_FILE);
+        let settings = parse(&path, &std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(settings.scope.as_deref(), Some(DEFAULT_SCOPE));
+        assert_eq!(settings.manifests.as_deref(), Some(DEFAULT_MANIFEST_ROOT));
+    }
+
+    #[test]
     fn checked_in_schema_is_current() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/sirops.schema.json");
         let generated = format!(

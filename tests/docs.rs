@@ -147,6 +147,7 @@ fn the_readme_walkthrough_works_as_written() {
     assert!(lines.len() >= 6, "walkthrough too short: {lines:?}");
 
     let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(root.join("sirops.yaml"), copy.path().join("sirops.yaml")).unwrap();
     for directory in ["cases", "schemas"] {
         std::fs::create_dir_all(copy.path().join(directory)).unwrap();
         for entry in std::fs::read_dir(root.join(directory)).unwrap() {

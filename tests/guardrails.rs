@@ -825,3 +825,59 @@ async fn a_case_that_cannot_be_read_does_not_hold_the_others_back() {
     }
     assert!(applied > 0, "nothing was applied:\n{}", run.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_and_a_prune_of_the_same_case_says_it_looks_like_a_rename() {
+    let sandbox = Sandbox::new().await;
+    let same_fields = |name: &str| {
+        manifest(name, "  impactedServices: [Amazon S3]\n")
+            .replace(
+                &format!("title: Incident {name}"),
+                "title: Payroll phishing",
+            )
+            .replace(&format!("What happened to {name}."), "Two clerks.")
+    };
+    sandbox.write_manifest("payroll", &same_fields("payroll"));
+    sandbox
+        .sirops(&["apply", "--auto-approve"])
+        .await
+        .expect_code(0);
+    sandbox.remove_manifest("payroll");
+    sandbox.write_manifest("payroll-phishing", &same_fields("payroll-phishing"));
+    let plan = sandbox
+        .sirops(&["plan", "--prune", "--format", "json"])
+        .await
+        .expect_code(0)
+        .json();
+    let create = case_named(&plan, "payroll-phishing");
+    assert_eq!(create["action"], "create");
+    assert!(
+        create["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("looks like a rename of \"payroll\""),
+        "{create:#}"
+    );
+    assert!(
+        create["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("previousNames: [payroll]")
+    );
+    let orphan = case_named(&plan, "payroll");
+    assert_eq!(orphan["action"], "close");
+    assert!(
+        orphan["notes"].as_array().unwrap().iter().any(|note| note
+            .as_str()
+            .unwrap()
+            .contains("renamed to \"payroll-phishing\"")),
+        "{orphan:#}"
+    );
+    // A different case is not a rename.
+    sandbox.write_manifest(
+        "payroll-phishing",
+        &same_fields("payroll-phishing").replace("Payroll phishing", "Something else"),
+    );
+    let text = sandbox.sirops(&["plan", "--prune"]).await.stdout;
+    assert!(!text.contains("looks like a rename"), "{text}");
+}

@@ -225,3 +225,43 @@ fn audit_context() -> AuditContext {
             .or_else(|| git(&["log", "-1", "--format=%an"])),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::{ApiError, ApiErrorKind};
+    use crate::plan::fixtures;
+
+    fn failed_outcome(message: &str) -> CaseOutcome {
+        CaseOutcome {
+            name: "payroll-phishing".into(),
+            case_id: Some("1234567890".into()),
+            created: false,
+            completed: vec![],
+            failure: Some(ApiError {
+                operation: "UpdateCase",
+                kind: ApiErrorKind::Service("ValidationException".into()),
+                message: message.into(),
+            }),
+            warnings: vec![format!("the audit comment was not posted: {message}")],
+        }
+    }
+
+    #[test]
+    fn the_summary_is_redacted_like_the_plan() {
+        let plan = fixtures::sample_plan();
+        let redactor = Redactor::for_plan(&plan);
+        let outcomes = [failed_outcome("watcher bob@example.com was refused")];
+        let redacted = summary(&outcomes, Some(&redactor));
+        assert!(!redacted.contains("bob@example.com"), "{redacted}");
+        assert!(redacted.contains("<email-"), "{redacted}");
+        assert_eq!(
+            redacted.matches("<email-").count(),
+            2,
+            "failure and warning"
+        );
+        let plain = summary(&outcomes, None);
+        assert!(plain.contains("bob@example.com"));
+        assert!(plain.contains("0 cases changed, 1 failed"), "{plain}");
+    }
+}

@@ -204,6 +204,57 @@ mod tests {
 
     use super::*;
 
+    fn failure(kind: ApiErrorKind) -> ApiError {
+        ApiError {
+            operation: "ListCases",
+            kind,
+            message: "details".into(),
+        }
+    }
+
+    #[test]
+    fn each_common_failure_says_what_to_do() {
+        let service = |code: &str| failure(ApiErrorKind::Service(code.into())).to_string();
+        assert!(service("AccessDeniedException").contains("IAM action security-ir:ListCases"));
+        assert!(
+            service("SecurityIncidentResponseNotActiveException")
+                .contains("not active in this account")
+        );
+        assert!(service("ExpiredTokenException").contains("expired"));
+        assert!(
+            failure(ApiErrorKind::NoCredentials)
+                .to_string()
+                .contains("--local")
+        );
+        assert!(
+            failure(ApiErrorKind::NoRegion)
+                .to_string()
+                .contains("--region")
+        );
+        let unreachable = failure(ApiErrorKind::Unreachable {
+            endpoint: "https://example.test".into(),
+        });
+        assert!(unreachable.to_string().contains("https://example.test"));
+        assert_eq!(
+            service("ValidationException"),
+            "ListCases failed: ValidationException: details"
+        );
+    }
+
+    #[test]
+    fn only_failures_no_call_can_get_past_stop_the_run() {
+        assert!(failure(ApiErrorKind::NoCredentials).stops_every_call());
+        assert!(
+            failure(ApiErrorKind::Service(
+                "SecurityIncidentResponseNotActiveException".into()
+            ))
+            .stops_every_call()
+        );
+        assert!(!failure(ApiErrorKind::Service("ThrottlingException".into())).stops_every_call());
+        assert!(!failure(ApiErrorKind::Service("AccessDeniedException".into())).stops_every_call());
+        assert!(!failure(ApiErrorKind::Client).stops_every_call());
+    }
+
     #[tokio::test]
     async fn a_slow_item_does_not_hold_back_the_items_after_it() {
         let started = AtomicUsize::new(0);

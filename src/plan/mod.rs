@@ -18,7 +18,7 @@ pub mod bind;
 mod build;
 mod display;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod redact;
 mod render_json;
 mod render_markdown;

@@ -546,6 +546,48 @@ mod tests {
     }
 
     #[test]
+    fn text_outside_the_plan_gets_the_plans_placeholders() {
+        let plan = fixtures::sample_plan();
+        let redacted = redact(&plan);
+        let redactor = Redactor::for_plan(&plan);
+        let Request::UpdateCase(input) = &redacted.cases[5].requests[0] else {
+            panic!("the update starts with UpdateCase");
+        };
+        let email = &input.watchers_to_add[0].email;
+        assert_eq!(
+            redactor.text("UpdateCase failed: ValidationException: bob@example.com is not allowed"),
+            format!("UpdateCase failed: ValidationException: {email} is not allowed")
+        );
+        assert_eq!(redactor.text("nothing to hide"), "nothing to hide");
+    }
+
+    #[test]
+    fn a_redacted_plan_still_names_every_field_that_changes() {
+        let plan = fixtures::sample_plan();
+        let redacted = redact(&plan);
+        let text = render_text(&redacted, &RenderOptions::default());
+        let markdown = render_markdown(&redacted);
+        for case in plan.cases.iter().filter(|case| !case.changes.is_empty()) {
+            for change in &case.changes {
+                if change.field == "status" {
+                    continue;
+                }
+                for rendering in [&text, &markdown] {
+                    let section = &rendering[rendering
+                        .find(&format!("{} (", case.name))
+                        .unwrap_or_else(|| panic!("{} is shown", case.name))..];
+                    assert!(
+                        section.contains(&format!("{}:", change.field)),
+                        "{} of {} is not named:\n{rendering}",
+                        change.field,
+                        case.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn tag_keys_named_like_sensitive_members_are_not_members() {
         let mut plan = fixtures::sample_plan();
         plan.cases[5]
