@@ -3,16 +3,7 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
-use support::{Sandbox, manifest, planned_operations};
-
-fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
-    pairs
-        .iter()
-        .map(|(operation, count)| (operation.to_string(), *count))
-        .collect()
-}
+use support::{Sandbox, counts, manifest, planned_operations};
 
 /// Applies, then checks the apply made exactly the planned write calls, that a new plan shows
 /// no change and that a second apply writes nothing.

@@ -5,14 +5,7 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use support::{Sandbox, manifest};
-
-fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
-    pairs
-        .iter()
-        .map(|(operation, count)| (operation.to_string(), *count))
-        .collect()
-}
+use support::{Sandbox, counts, manifest};
 
 fn case_named<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     plan["cases"]

@@ -87,19 +87,8 @@ fn plan_manifest(desired: &DesiredCase, binding: &Binding, scope: &str) -> CaseP
         Err(error) => return error_plan(desired, live, error.to_string()),
     };
     let mut plan = CasePlan {
-        name: desired.name.clone(),
-        case_id,
-        action: Action::NoChange,
-        status_path: Vec::new(),
-        irreversible: false,
-        requests: Vec::new(),
-        changes: Vec::new(),
-        notes: Vec::new(),
-        error: None,
-        prune: false,
         live_fingerprint,
-        adoption: None,
-        renamed_from: None,
+        ..CasePlan::new(desired.name.clone(), case_id, Action::NoChange)
     };
     if let (Some(live), Some(claim)) = (live, claim) {
         claim_case(&mut plan, &mut delta, desired, live, claim, scope);
@@ -214,22 +203,13 @@ fn add_tags(requests: &mut Vec<Request>, tags: BTreeMap<String, String>, case_ar
 }
 
 fn error_plan(desired: &DesiredCase, live: Option<&LiveCase>, message: String) -> CasePlan {
+    let case_id = live
+        .map(|live| live.case_id.clone())
+        .or_else(|| desired.case_id.clone());
     CasePlan {
-        name: desired.name.clone(),
-        case_id: live
-            .map(|live| live.case_id.clone())
-            .or_else(|| desired.case_id.clone()),
-        action: Action::Error,
-        status_path: Vec::new(),
-        irreversible: false,
-        requests: Vec::new(),
-        changes: Vec::new(),
-        notes: Vec::new(),
         error: Some(message),
-        prune: false,
         live_fingerprint: live.map(LiveCase::fingerprint),
-        adoption: None,
-        renamed_from: None,
+        ..CasePlan::new(desired.name.clone(), case_id, Action::Error)
     }
 }
 
@@ -252,21 +232,15 @@ fn plan_orphan(orphan: &Orphan) -> CasePlan {
             error,
         } => {
             return CasePlan {
-                name: name.clone().unwrap_or_else(|| case_id.clone()),
-                case_id: Some(case_id.clone()),
-                action: Action::Error,
-                status_path: Vec::new(),
-                irreversible: false,
-                requests: Vec::new(),
-                changes: Vec::new(),
-                notes: Vec::new(),
                 error: Some(format!(
                     "an orphan (no manifest claims it) that could not be read, so it is not closed: {error}"
                 )),
                 prune: true,
-                live_fingerprint: None,
-                adoption: None,
-                renamed_from: None,
+                ..CasePlan::new(
+                    name.clone().unwrap_or_else(|| case_id.clone()),
+                    Some(case_id.clone()),
+                    Action::Error,
+                )
             };
         }
     };
@@ -275,19 +249,8 @@ fn plan_orphan(orphan: &Orphan) -> CasePlan {
         .map(str::to_string)
         .unwrap_or_else(|| live.case_id.clone());
     let mut plan = CasePlan {
-        name: name.clone(),
-        case_id: Some(live.case_id.clone()),
-        action: Action::NoChange,
-        status_path: Vec::new(),
-        irreversible: false,
-        requests: Vec::new(),
-        changes: Vec::new(),
-        notes: Vec::new(),
-        error: None,
-        prune: false,
         live_fingerprint: Some(live.fingerprint()),
-        adoption: None,
-        renamed_from: None,
+        ..CasePlan::new(name.clone(), Some(live.case_id.clone()), Action::NoChange)
     };
     if live.status.is_closed() {
         plan.notes.push(format!(

@@ -105,19 +105,8 @@ pub(crate) fn create_request(name: &str) -> Request {
 
 fn case(name: &str, case_id: Option<&str>, action: Action) -> CasePlan {
     CasePlan {
-        name: name.into(),
-        case_id: case_id.map(str::to_string),
-        action,
-        status_path: vec![],
-        irreversible: false,
-        requests: vec![],
-        changes: vec![],
-        notes: vec![],
-        error: None,
-        prune: false,
         live_fingerprint: case_id.map(|_| "f".repeat(64)),
-        adoption: None,
-        renamed_from: None,
+        ..CasePlan::new(name.into(), case_id.map(str::to_string), action)
     }
 }
 

@@ -193,6 +193,25 @@ pub struct CasePlan {
 }
 
 impl CasePlan {
+    /// A case with nothing to do yet, which the planner then fills in.
+    pub fn new(name: String, case_id: Option<String>, action: Action) -> CasePlan {
+        CasePlan {
+            name,
+            case_id,
+            action,
+            status_path: Vec::new(),
+            irreversible: false,
+            requests: Vec::new(),
+            changes: Vec::new(),
+            notes: Vec::new(),
+            error: None,
+            prune: false,
+            live_fingerprint: None,
+            adoption: None,
+            renamed_from: None,
+        }
+    }
+
     /// True when apply makes at least one call for this case.
     pub fn has_changes(&self) -> bool {
         !self.requests.is_empty()

@@ -197,6 +197,14 @@ impl Sandbox {
     }
 }
 
+/// A call count map from pairs, to compare with `writes_during` and `calls_during`.
+pub fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs
+        .iter()
+        .map(|(operation, count)| (operation.to_string(), *count))
+        .collect()
+}
+
 /// Counts of each operation in a plan JSON's requests.
 pub fn planned_operations(plan: &Value) -> BTreeMap<String, u64> {
     let mut counts = BTreeMap::new();
