@@ -9,7 +9,7 @@ use super::diagnostic::{Diagnostic, Severity};
 use super::validate::validate_document;
 use super::walk::Problem;
 use super::yaml::{Position, parse_stream};
-use super::{LoadedManifest, Manifests};
+use super::{FileSize, LoadedManifest, MANIFEST_FILE_MAX_BYTES, Manifests};
 
 /// Where a value was first seen, to name it when it is seen again.
 struct FirstSeen {
@@ -73,8 +73,31 @@ impl Collector {
         );
     }
 
+    /// Refuses a file over `MANIFEST_FILE_MAX_BYTES`, at its start since no line is to blame.
+    pub(crate) fn file_too_large(&mut self, file: &Path, size: FileSize) {
+        let size = match size {
+            FileSize::Exactly(bytes) => format!("{bytes} bytes"),
+            FileSize::MoreThan(bytes) => format!("more than {bytes} bytes"),
+        };
+        self.error_at(
+            file,
+            Position { line: 1, column: 1 },
+            format!(
+                "the file is {size}; a manifest file may be at most {MANIFEST_FILE_MAX_BYTES} bytes (1 MiB)"
+            ),
+            Some(
+                "split the manifests over several files: even one at every API limit is a few hundred KB"
+                    .into(),
+            ),
+        );
+    }
+
     /// Reads one file's bytes: every document, every problem.
     pub(crate) fn add_source(&mut self, file: &Path, bytes: &[u8]) {
+        if bytes.len() > MANIFEST_FILE_MAX_BYTES {
+            self.file_too_large(file, FileSize::Exactly(bytes.len() as u64));
+            return;
+        }
         let text = match std::str::from_utf8(bytes) {
             Ok(text) => text,
             Err(error) => {

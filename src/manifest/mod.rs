@@ -17,10 +17,12 @@
 //!   with a warning to quote them, because other YAML tools would drop leading zeros.
 //! - `key:` with nothing after it is null: an error for lists and maps (write `[]` to manage an
 //!   empty list), and for tag values (write `""`).
+//! - A file over 1 MiB is refused before it is parsed (see `MANIFEST_FILE_MAX_BYTES`).
 //! - Aliases are expanded, up to 10,000 nodes per file; deeper than 32 levels is refused.
 //! - After a YAML syntax error, reading resumes at the next `---` line, so one broken document
 //!   does not hide the problems of the others.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::model::DesiredCase;
@@ -41,6 +43,12 @@ pub use schema::{
     ThreatActorIpManifest, WatcherManifest,
 };
 pub use write_back::{WriteBackError, write_back_case_id};
+
+/// The largest manifest file sirops reads, in bytes. A manifest at every API limit written in
+/// ASCII is about 300 KB and a real one a few KB, so a bigger file is a mistake or an attack;
+/// refusing it up front bounds the memory and time one file can cost. Several manifests that
+/// together pass it belong in several files.
+pub const MANIFEST_FILE_MAX_BYTES: usize = 1024 * 1024;
 
 /// A valid manifest and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,8 +101,9 @@ pub fn load(paths: &[PathBuf]) -> Manifests {
         );
     }
     for file in &discovery.files {
-        match std::fs::read(file) {
-            Ok(bytes) => collector.add_source(file, &bytes),
+        match read_bounded(file) {
+            Ok(Bounded::Within(bytes)) => collector.add_source(file, &bytes),
+            Ok(Bounded::TooLarge(size)) => collector.file_too_large(file, size),
             Err(error) => collector.error_at(
                 file,
                 file_start,
@@ -106,7 +115,39 @@ pub fn load(paths: &[PathBuf]) -> Manifests {
     collector.finish()
 }
 
-/// Parses and validates one file's text; pure, for tests and fuzzing.
+/// A file's bytes, or how much of it there was when that is too much.
+enum Bounded {
+    Within(Vec<u8>),
+    TooLarge(FileSize),
+}
+
+/// How large a refused file is, as far as sirops looked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FileSize {
+    Exactly(u64),
+    /// A file that grew while it was read, or a special file whose metadata has no size.
+    MoreThan(u64),
+}
+
+/// Reads at most one byte past the limit: the metadata refuses a large regular file without
+/// reading it, and `take` stops a file that grows, or a device that never ends, at the limit.
+fn read_bounded(path: &Path) -> std::io::Result<Bounded> {
+    let limit = MANIFEST_FILE_MAX_BYTES as u64;
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > limit {
+        return Ok(Bounded::TooLarge(FileSize::Exactly(size)));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(Bounded::TooLarge(FileSize::MoreThan(limit)));
+    }
+    Ok(Bounded::Within(bytes))
+}
+
+/// Parses and validates one file's text; pure, for tests and fuzzing. Text over
+/// `MANIFEST_FILE_MAX_BYTES` is refused as `load` refuses such a file.
 pub fn parse_source(file: &Path, text: &[u8]) -> Manifests {
     let mut collector = collect::Collector::default();
     collector.add_source(file, text);
