@@ -205,6 +205,40 @@ fn an_endless_file_is_refused_after_the_limit() {
     );
 }
 
+const VALID_HEAD: &str = "apiVersion: sirops/v1\nkind: Case\nmetadata:\n  name: aliased\nspec:\n  engagementType: Investigation\n  resolverType: Self\n  reportedIncidentStartDate: 2026-11-20T08:00:00Z\n";
+
+#[test]
+fn aliases_of_long_strings_are_refused_quickly_at_the_alias_that_crosses_the_budget() {
+    // Few nodes, long strings: 2,000 copies of 500,000 bytes would be a gigabyte.
+    let mut text = format!(
+        "{VALID_HEAD}  title: t\n  description: d\n  caseMetadata:\n    long: &long {}\n    copies: [",
+        "x".repeat(500_000)
+    );
+    text.push_str(&["*long"; 2_000].join(", "));
+    text.push_str("]\n");
+    assert!(text.len() < manifest::MANIFEST_FILE_MAX_BYTES);
+    let started = Instant::now();
+    let loaded = manifest::parse_source(Path::new("bomb.yaml"), text.as_bytes());
+    let elapsed = started.elapsed();
+    assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
+    assert_eq!(
+        render(&loaded),
+        "bomb.yaml:13:28: error: aliases expand to more than 1048576 bytes (1 MiB) in this file; refusing what looks like an alias bomb\n  help: write the values out instead of repeating them through aliases\n-- 0 valid: "
+    );
+}
+
+#[test]
+fn an_alias_in_a_manifest_is_expanded() {
+    let text = format!(
+        "{VALID_HEAD}  title: &title Phishing against the payroll team\n  description: *title\n  tags: {{team: &team secops, owner: *team}}\n"
+    );
+    let loaded = manifest::parse_source(Path::new("aliased.yaml"), text.as_bytes());
+    assert!(loaded.diagnostics.is_empty(), "{}", render(&loaded));
+    let desired = &loaded.manifests[0].desired;
+    assert_eq!(desired.description, "Phishing against the payroll team");
+    assert_eq!(desired.tags.as_ref().unwrap()["owner"], "secops");
+}
+
 #[test]
 fn a_missing_path_is_an_error_naming_it() {
     let loaded = manifest::load(&[PathBuf::from("tests/no-such-directory")]);

@@ -18,7 +18,8 @@
 //! - `key:` with nothing after it is null: an error for lists and maps (write `[]` to manage an
 //!   empty list), and for tag values (write `""`).
 //! - A file over 1 MiB is refused before it is parsed (see `MANIFEST_FILE_MAX_BYTES`).
-//! - Aliases are expanded, up to 10,000 nodes per file; deeper than 32 levels is refused.
+//! - Aliases are expanded, adding at most 1 MiB per file (scalar text plus a fixed cost per
+//!   node, so both long strings and many small nodes count); deeper than 32 levels is refused.
 //! - After a YAML syntax error, reading resumes at the next `---` line, so one broken document
 //!   does not hide the problems of the others.
 
