@@ -239,6 +239,49 @@ fn an_alias_in_a_manifest_is_expanded() {
     assert_eq!(desired.tags.as_ref().unwrap()["owner"], "secops");
 }
 
+/// Longer than any message sirops writes about a manifest value once values are shortened.
+const MESSAGE_CHARS_MAX: usize = 300;
+
+/// Longer than any hint, the longest being the list of every AWS region.
+const HINT_CHARS_MAX: usize = 1_000;
+
+#[test]
+fn long_values_are_shortened_in_messages_and_get_no_suggestion() {
+    let long = |start: &str| format!("{start}{}", "z".repeat(5_000));
+    // YAML allows implicit keys of at most 1,024 characters.
+    let long_key = |start: &str| format!("{start}{}", "z".repeat(1_000));
+    let text = format!(
+        "apiVersion: {}\nkind: Case\nmetadata:\n  name: {}\nspec:\n  title: t\n  description: d\n  engagementType: {}\n  resolverType: Self\n  status: {}\n  reportedIncidentStartDate: {}\n  watchers:\n    - email: {}\n  impactedAwsRegions: [{}]\n  impactedAccounts: [\"{}\", {}]\n  caseMetadata:\n    {}: v\n  tags:\n    {}: v\n    {}:\n  {}: 1\n",
+        long("sirops/v"),
+        long("long-"),
+        long("Investigation"),
+        long("Closed"),
+        long("2026-11-20T08:00:00Z"),
+        long("alice@example.com"),
+        long("us-east-1"),
+        long("12345"),
+        "1".repeat(5_000),
+        long_key("severity"),
+        long_key("aws:"),
+        long_key("team"),
+        long_key("title"),
+    );
+    let started = Instant::now();
+    let loaded = manifest::parse_source(Path::new("long.yaml"), text.as_bytes());
+    let elapsed = started.elapsed();
+    assert!(elapsed < TIME_LIMIT, "took {elapsed:?}");
+    for diagnostic in &loaded.diagnostics {
+        assert!(
+            diagnostic.message.chars().count() <= MESSAGE_CHARS_MAX,
+            "{diagnostic}"
+        );
+        let hint = diagnostic.hint.as_deref().unwrap_or_default();
+        assert!(!hint.contains("did you mean"), "{diagnostic}");
+        assert!(hint.chars().count() <= HINT_CHARS_MAX, "{diagnostic}");
+    }
+    insta::assert_snapshot!("long_values", render(&loaded));
+}
+
 #[test]
 fn a_missing_path_is_an_error_naming_it() {
     let loaded = manifest::load(&[PathBuf::from("tests/no-such-directory")]);

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::diagnostic::{Diagnostic, Severity};
+use super::diagnostic::{Diagnostic, Severity, quoted};
 use super::validate::validate_document;
 use super::walk::Problem;
 use super::yaml::{Position, parse_stream};
@@ -171,7 +171,8 @@ impl Collector {
             let (message, hint) = match claim {
                 Claim::Name => (
                     format!(
-                        "the manifest name {value:?} is already used at {}:{}",
+                        "the manifest name {} is already used at {}:{}",
+                        quoted(value),
                         first.file.display(),
                         first.line
                     ),
@@ -179,7 +180,8 @@ impl Collector {
                 ),
                 Claim::CaseId => (
                     format!(
-                        "the case id {value:?} is already bound by the manifest at {}:{}",
+                        "the case id {} is already bound by the manifest at {}:{}",
+                        quoted(value),
                         first.file.display(),
                         first.line
                     ),

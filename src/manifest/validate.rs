@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::diagnostic::{quoted, shortened};
 use super::suggest;
 use super::walk::{Checker, Problem, is_plain_number};
 use super::yaml::{Node, Position};
@@ -116,7 +117,10 @@ fn check_constant(checker: &mut Checker, node: &Node, path: &str, expected: &str
     {
         checker.error(
             node.position,
-            format!("`{path}` is {text:?}; sirops reads only {expected:?}"),
+            format!(
+                "`{path}` is {}; sirops reads only {expected:?}",
+                quoted(text)
+            ),
             Some(format!("write `{path}: {expected}`")),
         );
     }
@@ -132,7 +136,7 @@ fn read_metadata(checker: &mut Checker, node: &Node, report: &mut DocumentReport
         if name.len() > limits::NAME_MAX || !MANIFEST_NAME.is_match(name) {
             checker.error(
                 node.position,
-                format!("`metadata.name` {name:?} is not a valid manifest name"),
+                format!("`metadata.name` {} is not a valid manifest name", quoted(name)),
                 Some(format!(
                     "use 1 to {} lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. payroll-phishing",
                     limits::NAME_MAX
@@ -153,7 +157,7 @@ fn read_metadata(checker: &mut Checker, node: &Node, report: &mut DocumentReport
         {
             checker.error(
                 node.position,
-                format!("`metadata.caseId` {case_id:?} is not a Security IR case id"),
+                format!("`metadata.caseId` {} is not a Security IR case id", quoted(case_id)),
                 Some(format!(
                     "a case id starts with at least 10 digits and is {} to {} characters long, e.g. \"1234567890\"",
                     limits::CASE_ID.0,
@@ -291,7 +295,7 @@ where
         Err(error) => {
             checker.error(
                 node.position,
-                format!("`{path}` {text:?} is not a valid {}", error.kind),
+                format!("`{path}` {} is not a valid {}", quoted(text), error.kind),
                 Some(suggest::hint(text, &error.expected)),
             );
             None
@@ -319,7 +323,7 @@ fn read_status(
             Err(_) => {
                 checker.error(
                     node.position,
-                    format!("`{PATH}` {text:?} is not a case status"),
+                    format!("`{PATH}` {} is not a case status", quoted(text)),
                     Some(suggest::hint(text, &requestable)),
                 );
                 return None;
@@ -351,6 +355,11 @@ fn read_status(
     Some(status)
 }
 
+/// Longer than any RFC 3339 date-time sirops accepts (`2026-11-20T08:00:00.000+14:00` is 29
+/// bytes), with room for nanoseconds, which are refused with their own message.
+const DATE_LENGTH_MAX: usize = 64;
+const DATE_HINT: &str = "write an RFC 3339 date-time with an offset, e.g. 2026-11-20T08:00:00Z";
+
 /// Statuses a manifest may ask for: the self-managed ones and Closed.
 pub(crate) fn is_requestable(status: CaseStatus) -> bool {
     CaseStatus::SELF_MANAGED_TARGETS.contains(&status) || status == CaseStatus::Closed
@@ -358,15 +367,22 @@ pub(crate) fn is_requestable(status: CaseStatus) -> bool {
 
 fn read_date(checker: &mut Checker, node: &Node, path: &str) -> Option<Timestamp> {
     let text = checker.text(node, path)?;
+    // The parser's message repeats the whole text; no date is anywhere near this long.
+    if text.len() > DATE_LENGTH_MAX {
+        checker.error(
+            node.position,
+            format!("`{path}` {} is not an RFC 3339 date-time", quoted(text)),
+            Some(DATE_HINT.into()),
+        );
+        return None;
+    }
     match Timestamp::parse_rfc3339(text) {
         Ok(timestamp) => Some(timestamp),
         Err(error) => {
             checker.error(
                 node.position,
                 format!("`{path}`: {error}"),
-                Some(
-                    "write an RFC 3339 date-time with an offset, e.g. 2026-11-20T08:00:00Z".into(),
-                ),
+                Some(DATE_HINT.into()),
             );
             None
         }
@@ -388,7 +404,7 @@ fn read_watchers(checker: &mut Checker, node: &Node) -> Option<Vec<Watcher>> {
             if !EMAIL.is_match(email) {
                 checker.error(
                     node.position,
-                    format!("`{email_path}` {email:?} is not an email address"),
+                    format!("`{email_path}` {} is not an email address", quoted(email)),
                     Some("write an address like alice@example.com".into()),
                 );
                 return None;
@@ -398,7 +414,7 @@ fn read_watchers(checker: &mut Checker, node: &Node) -> Option<Vec<Watcher>> {
                 email.to_lowercase(),
                 node,
                 "spec.watchers",
-                &format!("the watcher {email}"),
+                &format!("the watcher {}", shortened(email)),
             );
             Some(email)
         });
@@ -439,7 +455,10 @@ fn read_threat_actor_ips(checker: &mut Checker, node: &Node) -> Option<Vec<Threa
             if !IP_ADDRESS.is_match(address) {
                 checker.error(
                     node.position,
-                    format!("`{address_path}` {address:?} is not an IP address the API accepts"),
+                    format!(
+                        "`{address_path}` {} is not an IP address the API accepts",
+                        quoted(address)
+                    ),
                     Some(ip_hint(address)),
                 );
                 return None;
@@ -452,7 +471,7 @@ fn read_threat_actor_ips(checker: &mut Checker, node: &Node) -> Option<Vec<Threa
         if let Some((address, address_node)) = address {
             let user_agent = user_agent.flatten();
             let what = match user_agent {
-                Some(agent) => format!("{address} with user agent {agent:?}"),
+                Some(agent) => format!("{address} with user agent {}", quoted(agent)),
                 None => format!("{address} without a user agent"),
             };
             checker.check_unique(
@@ -501,19 +520,14 @@ fn read_services(checker: &mut Checker, node: &Node) -> Option<Vec<String>> {
             checker.error(
                 item.position,
                 format!(
-                    "`{path}` {service:?} has characters the API does not accept in a service name"
+                    "`{path}` {} has characters the API does not accept in a service name",
+                    quoted(service)
                 ),
                 Some("use letters, digits, spaces and - . ( ) :, e.g. Amazon S3".into()),
             );
             continue;
         }
-        checker.check_unique(
-            &mut seen,
-            service.to_string(),
-            item,
-            PATH,
-            &format!("{service:?}"),
-        );
+        checker.check_unique(&mut seen, service.to_string(), item, PATH, &quoted(service));
         services.push(service.to_string());
     }
     Some(services)
@@ -532,7 +546,10 @@ fn read_regions(checker: &mut Checker, node: &Node) -> Option<Vec<String>> {
         if !AWS_REGIONS.contains(&region) {
             checker.error(
                 item.position,
-                format!("`{path}` {region:?} is not an AWS region the API knows"),
+                format!(
+                    "`{path}` {} is not an AWS region the API knows",
+                    quoted(region)
+                ),
                 Some(suggest::hint(region, &AWS_REGIONS)),
             );
             continue;
@@ -557,7 +574,7 @@ fn read_accounts(checker: &mut Checker, node: &Node) -> Option<Vec<String>> {
         if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
             checker.error(
                 item.position,
-                format!("`{path}` {text:?} is not an AWS account id"),
+                format!("`{path}` {} is not an AWS account id", quoted(text)),
                 Some("an account id is 12 digits, e.g. \"123456789012\"".into()),
             );
             continue;
@@ -566,7 +583,8 @@ fn read_accounts(checker: &mut Checker, node: &Node) -> Option<Vec<String>> {
             checker.error(
                 item.position,
                 format!(
-                    "`{path}` {text} has {} digits; an AWS account id has 12",
+                    "`{path}` {} has {} digits; an AWS account id has 12",
+                    shortened(text),
                     text.len()
                 ),
                 Some("check for an extra digit".into()),
@@ -635,7 +653,7 @@ fn read_case_metadata(checker: &mut Checker, node: &Node) -> Option<BTreeMap<Str
         );
         let value = checker.bounded_text(
             value_node,
-            &format!("{PATH}.{key}"),
+            &format!("{PATH}.{}", shortened(key)),
             limits::CASE_METADATA_VALUE,
         );
         if let (true, Some(value)) = (key_ok, value) {
@@ -673,17 +691,23 @@ fn read_tags(checker: &mut Checker, node: &Node) -> Option<BTreeMap<String, Stri
         if key.starts_with(RESERVED_TAG_PREFIX) {
             checker.error(
                 key_node.position,
-                format!("tag key `{key}` is reserved: sirops manages `{RESERVED_TAG_PREFIX}` tags itself"),
+                format!(
+                    "tag key `{}` is reserved: sirops manages `{RESERVED_TAG_PREFIX}` tags itself",
+                    shortened(key)
+                ),
                 Some("remove it or choose a key without that prefix".into()),
             );
             key_ok = false;
         }
-        let value_path = format!("{PATH}.{key}");
+        let value_path = format!("{PATH}.{}", shortened(key));
         let value = if value_node.is_null() {
             checker.error(
                 value_node.position,
                 format!("`{value_path}` has no value"),
-                Some(format!("write `{key}: \"\"` for an empty tag value")),
+                Some(format!(
+                    "write `{}: \"\"` for an empty tag value",
+                    shortened(key)
+                )),
             );
             None
         } else {
