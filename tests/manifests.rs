@@ -282,6 +282,50 @@ fn long_values_are_shortened_in_messages_and_get_no_suggestion() {
     insta::assert_snapshot!("long_values", render(&loaded));
 }
 
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_directory_are_skipped_and_links_inside_read_once() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(cases.join("team")).unwrap();
+    std::fs::create_dir(&outside).unwrap();
+    let case = |name: &str| {
+        format!(
+            "apiVersion: sirops/v1\nkind: Case\nmetadata:\n  name: {name}\nspec:\n  title: t\n  description: d\n  engagementType: Investigation\n  resolverType: Self\n  reportedIncidentStartDate: 2026-11-20T08:00:00Z\n"
+        )
+    };
+    std::fs::write(cases.join("inside.yaml"), case("inside")).unwrap();
+    std::fs::write(outside.join("secret.yaml"), case("secret")).unwrap();
+    symlink("../outside/secret.yaml", cases.join("out.yaml")).unwrap();
+    symlink(
+        outside.join("secret.yaml"),
+        cases.join("team/absolute-out.yml"),
+    )
+    .unwrap();
+    symlink("../inside.yaml", cases.join("team/in.yaml")).unwrap();
+    symlink("inside.yaml", cases.join("again.yaml")).unwrap();
+
+    let loaded = manifest::load(std::slice::from_ref(&cases));
+    let rendered = render(&loaded).replace(&cases.display().to_string(), "<cases>");
+    assert_eq!(
+        rendered,
+        [
+            "<cases>/out.yaml:1:1: warning: <cases>/out.yaml is a symlink to a file outside <cases>; not read",
+            "  help: move or copy the manifest into the directory, or name the file itself on the command line",
+            "<cases>/team/absolute-out.yml:1:1: warning: <cases>/team/absolute-out.yml is a symlink to a file outside <cases>; not read",
+            "  help: move or copy the manifest into the directory, or name the file itself on the command line",
+            "-- 1 valid: inside@1",
+        ]
+        .join("\n")
+    );
+
+    // Named directly, a link is the user's choice and is read.
+    let loaded = manifest::load(&[cases.join("out.yaml")]);
+    assert_eq!(render(&loaded), "-- 1 valid: secret@1");
+}
+
 #[test]
 fn a_missing_path_is_an_error_naming_it() {
     let loaded = manifest::load(&[PathBuf::from("tests/no-such-directory")]);

@@ -11,6 +11,9 @@
 //!   ignores such files, but under `cases/` one is probably a mistake. Empty documents inside a
 //!   file (a trailing `---`) are ignored silently. A directory with no `*.yaml`/`*.yml` file is a
 //!   warning; a path that does not exist is an error.
+//! - Inside a directory, a symlinked file is read only when it leads to a file inside that
+//!   directory (once, however many links lead to it); one leading out is skipped with a
+//!   warning. Symlinked directories are not followed. A file named directly is always read.
 //! - The docs' status spelling "Containment, Eradication, and Recovery" is accepted silently.
 //! - Values are read as their YAML text, so `title: 123` is the string "123" and an unquoted
 //!   date is its RFC 3339 text. Numbers where an id belongs (`caseId`, accounts) are accepted
@@ -92,6 +95,9 @@ pub fn load(paths: &[PathBuf]) -> Manifests {
             unreadable.message,
             unreadable.hint,
         );
+    }
+    for skipped in discovery.skipped {
+        collector.warning_at(&skipped.path, file_start, skipped.message, skipped.hint);
     }
     for directory in discovery.empty_directories {
         collector.warning_at(
