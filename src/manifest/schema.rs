@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::{STATUS_ALIAS, anchored};
 use crate::model::{
-    AWS_REGIONS, CaseStatus, DesiredCase, EngagementType, RESERVED_TAG_PREFIX, ResolverType,
-    limits, patterns,
+    AWS_REGIONS, AWS_TAG_PREFIX, CaseStatus, DesiredCase, EngagementType, RESERVED_TAG_PREFIX,
+    ResolverType, limits, patterns,
 };
 
 /// One case manifest document.
@@ -135,7 +135,7 @@ pub struct CaseSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "case_metadata_schema")]
     pub case_metadata: Option<BTreeMap<String, String>>,
-    /// `sirops:` keys are reserved for sirops' own ownership tag.
+    /// At most 198: sirops adds two tags of its own. `sirops:` and `aws:` keys are reserved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "tags_schema")]
     pub tags: Option<BTreeMap<String, String>>,
@@ -208,11 +208,12 @@ fn case_metadata_schema(_: &mut SchemaGenerator) -> Schema {
 fn tags_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "type": "object",
-        "maxProperties": limits::TAGS_MAX,
+        "maxProperties": limits::USER_TAGS_MAX,
         "propertyNames": {
             "minLength": limits::TAG_KEY.0,
             "maxLength": limits::TAG_KEY.1,
-            "not": { "pattern": format!("^{RESERVED_TAG_PREFIX}") },
+            // Must match `is_reserved_tag_key`, which the schema cannot call.
+            "not": { "pattern": format!("^({RESERVED_TAG_PREFIX}|{AWS_TAG_PREFIX})") },
         },
         "additionalProperties": {
             "type": "string",
@@ -325,6 +326,26 @@ mod tests {
             "us-east-1",
         ] {
             assert!(text.contains(expected), "schema lacks {expected}: {text}");
+        }
+    }
+
+    #[test]
+    fn tag_keys_reserved_by_the_validator_are_refused_by_the_schema() {
+        let tags = &json_schema()["definitions"]["CaseSpec"]["properties"]["tags"];
+        assert_eq!(tags["maxProperties"], limits::USER_TAGS_MAX);
+        let pattern = tags["propertyNames"]["not"]["pattern"].as_str().unwrap();
+        let reserved = regex::Regex::new(pattern).unwrap();
+        for key in [
+            "sirops:name",
+            "aws:cloudformation:stack-name",
+            "team",
+            "my-aws:x",
+        ] {
+            assert_eq!(
+                reserved.is_match(key),
+                crate::model::is_reserved_tag_key(key),
+                "{key}"
+            );
         }
     }
 

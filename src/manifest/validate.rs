@@ -15,8 +15,9 @@ use super::suggest;
 use super::walk::{Checker, Problem, is_plain_number};
 use super::yaml::{Node, Position};
 use crate::model::{
-    AWS_REGIONS, CaseStatus, DesiredCase, EngagementType, RESERVED_TAG_PREFIX, ResolverType,
-    ThreatActorIp, Timestamp, Watcher, limits, patterns,
+    AWS_REGIONS, AWS_TAG_PREFIX, CaseStatus, DesiredCase, EngagementType, OWNERSHIP_TAG_KEY,
+    RESERVED_TAG_PREFIX, ResolverType, SCOPE_TAG_KEY, ThreatActorIp, Timestamp, Watcher,
+    is_reserved_tag_key, limits, patterns,
 };
 
 pub(crate) const API_VERSION: &str = "sirops/v1";
@@ -666,17 +667,18 @@ fn read_case_metadata(checker: &mut Checker, node: &Node) -> Option<BTreeMap<Str
 fn read_tags(checker: &mut Checker, node: &Node) -> Option<BTreeMap<String, String>> {
     const PATH: &str = "spec.tags";
     let entries = checker.mapping(node, PATH)?;
-    if entries.len() > limits::TAGS_MAX {
+    if entries.len() > limits::USER_TAGS_MAX {
         checker.error(
             node.position,
             format!(
-                "`{PATH}` has {} tags; the API allows at most {}",
+                "`{PATH}` has {} tags; a manifest may have at most {}: the API allows {} per case and sirops adds `{OWNERSHIP_TAG_KEY}` and `{SCOPE_TAG_KEY}`",
                 entries.len(),
-                limits::TAGS_MAX
+                limits::USER_TAGS_MAX,
+                limits::TAGS_MAX,
             ),
             Some(format!(
                 "remove {} of them",
-                entries.len() - limits::TAGS_MAX
+                entries.len() - limits::USER_TAGS_MAX
             )),
         );
     }
@@ -688,13 +690,15 @@ fn read_tags(checker: &mut Checker, node: &Node) -> Option<BTreeMap<String, Stri
             key,
             limits::TAG_KEY,
         );
-        if key.starts_with(RESERVED_TAG_PREFIX) {
+        if is_reserved_tag_key(key) {
+            let owner = if key.starts_with(AWS_TAG_PREFIX) {
+                format!("AWS manages `{AWS_TAG_PREFIX}` tags and lets no one else set them")
+            } else {
+                format!("sirops manages `{RESERVED_TAG_PREFIX}` tags itself")
+            };
             checker.error(
                 key_node.position,
-                format!(
-                    "tag key `{}` is reserved: sirops manages `{RESERVED_TAG_PREFIX}` tags itself",
-                    shortened(key)
-                ),
+                format!("tag key `{}` is reserved: {owner}", shortened(key)),
                 Some("remove it or choose a key without that prefix".into()),
             );
             key_ok = false;
@@ -813,6 +817,26 @@ spec:
     #[test]
     fn ipv6_hint_names_the_full_uppercase_form() {
         assert!(ip_hint("2001:db8::7").ends_with("2001:DB8:0:0:0:0:0:7"));
+    }
+
+    #[test]
+    fn a_manifest_may_have_198_tags_of_its_own() {
+        let with_tags = |count: usize| {
+            let tags: String = (0..count)
+                .map(|index| format!("    t{index}: v\n"))
+                .collect();
+            VALID.replace("    team: secops\n", &tags)
+        };
+        assert!(report(&with_tags(198)).desired.is_some());
+        let refused = report(&with_tags(199));
+        assert!(refused.desired.is_none());
+        assert!(
+            refused.problems[1]
+                .message
+                .starts_with("`spec.tags` has 199 tags; a manifest may have at most 198"),
+            "{:?}",
+            refused.problems
+        );
     }
 
     #[test]
