@@ -54,6 +54,15 @@ pub struct ManifestMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String", length(min = limits::CASE_ID.0, max = limits::CASE_ID.1), regex(pattern = anchored(patterns::CASE_ID)))]
     pub case_id: Option<String>,
+    /// Earlier names of this manifest: after a rename, sirops retags the case that still
+    /// carries an old name instead of closing it and creating a new one. Each is unique across
+    /// all manifests' names and previous names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(
+        inner(length(min = 1, max = limits::NAME_MAX), regex(pattern = anchored(patterns::MANIFEST_NAME))),
+        extend("uniqueItems" = true)
+    )]
+    pub previous_names: Vec<String>,
 }
 
 /// What a manifest may ask the status to be: the self-managed statuses, Closed, and the docs'
@@ -258,6 +267,7 @@ impl CaseManifest {
             metadata: ManifestMetadata {
                 name: desired.name.clone(),
                 case_id: desired.case_id.clone(),
+                previous_names: desired.previous_names.clone(),
             },
             spec: CaseSpec {
                 title: desired.title.clone(),
@@ -351,7 +361,7 @@ mod tests {
 
     #[test]
     fn imported_manifests_round_trip_through_the_validator() {
-        let text = "apiVersion: sirops/v1\nkind: Case\nmetadata:\n  name: a\n  caseId: \"1234567890\"\nspec:\n  title: t\n  description: d\n  engagementType: Investigation\n  resolverType: AWS\n  status: Closed\n  reportedIncidentStartDate: 2026-11-20T08:00:00.5Z\n  watchers: [{email: alice@example.com, jobTitle: CISO}]\n  impactedAccounts: [\"123456789012\"]\n  tags: {team: \"\"}\n";
+        let text = "apiVersion: sirops/v1\nkind: Case\nmetadata:\n  name: a\n  caseId: \"1234567890\"\n  previousNames: [c, b]\nspec:\n  title: t\n  description: d\n  engagementType: Investigation\n  resolverType: AWS\n  status: Closed\n  reportedIncidentStartDate: 2026-11-20T08:00:00.5Z\n  watchers: [{email: alice@example.com, jobTitle: CISO}]\n  impactedAccounts: [\"123456789012\"]\n  tags: {team: \"\"}\n";
         let loaded = crate::manifest::parse_source(std::path::Path::new("a.yaml"), text.as_bytes());
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
         let desired = &loaded.manifests[0].desired;
@@ -363,5 +373,6 @@ mod tests {
             again.diagnostics
         );
         assert_eq!(&again.manifests[0].desired, desired);
+        assert_eq!(desired.previous_names, ["c", "b"]);
     }
 }

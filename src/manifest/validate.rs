@@ -27,7 +27,7 @@ pub(crate) const KIND: &str = "Case";
 pub(crate) const STATUS_ALIAS: &str = "Containment, Eradication, and Recovery";
 
 const TOP_FIELDS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
-const METADATA_FIELDS: [&str; 2] = ["name", "caseId"];
+const METADATA_FIELDS: [&str; 3] = ["name", "caseId", "previousNames"];
 const SPEC_REQUIRED: [&str; 5] = [
     "title",
     "description",
@@ -68,6 +68,8 @@ pub(crate) struct DocumentReport {
     pub desired: Option<DesiredCase>,
     pub name: Option<Located>,
     pub case_id: Option<Located>,
+    /// The valid ones, each once, none equal to `name`.
+    pub previous_names: Vec<Located>,
     pub problems: Vec<Problem>,
 }
 
@@ -77,6 +79,7 @@ pub(crate) fn validate_document(root: &Node) -> DocumentReport {
         desired: None,
         name: None,
         case_id: None,
+        previous_names: Vec::new(),
         problems: Vec::new(),
     };
     let Some(top) = checker.fields(root, "", &TOP_FIELDS, &TOP_FIELDS) else {
@@ -103,10 +106,16 @@ pub(crate) fn validate_document(root: &Node) -> DocumentReport {
     if checker.error_count() == 0
         && let (Some(name), Some(spec)) = (&report.name, spec)
     {
-        report.desired = Some(spec.into_desired(
+        let mut desired = spec.into_desired(
             name.value.clone(),
             report.case_id.as_ref().map(|id| id.value.clone()),
-        ));
+        );
+        desired.previous_names = report
+            .previous_names
+            .iter()
+            .map(|previous| previous.value.clone())
+            .collect();
+        report.desired = Some(desired);
     }
     report.problems = checker.problems;
     report
@@ -131,24 +140,8 @@ fn read_metadata(checker: &mut Checker, node: &Node, report: &mut DocumentReport
     let Some(fields) = checker.fields(node, "metadata", &METADATA_FIELDS, &["name"]) else {
         return;
     };
-    if let Some(node) = fields.get("name")
-        && let Some(name) = checker.text(node, "metadata.name")
-    {
-        if name.len() > limits::NAME_MAX || !MANIFEST_NAME.is_match(name) {
-            checker.error(
-                node.position,
-                format!("`metadata.name` {} is not a valid manifest name", quoted(name)),
-                Some(format!(
-                    "use 1 to {} lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. payroll-phishing",
-                    limits::NAME_MAX
-                )),
-            );
-        } else {
-            report.name = Some(Located {
-                value: name.to_string(),
-                position: node.position,
-            });
-        }
+    if let Some(node) = fields.get("name") {
+        report.name = read_manifest_name(checker, node, "metadata.name");
     }
     if let Some(node) = fields.get("caseId")
         && let Some(case_id) = checker.text(node, "metadata.caseId")
@@ -181,6 +174,75 @@ fn read_metadata(checker: &mut Checker, node: &Node, report: &mut DocumentReport
             });
         }
     }
+    if let Some(node) = fields.get("previousNames") {
+        report.previous_names = read_previous_names(checker, node, report.name.as_ref());
+    }
+}
+
+fn read_manifest_name(checker: &mut Checker, node: &Node, path: &str) -> Option<Located> {
+    let name = checker.text(node, path)?;
+    if name.len() > limits::NAME_MAX || !MANIFEST_NAME.is_match(name) {
+        checker.error(
+            node.position,
+            format!("`{path}` {} is not a valid manifest name", quoted(name)),
+            Some(format!(
+                "use 1 to {} lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. payroll-phishing",
+                limits::NAME_MAX
+            )),
+        );
+        return None;
+    }
+    Some(Located {
+        value: name.to_string(),
+        position: node.position,
+    })
+}
+
+/// Earlier names of a renamed manifest, so the case tagged with one is retagged rather than
+/// closed and created again. Each must be a name that could have been `metadata.name`.
+fn read_previous_names(checker: &mut Checker, node: &Node, name: Option<&Located>) -> Vec<Located> {
+    const PATH: &str = "metadata.previousNames";
+    let Some(items) = checker.list(node, PATH, usize::MAX) else {
+        if node.is_null()
+            && let Some(problem) = checker.problems.last_mut()
+        {
+            problem.hint = Some(
+                "list the manifest's earlier names, e.g. `previousNames: [old-name]`, or remove the key".into(),
+            );
+        }
+        return Vec::new();
+    };
+    let mut previous_names = Vec::with_capacity(items.len());
+    let mut seen = HashMap::new();
+    for (index, item) in items.iter().enumerate() {
+        let path = format!("{PATH}[{index}]");
+        let Some(previous) = read_manifest_name(checker, item, &path) else {
+            continue;
+        };
+        if name.is_some_and(|name| name.value == previous.value) {
+            checker.error(
+                item.position,
+                format!(
+                    "`{path}` is the manifest's own name {}",
+                    quoted(&previous.value)
+                ),
+                Some("remove it: previousNames lists only names the manifest had before".into()),
+            );
+            continue;
+        }
+        let errors = checker.error_count();
+        checker.check_unique(
+            &mut seen,
+            previous.value.clone(),
+            item,
+            PATH,
+            &quoted(&previous.value),
+        );
+        if checker.error_count() == errors {
+            previous_names.push(previous);
+        }
+    }
+    previous_names
 }
 
 /// The spec's values that were valid; required ones are `None` only when an error was reported.
