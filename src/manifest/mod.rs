@@ -46,6 +46,7 @@ pub use schema::{
     ApiVersion, CaseManifest, CaseSpec, Kind, ManifestMetadata, ManifestStatus,
     ThreatActorIpManifest, WatcherManifest,
 };
+pub use validate::is_valid_manifest_name;
 pub use write_back::{WriteBackError, write_back_case_id};
 
 /// The largest manifest file sirops reads, in bytes. A manifest at every API limit written in

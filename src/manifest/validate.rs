@@ -55,6 +55,12 @@ static AWS_SERVICE: LazyLock<Regex> = LazyLock::new(|| compile(patterns::AWS_SER
 static CASE_ID: LazyLock<Regex> = LazyLock::new(|| compile(patterns::CASE_ID));
 static MANIFEST_NAME: LazyLock<Regex> = LazyLock::new(|| compile(patterns::MANIFEST_NAME));
 
+/// Whether `name` may be a `metadata.name`: it also names the manifest's file when `import`
+/// writes one, so nothing else may get that far.
+pub fn is_valid_manifest_name(name: &str) -> bool {
+    name.len() <= limits::NAME_MAX && MANIFEST_NAME.is_match(name)
+}
+
 /// A value and where it was written, for rules that compare documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Located {
@@ -181,7 +187,7 @@ fn read_metadata(checker: &mut Checker, node: &Node, report: &mut DocumentReport
 
 fn read_manifest_name(checker: &mut Checker, node: &Node, path: &str) -> Option<Located> {
     let name = checker.text(node, path)?;
-    if name.len() > limits::NAME_MAX || !MANIFEST_NAME.is_match(name) {
+    if !is_valid_manifest_name(name) {
         checker.error(
             node.position,
             format!("`{path}` {} is not a valid manifest name", quoted(name)),
