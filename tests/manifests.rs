@@ -376,6 +376,113 @@ fn written_back_case_ids_validate() {
     );
 }
 
+/// A manifest whose `caseMetadata` holds `levels` anchored lists, each of `width` aliases to
+/// the one before, the first a string of `scalar_bytes`; and what its aliases add, as the
+/// budget counts it (64 bytes per node plus scalar text).
+fn alias_chain(levels: usize, width: usize, scalar_bytes: usize) -> (String, usize) {
+    let mut text = format!(
+        "{VALID_HEAD}  title: t\n  description: d\n  caseMetadata:\n    l0: &l0 \"{}\"\n",
+        "x".repeat(scalar_bytes)
+    );
+    let mut cost = 64 + scalar_bytes;
+    let mut added = 0usize;
+    for level in 1..levels {
+        let aliases = vec![format!("*l{}", level - 1); width].join(", ");
+        text.push_str(&format!("    l{level}: &l{level} [{aliases}]\n"));
+        added = added.saturating_add(width.saturating_mul(cost));
+        cost = width.saturating_mul(cost).saturating_add(64);
+    }
+    (text, added)
+}
+
+/// Every diagnostic is short, whatever the input held.
+fn assert_bounded(loaded: &Manifests) {
+    for diagnostic in &loaded.diagnostics {
+        assert!(
+            diagnostic.message.chars().count() <= MESSAGE_CHARS_MAX,
+            "{diagnostic}"
+        );
+        let hint = diagnostic.hint.as_deref().unwrap_or_default();
+        assert!(hint.chars().count() <= HINT_CHARS_MAX, "{diagnostic}");
+    }
+}
+
+/// Where a long value goes: each place a manifest value is read, with the text around it.
+const LONG_VALUE_PLACES: [(&str, &str); 14] = [
+    ("  name: ", "\nspec:\n  title: t\n"),
+    (
+        "  name: n\n  caseId: \"1234567890",
+        "\"\nspec:\n  title: t\n",
+    ),
+    ("  name: n\n  previousNames: [", "]\nspec:\n  title: t\n"),
+    ("  name: n\nspec:\n  title: ", "\n"),
+    ("  name: n\nspec:\n  title: t\n  status: ", "\n"),
+    ("  name: n\nspec:\n  title: t\n  engagementType: ", "\n"),
+    (
+        "  name: n\nspec:\n  title: t\n  actualIncidentStartDate: ",
+        "\n",
+    ),
+    (
+        "  name: n\nspec:\n  title: t\n  watchers: [{email: ",
+        "}]\n",
+    ),
+    (
+        "  name: n\nspec:\n  title: t\n  threatActorIpAddresses: [{ipAddress: ",
+        "}]\n",
+    ),
+    (
+        "  name: n\nspec:\n  title: t\n  impactedAwsRegions: [",
+        "]\n",
+    ),
+    ("  name: n\nspec:\n  title: t\n  impactedAccounts: [", "]\n"),
+    ("  name: n\nspec:\n  title: t\n  impactedServices: [", "]\n"),
+    ("  name: n\nspec:\n  title: t\n  caseMetadata: {k: ", "}\n"),
+    ("  name: n\nspec:\n  title: t\n  tags: {k: ", "}\n"),
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Aliases of aliases of strings, from a few bytes to far past the budget: refused exactly
+    /// when what they add passes it, always quickly and with a short report.
+    #[test]
+    fn alias_chains_are_refused_exactly_past_the_budget(
+        levels in 1usize..12,
+        width in 1usize..12,
+        scalar_bytes in 0usize..100_000,
+    ) {
+        let (text, added) = alias_chain(levels, width, scalar_bytes);
+        let started = Instant::now();
+        let loaded = manifest::parse_source(Path::new("aliases.yaml"), text.as_bytes());
+        prop_assert!(started.elapsed() < TIME_LIMIT, "took {:?}", started.elapsed());
+        assert_bounded(&loaded);
+        let refused = loaded
+            .diagnostics
+            .iter()
+            .any(|diagnostic| diagnostic.message.contains("alias bomb"));
+        prop_assert_eq!(refused, added > 1024 * 1024, "added {}", added);
+        prop_assert!(loaded.diagnostics.len() <= levels, "{}", render(&loaded));
+    }
+
+    /// A long value anywhere yields short messages, quickly.
+    #[test]
+    fn long_values_anywhere_give_short_messages(
+        place in 0..LONG_VALUE_PLACES.len(),
+        value in "[a-zA-Z0-9 .:@é\u{1F600}-]{1,8}",
+        repeat in 1usize..20_000,
+    ) {
+        let (before, after) = LONG_VALUE_PLACES[place];
+        let text = format!(
+            "apiVersion: sirops/v1\nkind: Case\nmetadata:\n{before}{}{after}",
+            value.repeat(repeat)
+        );
+        let started = Instant::now();
+        let loaded = manifest::parse_source(Path::new("long.yaml"), text.as_bytes());
+        prop_assert!(started.elapsed() < TIME_LIMIT, "took {:?}", started.elapsed());
+        assert_bounded(&loaded);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
