@@ -1,10 +1,10 @@
 //! Adoption: a manifest that describes an existing case exactly as it is, bound by
 //! `metadata.caseId`, so that planning it right after import shows no change.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::manifest::CaseManifest;
-use crate::model::{CaseStatus, DesiredCase, LiveCase, ResolverType, is_reserved_tag_key};
+use crate::manifest::{CaseManifest, is_valid_manifest_name};
+use crate::model::{CaseStatus, DesiredCase, LiveCase, ResolverType, is_reserved_tag_key, limits};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImportError {
@@ -12,14 +12,66 @@ pub enum ImportError {
         "case {case_id} has no reportedIncidentStartDate, which a manifest requires; add one in the console first"
     )]
     MissingReportedDate { case_id: String },
+    #[error("cases {first} and {second} would both be written to {file_name}; nothing was written")]
+    SameFile {
+        file_name: String,
+        first: String,
+        second: String,
+    },
 }
 
-/// The manifest name for an imported case: the one in its ownership tag, else `case-<id>`.
+/// The manifest name for an imported case: the one in its ownership tag when that is a valid
+/// manifest name, else `case-<id>` made into one. The name is also the file name, and tags are
+/// anyone's to set, so only a valid name (no `/`, no `..`) ever reaches the file system.
 pub fn manifest_name(live: &LiveCase) -> String {
     match live.owner_name() {
-        Some(name) => name.to_string(),
-        None => format!("case-{}", live.case_id.to_lowercase()),
+        Some(name) if is_valid_manifest_name(name) => name.to_string(),
+        _ => name_from_case_id(&live.case_id),
     }
+}
+
+/// `case-<id>` as a valid manifest name: lowercase, each run of other characters one `-`, cut
+/// to the name limit and ending in a letter or digit.
+fn name_from_case_id(case_id: &str) -> String {
+    let mut name = String::from("case-");
+    for character in case_id.chars() {
+        if name.len() >= limits::NAME_MAX {
+            break;
+        }
+        let character = character.to_ascii_lowercase();
+        if character.is_ascii_lowercase() || character.is_ascii_digit() {
+            name.push(character);
+        } else if !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    name.trim_end_matches('-').to_string()
+}
+
+/// The file each case is written to, in the order given, each case once: the same id asked for
+/// twice is one import. Two cases that would share a file are refused before anything is
+/// written.
+pub fn file_names(cases: &[LiveCase]) -> Result<Vec<(String, &LiveCase)>, ImportError> {
+    let mut by_file: HashMap<String, &str> = HashMap::new();
+    let mut files = Vec::with_capacity(cases.len());
+    for case in cases {
+        let file_name = format!("{}.yaml", manifest_name(case));
+        match by_file.get(&file_name) {
+            Some(first) if *first == case.case_id => {}
+            Some(first) => {
+                return Err(ImportError::SameFile {
+                    file_name,
+                    first: first.to_string(),
+                    second: case.case_id.clone(),
+                });
+            }
+            None => {
+                by_file.insert(file_name.clone(), &case.case_id);
+                files.push((file_name, case));
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// What a manifest must ask for so that planning it against `live` shows no change: every
@@ -136,6 +188,7 @@ mod tests {
         assert_eq!(document["spec"]["impactedAccounts"][0], "000123456789");
         assert_eq!(document["spec"]["tags"]["team"], "secops");
         assert!(document["spec"]["tags"].get("sirops:name").is_none());
+        assert!(document["metadata"].get("previousNames").is_none());
         assert_eq!(
             document["spec"]["reportedIncidentStartDate"],
             "2025-11-20T08:00:00Z"
@@ -151,5 +204,92 @@ mod tests {
         assert!(document["spec"].get("status").is_none());
         case.tags = None;
         assert_eq!(manifest_name(&case), "case-1234567890");
+    }
+
+    fn tagged(case_id: &str, owner: &str) -> LiveCase {
+        let mut case = live();
+        case.case_id = case_id.into();
+        case.tags = Some(BTreeMap::from([(
+            crate::model::OWNERSHIP_TAG_KEY.to_string(),
+            owner.to_string(),
+        )]));
+        case
+    }
+
+    #[test]
+    fn only_a_valid_manifest_name_from_the_tag_names_the_file() {
+        assert_eq!(manifest_name(&tagged("1234567890", "payroll")), "payroll");
+        for unsafe_tag in [
+            "../../x",
+            "/etc/passwd",
+            "a/b",
+            "..",
+            "Payroll",
+            "",
+            "-x",
+            &"a".repeat(64),
+        ] {
+            assert_eq!(
+                manifest_name(&tagged("1234567890", unsafe_tag)),
+                "case-1234567890",
+                "{unsafe_tag:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_case_id_is_made_into_a_valid_manifest_name() {
+        let mut case = live();
+        for (case_id, expected) in [
+            ("1234567890", "case-1234567890"),
+            ("1234567890ABC/../x", "case-1234567890abc-x"),
+            ("1234567890-é-", "case-1234567890"),
+            ("", "case"),
+        ] {
+            case.case_id = case_id.into();
+            case.tags = None;
+            assert_eq!(manifest_name(&case), expected, "{case_id:?}");
+        }
+        case.case_id = format!("{}{}", "1".repeat(32), "x".repeat(100));
+        let name = manifest_name(&case);
+        assert_eq!(name.len(), limits::NAME_MAX);
+        assert!(is_valid_manifest_name(&name));
+        case.case_id = format!("{}/{}", "1".repeat(57), "x".repeat(10));
+        assert_eq!(manifest_name(&case), format!("case-{}", "1".repeat(57)));
+    }
+
+    #[test]
+    fn cases_sharing_a_file_are_refused_and_a_repeated_case_is_written_once() {
+        let first = tagged("1111111111", "payroll");
+        let again = tagged("1111111111", "payroll");
+        let other = tagged("2222222222", "team");
+        let batch = [first.clone(), other.clone(), again];
+        let files = file_names(&batch).unwrap();
+        let names: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(file, case)| (file.as_str(), case.case_id.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [("payroll.yaml", "1111111111"), ("team.yaml", "2222222222")]
+        );
+
+        let clash = tagged("3333333333", "payroll");
+        assert_eq!(
+            file_names(&[first, other, clash]),
+            Err(ImportError::SameFile {
+                file_name: "payroll.yaml".into(),
+                first: "1111111111".into(),
+                second: "3333333333".into(),
+            })
+        );
+        // A tag may spell another case's fallback name.
+        let mut untagged = live();
+        untagged.tags = None;
+        let posing = tagged("4444444444", "case-1234567890");
+        assert!(matches!(
+            file_names(&[untagged, posing]),
+            Err(ImportError::SameFile { .. })
+        ));
     }
 }

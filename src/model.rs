@@ -53,6 +53,9 @@ pub mod limits {
     pub const CASE_METADATA_KEY: (usize, usize) = (1, 500);
     pub const CASE_METADATA_VALUE: (usize, usize) = (1, 2000);
     pub const TAGS_MAX: usize = 200;
+    /// What a manifest may ask for: sirops adds its own two tags, `sirops:name` and
+    /// `sirops:scope`, to every case it manages, and those count against the API's 200.
+    pub const USER_TAGS_MAX: usize = TAGS_MAX - 2;
     pub const TAG_KEY: (usize, usize) = (1, 128);
     pub const TAG_VALUE: (usize, usize) = (0, 256);
     pub const CASE_ID: (usize, usize) = (10, 32);

@@ -2,7 +2,7 @@
 //! a newcomer can plan and apply with no AWS account. Every change the emulator acknowledges is
 //! already on disk, so the process may exit without shutting it down.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -19,7 +19,7 @@ impl LocalEmulator {
     pub(crate) async fn start() -> anyhow::Result<LocalEmulator> {
         let state_file = PathBuf::from(LOCAL_STATE_FILE);
         if let Some(parent) = state_file.parent() {
-            std::fs::create_dir_all(parent)
+            create_private_directory(parent)
                 .with_context(|| format!("could not create {}", parent.display()))?;
         }
         let running = Emulator::start(EmulatorConfig {
@@ -47,5 +47,36 @@ impl LocalEmulator {
         std::env::current_dir()
             .map(|directory| directory.join(&relative))
             .unwrap_or(relative)
+    }
+}
+
+/// Creates `directory` (and any missing parents) for its owner only, since the state in it
+/// describes security incidents. One that exists is left as its owner set it.
+fn create_private_directory(directory: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(directory)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_state_directory_is_created_for_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let directory = root.path().join(".sirops");
+        create_private_directory(&directory).unwrap();
+        let mode = std::fs::metadata(&directory).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+        // Creating it again is no error.
+        create_private_directory(&directory).unwrap();
     }
 }

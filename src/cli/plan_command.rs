@@ -68,6 +68,3 @@ pub(super) async fn read_and_plan<A: CaseApi>(
     progress.finish_and_clear();
     Ok(plan?)
 }
-
-/// Kept for `import`, which writes manifests the same way.
-pub(super) use crate::paths::write_atomically as write_file_atomically;

@@ -1,10 +1,11 @@
 //! `--state FILE`: the whole state as one JSON document, replaced atomically on every change
 //! (write a temporary file beside it, fsync, rename over, fsync the directory), so a crash at
-//! any moment leaves either the previous or the new document, never a torn one.
+//! any moment leaves either the previous or the new document, never a torn one. The cases in it
+//! describe security incidents, so the file is readable by its owner only.
 
-use std::fs::{self, File};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::io;
+use std::path::PathBuf;
 
 use crate::emulator::store::{STATE_FORMAT_VERSION, State};
 
@@ -47,26 +48,10 @@ impl StateFile {
         Ok(state)
     }
 
-    fn directory(&self) -> &Path {
-        match self.path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        }
-    }
-
-    /// Replaces the file with `document`. Blocking: call it off the async workers.
+    /// Replaces the file with `document`, private to its owner, atomically and durably.
+    /// Blocking: call it off the async workers.
     pub(crate) fn store(&self, document: &[u8]) -> io::Result<()> {
-        let mut temporary_name = self.path.file_name().unwrap_or_default().to_os_string();
-        temporary_name.push(".tmp");
-        // One fixed name: writes are serialised, and a leftover from a crash is simply replaced.
-        let temporary = self.directory().join(temporary_name);
-        let mut file = File::create(&temporary)?;
-        file.write_all(document)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&temporary, &self.path)?;
-        // The rename is durable only once the directory entry is.
-        File::open(self.directory())?.sync_all()
+        crate::paths::write_private(&self.path, document)
     }
 }
 
@@ -85,7 +70,33 @@ mod tests {
         };
         file.store(&serde_json::to_vec(&state).unwrap()).unwrap();
         assert_eq!(file.load().unwrap(), state);
-        assert!(!directory.path().join("state.json.tmp").exists());
+        let next = State {
+            next_case_number: 43,
+            ..State::default()
+        };
+        file.store(&serde_json::to_vec(&next).unwrap()).unwrap();
+        assert_eq!(file.load().unwrap(), next);
+        let names: Vec<_> = fs::read_dir(directory.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["state.json"], "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_state_file_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("state.json");
+        // Written before by something less careful: storing makes it private.
+        fs::write(&path, b"{}").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        StateFile::new(path.clone())
+            .store(&serde_json::to_vec(&State::default()).unwrap())
+            .unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     }
 
     #[test]

@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::diagnostic::{Diagnostic, Severity};
+use super::diagnostic::{Diagnostic, Severity, quoted};
 use super::validate::validate_document;
 use super::walk::Problem;
 use super::yaml::{Position, parse_stream};
-use super::{LoadedManifest, Manifests};
+use super::{FileSize, LoadedManifest, MANIFEST_FILE_MAX_BYTES, Manifests};
 
 /// Where a value was first seen, to name it when it is seen again.
 struct FirstSeen {
@@ -23,6 +23,7 @@ pub(crate) struct Collector {
     diagnostics: Vec<Diagnostic>,
     names: HashMap<String, FirstSeen>,
     case_ids: HashMap<String, FirstSeen>,
+    previous_names: HashMap<String, FirstSeen>,
 }
 
 impl Collector {
@@ -73,8 +74,31 @@ impl Collector {
         );
     }
 
+    /// Refuses a file over `MANIFEST_FILE_MAX_BYTES`, at its start since no line is to blame.
+    pub(crate) fn file_too_large(&mut self, file: &Path, size: FileSize) {
+        let size = match size {
+            FileSize::Exactly(bytes) => format!("{bytes} bytes"),
+            FileSize::MoreThan(bytes) => format!("more than {bytes} bytes"),
+        };
+        self.error_at(
+            file,
+            Position { line: 1, column: 1 },
+            format!(
+                "the file is {size}; a manifest file may be at most {MANIFEST_FILE_MAX_BYTES} bytes (1 MiB)"
+            ),
+            Some(
+                "split the manifests over several files: even one at every API limit is a few hundred KB"
+                    .into(),
+            ),
+        );
+    }
+
     /// Reads one file's bytes: every document, every problem.
     pub(crate) fn add_source(&mut self, file: &Path, bytes: &[u8]) {
+        if bytes.len() > MANIFEST_FILE_MAX_BYTES {
+            self.file_too_large(file, FileSize::Exactly(bytes.len() as u64));
+            return;
+        }
         let text = match std::str::from_utf8(bytes) {
             Ok(text) => text,
             Err(error) => {
@@ -119,6 +143,14 @@ impl Collector {
             if let Some(case_id) = &report.case_id {
                 valid &= self.claim_once(file, case_id.position, &case_id.value, Claim::CaseId);
             }
+            for previous in &report.previous_names {
+                valid &= self.claim_once(
+                    file,
+                    previous.position,
+                    &previous.value,
+                    Claim::PreviousName,
+                );
+            }
             if let (true, Some(desired)) = (valid, report.desired) {
                 self.manifests.push(LoadedManifest {
                     desired,
@@ -139,33 +171,31 @@ impl Collector {
     }
 
     /// Records `value` as bound by this document; false (and an error) when another has it.
+    /// A name is bound once whether current or previous, so a rename can be traced to one
+    /// manifest and a previous name never points at a case another manifest owns.
     fn claim_once(&mut self, file: &Path, position: Position, value: &str, claim: Claim) -> bool {
-        let seen = match claim {
-            Claim::Name => &mut self.names,
-            Claim::CaseId => &mut self.case_ids,
+        let conflict = match claim {
+            Claim::Name | Claim::PreviousName => self
+                .names
+                .get(value)
+                .map(|first| (Claim::Name, first))
+                .or_else(|| {
+                    self.previous_names
+                        .get(value)
+                        .map(|first| (Claim::PreviousName, first))
+                }),
+            Claim::CaseId => self.case_ids.get(value).map(|first| (Claim::CaseId, first)),
         };
-        if let Some(first) = seen.get(value) {
-            let (message, hint) = match claim {
-                Claim::Name => (
-                    format!(
-                        "the manifest name {value:?} is already used at {}:{}",
-                        first.file.display(),
-                        first.line
-                    ),
-                    "names are unique across all manifests: rename one of them",
-                ),
-                Claim::CaseId => (
-                    format!(
-                        "the case id {value:?} is already bound by the manifest at {}:{}",
-                        first.file.display(),
-                        first.line
-                    ),
-                    "one case has one manifest: remove the caseId from one of them",
-                ),
-            };
+        if let Some((earlier, first)) = conflict {
+            let (message, hint) = conflict_message(claim, earlier, &quoted(value), first);
             self.error_at(file, position, message, Some(hint.into()));
             return false;
         }
+        let seen = match claim {
+            Claim::Name => &mut self.names,
+            Claim::CaseId => &mut self.case_ids,
+            Claim::PreviousName => &mut self.previous_names,
+        };
         seen.insert(
             value.to_string(),
             FirstSeen {
@@ -194,4 +224,37 @@ impl Collector {
 enum Claim {
     Name,
     CaseId,
+    PreviousName,
+}
+
+/// What is wrong when `value`, claimed as `claim`, was first claimed as `earlier` at `first`.
+fn conflict_message(
+    claim: Claim,
+    earlier: Claim,
+    value: &str,
+    first: &FirstSeen,
+) -> (String, &'static str) {
+    let at = format!("{}:{}", first.file.display(), first.line);
+    match (claim, earlier) {
+        (Claim::Name, Claim::Name) => (
+            format!("the manifest name {value} is already used at {at}"),
+            "names are unique across all manifests: rename one of them",
+        ),
+        (Claim::Name, _) => (
+            format!("the manifest name {value} is a previous name of the manifest at {at}"),
+            "a renamed manifest's old name cannot be taken by another: rename this one, or remove the name from that manifest's previousNames",
+        ),
+        (Claim::PreviousName, Claim::Name) => (
+            format!("the previous name {value} is the name of the manifest at {at}"),
+            "a previous name must not be in use: remove it from previousNames, or rename the other manifest",
+        ),
+        (Claim::PreviousName, _) => (
+            format!("the previous name {value} is also a previous name of the manifest at {at}"),
+            "one old name can lead to one manifest only: remove it from the previousNames of one of them",
+        ),
+        (Claim::CaseId, _) => (
+            format!("the case id {value} is already bound by the manifest at {at}"),
+            "one case has one manifest: remove the caseId from one of them",
+        ),
+    }
 }

@@ -1,6 +1,7 @@
 //! The one shape every manifest problem takes, so the CLI can print, count and sort them
 //! without knowing which rule produced them.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -43,5 +44,48 @@ impl fmt::Display for Diagnostic {
             write!(f, "\n  help: {hint}")?;
         }
         Ok(())
+    }
+}
+
+/// How many characters of a value from the manifest a message shows: enough to recognise it,
+/// few enough that a megabyte value still makes a one-line message.
+pub(crate) const SHOWN_CHARS_MAX: usize = 60;
+
+/// A value from the manifest as a message shows it: whole when short, else its first
+/// characters, `…` and its full length.
+pub(crate) fn shortened(text: &str) -> Cow<'_, str> {
+    match cut(text) {
+        None => Cow::Borrowed(text),
+        Some((start, length)) => Cow::Owned(format!("{start}… ({length} characters)")),
+    }
+}
+
+/// `shortened`, in quotes with control characters escaped.
+pub(crate) fn quoted(text: &str) -> String {
+    match cut(text) {
+        None => format!("{text:?}"),
+        Some((start, length)) => format!("{start:?}… ({length} characters)"),
+    }
+}
+
+/// The first `SHOWN_CHARS_MAX` characters and the length in characters, when there are more.
+fn cut(text: &str) -> Option<(&str, usize)> {
+    let (end, _) = text.char_indices().nth(SHOWN_CHARS_MAX)?;
+    Some((&text[..end], text.chars().count()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_values_are_shown_whole_and_long_ones_cut_with_their_length() {
+        assert_eq!(quoted("a\"b"), "\"a\\\"b\"");
+        assert_eq!(shortened("abc"), "abc");
+        let sixty = "é".repeat(SHOWN_CHARS_MAX);
+        assert_eq!(quoted(&sixty), format!("{sixty:?}"));
+        let long = format!("{sixty}{}", "x".repeat(5_000));
+        assert_eq!(quoted(&long), format!("{sixty:?}… (5060 characters)"));
+        assert_eq!(shortened(&long), format!("{sixty}… (5060 characters)"));
     }
 }

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::{STATUS_ALIAS, anchored};
 use crate::model::{
-    AWS_REGIONS, CaseStatus, DesiredCase, EngagementType, RESERVED_TAG_PREFIX, ResolverType,
-    limits, patterns,
+    AWS_REGIONS, AWS_TAG_PREFIX, CaseStatus, DesiredCase, EngagementType, RESERVED_TAG_PREFIX,
+    ResolverType, limits, patterns,
 };
 
 /// One case manifest document.
@@ -54,6 +54,15 @@ pub struct ManifestMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String", length(min = limits::CASE_ID.0, max = limits::CASE_ID.1), regex(pattern = anchored(patterns::CASE_ID)))]
     pub case_id: Option<String>,
+    /// Earlier names of this manifest: after a rename, sirops retags the case that still
+    /// carries an old name instead of closing it and creating a new one. Each is unique across
+    /// all manifests' names and previous names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(
+        inner(length(min = 1, max = limits::NAME_MAX), regex(pattern = anchored(patterns::MANIFEST_NAME))),
+        extend("uniqueItems" = true)
+    )]
+    pub previous_names: Vec<String>,
 }
 
 /// What a manifest may ask the status to be: the self-managed statuses, Closed, and the docs'
@@ -135,7 +144,7 @@ pub struct CaseSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "case_metadata_schema")]
     pub case_metadata: Option<BTreeMap<String, String>>,
-    /// `sirops:` keys are reserved for sirops' own ownership tag.
+    /// At most 198: sirops adds two tags of its own. `sirops:` and `aws:` keys are reserved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "tags_schema")]
     pub tags: Option<BTreeMap<String, String>>,
@@ -208,11 +217,12 @@ fn case_metadata_schema(_: &mut SchemaGenerator) -> Schema {
 fn tags_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "type": "object",
-        "maxProperties": limits::TAGS_MAX,
+        "maxProperties": limits::USER_TAGS_MAX,
         "propertyNames": {
             "minLength": limits::TAG_KEY.0,
             "maxLength": limits::TAG_KEY.1,
-            "not": { "pattern": format!("^{RESERVED_TAG_PREFIX}") },
+            // Must match `is_reserved_tag_key`, which the schema cannot call.
+            "not": { "pattern": format!("^({RESERVED_TAG_PREFIX}|{AWS_TAG_PREFIX})") },
         },
         "additionalProperties": {
             "type": "string",
@@ -257,6 +267,7 @@ impl CaseManifest {
             metadata: ManifestMetadata {
                 name: desired.name.clone(),
                 case_id: desired.case_id.clone(),
+                previous_names: desired.previous_names.clone(),
             },
             spec: CaseSpec {
                 title: desired.title.clone(),
@@ -329,8 +340,28 @@ mod tests {
     }
 
     #[test]
+    fn tag_keys_reserved_by_the_validator_are_refused_by_the_schema() {
+        let tags = &json_schema()["definitions"]["CaseSpec"]["properties"]["tags"];
+        assert_eq!(tags["maxProperties"], limits::USER_TAGS_MAX);
+        let pattern = tags["propertyNames"]["not"]["pattern"].as_str().unwrap();
+        let reserved = regex::Regex::new(pattern).unwrap();
+        for key in [
+            "sirops:name",
+            "aws:cloudformation:stack-name",
+            "team",
+            "my-aws:x",
+        ] {
+            assert_eq!(
+                reserved.is_match(key),
+                crate::model::is_reserved_tag_key(key),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
     fn imported_manifests_round_trip_through_the_validator() {
-        let text = "apiVersion: sirops/v1\nkind: Case\nmetadata:\n  name: a\n  caseId: \"1234567890\"\nspec:\n  title: t\n  description: d\n  engagementType: Investigation\n  resolverType: AWS\n  status: Closed\n  reportedIncidentStartDate: 2026-11-20T08:00:00.5Z\n  watchers: [{email: alice@example.com, jobTitle: CISO}]\n  impactedAccounts: [\"123456789012\"]\n  tags: {team: \"\"}\n";
+        let text = "apiVersion: sirops/v1\nkind: Case\nmetadata:\n  name: a\n  caseId: \"1234567890\"\n  previousNames: [c, b]\nspec:\n  title: t\n  description: d\n  engagementType: Investigation\n  resolverType: AWS\n  status: Closed\n  reportedIncidentStartDate: 2026-11-20T08:00:00.5Z\n  watchers: [{email: alice@example.com, jobTitle: CISO}]\n  impactedAccounts: [\"123456789012\"]\n  tags: {team: \"\"}\n";
         let loaded = crate::manifest::parse_source(std::path::Path::new("a.yaml"), text.as_bytes());
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
         let desired = &loaded.manifests[0].desired;
@@ -342,5 +373,6 @@ mod tests {
             again.diagnostics
         );
         assert_eq!(&again.manifests[0].desired, desired);
+        assert_eq!(desired.previous_names, ["c", "b"]);
     }
 }

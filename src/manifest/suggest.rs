@@ -1,9 +1,16 @@
 //! "Did you mean" for misspelt keys and enum values: most manifest mistakes are one typo away
 //! from a valid name, and naming it saves a trip to the docs.
 
+/// Input longer than this is no typo of a key or enum value (the longest is 37 characters), and
+/// comparing it would cost time in proportion to its length for nothing.
+const SUGGESTED_INPUT_CHARS_MAX: usize = 64;
+
 /// The candidate closest to `input`, when one is close enough to be a likely typo. Case is
 /// ignored for the comparison, so `Title` suggests `title` and `us-EAST-1` suggests `us-east-1`.
 pub(crate) fn closest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if input.chars().nth(SUGGESTED_INPUT_CHARS_MAX).is_some() {
+        return None;
+    }
     let input = input.to_lowercase();
     candidates
         .iter()
@@ -38,5 +45,13 @@ mod tests {
         assert_eq!(closest("Title", &fields), Some("title"));
         assert_eq!(closest("severity", &fields), None);
         assert_eq!(hint("zzz", &["a", "b"]), "expected one of: a, b");
+    }
+
+    #[test]
+    fn long_input_gets_no_suggestion() {
+        let at_most = "a".repeat(SUGGESTED_INPUT_CHARS_MAX);
+        let longer = "a".repeat(SUGGESTED_INPUT_CHARS_MAX + 1);
+        assert_eq!(closest(&at_most, &[&at_most]), Some(at_most.as_str()));
+        assert_eq!(closest(&longer, &[&longer]), None);
     }
 }

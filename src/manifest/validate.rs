@@ -10,12 +10,14 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::diagnostic::{quoted, shortened};
 use super::suggest;
 use super::walk::{Checker, Problem, is_plain_number};
 use super::yaml::{Node, Position};
 use crate::model::{
-    AWS_REGIONS, CaseStatus, DesiredCase, EngagementType, RESERVED_TAG_PREFIX, ResolverType,
-    ThreatActorIp, Timestamp, Watcher, limits, patterns,
+    AWS_REGIONS, AWS_TAG_PREFIX, CaseStatus, DesiredCase, EngagementType, OWNERSHIP_TAG_KEY,
+    RESERVED_TAG_PREFIX, ResolverType, SCOPE_TAG_KEY, ThreatActorIp, Timestamp, Watcher,
+    is_reserved_tag_key, limits, patterns,
 };
 
 pub(crate) const API_VERSION: &str = "sirops/v1";
@@ -25,7 +27,7 @@ pub(crate) const KIND: &str = "Case";
 pub(crate) const STATUS_ALIAS: &str = "Containment, Eradication, and Recovery";
 
 const TOP_FIELDS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
-const METADATA_FIELDS: [&str; 2] = ["name", "caseId"];
+const METADATA_FIELDS: [&str; 3] = ["name", "caseId", "previousNames"];
 const SPEC_REQUIRED: [&str; 5] = [
     "title",
     "description",
@@ -53,6 +55,12 @@ static AWS_SERVICE: LazyLock<Regex> = LazyLock::new(|| compile(patterns::AWS_SER
 static CASE_ID: LazyLock<Regex> = LazyLock::new(|| compile(patterns::CASE_ID));
 static MANIFEST_NAME: LazyLock<Regex> = LazyLock::new(|| compile(patterns::MANIFEST_NAME));
 
+/// Whether `name` may be a `metadata.name`: it also names the manifest's file when `import`
+/// writes one, so nothing else may get that far.
+pub fn is_valid_manifest_name(name: &str) -> bool {
+    name.len() <= limits::NAME_MAX && MANIFEST_NAME.is_match(name)
+}
+
 /// A value and where it was written, for rules that compare documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Located {
@@ -66,6 +74,8 @@ pub(crate) struct DocumentReport {
     pub desired: Option<DesiredCase>,
     pub name: Option<Located>,
     pub case_id: Option<Located>,
+    /// The valid ones, each once, none equal to `name`.
+    pub previous_names: Vec<Located>,
     pub problems: Vec<Problem>,
 }
 
@@ -75,6 +85,7 @@ pub(crate) fn validate_document(root: &Node) -> DocumentReport {
         desired: None,
         name: None,
         case_id: None,
+        previous_names: Vec::new(),
         problems: Vec::new(),
     };
     let Some(top) = checker.fields(root, "", &TOP_FIELDS, &TOP_FIELDS) else {
@@ -101,10 +112,16 @@ pub(crate) fn validate_document(root: &Node) -> DocumentReport {
     if checker.error_count() == 0
         && let (Some(name), Some(spec)) = (&report.name, spec)
     {
-        report.desired = Some(spec.into_desired(
+        let mut desired = spec.into_desired(
             name.value.clone(),
             report.case_id.as_ref().map(|id| id.value.clone()),
-        ));
+        );
+        desired.previous_names = report
+            .previous_names
+            .iter()
+            .map(|previous| previous.value.clone())
+            .collect();
+        report.desired = Some(desired);
     }
     report.problems = checker.problems;
     report
@@ -116,7 +133,10 @@ fn check_constant(checker: &mut Checker, node: &Node, path: &str, expected: &str
     {
         checker.error(
             node.position,
-            format!("`{path}` is {text:?}; sirops reads only {expected:?}"),
+            format!(
+                "`{path}` is {}; sirops reads only {expected:?}",
+                quoted(text)
+            ),
             Some(format!("write `{path}: {expected}`")),
         );
     }
@@ -126,24 +146,8 @@ fn read_metadata(checker: &mut Checker, node: &Node, report: &mut DocumentReport
     let Some(fields) = checker.fields(node, "metadata", &METADATA_FIELDS, &["name"]) else {
         return;
     };
-    if let Some(node) = fields.get("name")
-        && let Some(name) = checker.text(node, "metadata.name")
-    {
-        if name.len() > limits::NAME_MAX || !MANIFEST_NAME.is_match(name) {
-            checker.error(
-                node.position,
-                format!("`metadata.name` {name:?} is not a valid manifest name"),
-                Some(format!(
-                    "use 1 to {} lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. payroll-phishing",
-                    limits::NAME_MAX
-                )),
-            );
-        } else {
-            report.name = Some(Located {
-                value: name.to_string(),
-                position: node.position,
-            });
-        }
+    if let Some(node) = fields.get("name") {
+        report.name = read_manifest_name(checker, node, "metadata.name");
     }
     if let Some(node) = fields.get("caseId")
         && let Some(case_id) = checker.text(node, "metadata.caseId")
@@ -153,7 +157,7 @@ fn read_metadata(checker: &mut Checker, node: &Node, report: &mut DocumentReport
         {
             checker.error(
                 node.position,
-                format!("`metadata.caseId` {case_id:?} is not a Security IR case id"),
+                format!("`metadata.caseId` {} is not a Security IR case id", quoted(case_id)),
                 Some(format!(
                     "a case id starts with at least 10 digits and is {} to {} characters long, e.g. \"1234567890\"",
                     limits::CASE_ID.0,
@@ -176,6 +180,75 @@ fn read_metadata(checker: &mut Checker, node: &Node, report: &mut DocumentReport
             });
         }
     }
+    if let Some(node) = fields.get("previousNames") {
+        report.previous_names = read_previous_names(checker, node, report.name.as_ref());
+    }
+}
+
+fn read_manifest_name(checker: &mut Checker, node: &Node, path: &str) -> Option<Located> {
+    let name = checker.text(node, path)?;
+    if !is_valid_manifest_name(name) {
+        checker.error(
+            node.position,
+            format!("`{path}` {} is not a valid manifest name", quoted(name)),
+            Some(format!(
+                "use 1 to {} lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. payroll-phishing",
+                limits::NAME_MAX
+            )),
+        );
+        return None;
+    }
+    Some(Located {
+        value: name.to_string(),
+        position: node.position,
+    })
+}
+
+/// Earlier names of a renamed manifest, so the case tagged with one is retagged rather than
+/// closed and created again. Each must be a name that could have been `metadata.name`.
+fn read_previous_names(checker: &mut Checker, node: &Node, name: Option<&Located>) -> Vec<Located> {
+    const PATH: &str = "metadata.previousNames";
+    let Some(items) = checker.list(node, PATH, usize::MAX) else {
+        if node.is_null()
+            && let Some(problem) = checker.problems.last_mut()
+        {
+            problem.hint = Some(
+                "list the manifest's earlier names, e.g. `previousNames: [old-name]`, or remove the key".into(),
+            );
+        }
+        return Vec::new();
+    };
+    let mut previous_names = Vec::with_capacity(items.len());
+    let mut seen = HashMap::new();
+    for (index, item) in items.iter().enumerate() {
+        let path = format!("{PATH}[{index}]");
+        let Some(previous) = read_manifest_name(checker, item, &path) else {
+            continue;
+        };
+        if name.is_some_and(|name| name.value == previous.value) {
+            checker.error(
+                item.position,
+                format!(
+                    "`{path}` is the manifest's own name {}",
+                    quoted(&previous.value)
+                ),
+                Some("remove it: previousNames lists only names the manifest had before".into()),
+            );
+            continue;
+        }
+        let errors = checker.error_count();
+        checker.check_unique(
+            &mut seen,
+            previous.value.clone(),
+            item,
+            PATH,
+            &quoted(&previous.value),
+        );
+        if checker.error_count() == errors {
+            previous_names.push(previous);
+        }
+    }
+    previous_names
 }
 
 /// The spec's values that were valid; required ones are `None` only when an error was reported.
@@ -291,7 +364,7 @@ where
         Err(error) => {
             checker.error(
                 node.position,
-                format!("`{path}` {text:?} is not a valid {}", error.kind),
+                format!("`{path}` {} is not a valid {}", quoted(text), error.kind),
                 Some(suggest::hint(text, &error.expected)),
             );
             None
@@ -319,7 +392,7 @@ fn read_status(
             Err(_) => {
                 checker.error(
                     node.position,
-                    format!("`{PATH}` {text:?} is not a case status"),
+                    format!("`{PATH}` {} is not a case status", quoted(text)),
                     Some(suggest::hint(text, &requestable)),
                 );
                 return None;
@@ -351,6 +424,11 @@ fn read_status(
     Some(status)
 }
 
+/// Longer than any RFC 3339 date-time sirops accepts (`2026-11-20T08:00:00.000+14:00` is 29
+/// bytes), with room for nanoseconds, which are refused with their own message.
+const DATE_LENGTH_MAX: usize = 64;
+const DATE_HINT: &str = "write an RFC 3339 date-time with an offset, e.g. 2026-11-20T08:00:00Z";
+
 /// Statuses a manifest may ask for: the self-managed ones and Closed.
 pub(crate) fn is_requestable(status: CaseStatus) -> bool {
     CaseStatus::SELF_MANAGED_TARGETS.contains(&status) || status == CaseStatus::Closed
@@ -358,15 +436,22 @@ pub(crate) fn is_requestable(status: CaseStatus) -> bool {
 
 fn read_date(checker: &mut Checker, node: &Node, path: &str) -> Option<Timestamp> {
     let text = checker.text(node, path)?;
+    // The parser's message repeats the whole text; no date is anywhere near this long.
+    if text.len() > DATE_LENGTH_MAX {
+        checker.error(
+            node.position,
+            format!("`{path}` {} is not an RFC 3339 date-time", quoted(text)),
+            Some(DATE_HINT.into()),
+        );
+        return None;
+    }
     match Timestamp::parse_rfc3339(text) {
         Ok(timestamp) => Some(timestamp),
         Err(error) => {
             checker.error(
                 node.position,
                 format!("`{path}`: {error}"),
-                Some(
-                    "write an RFC 3339 date-time with an offset, e.g. 2026-11-20T08:00:00Z".into(),
-                ),
+                Some(DATE_HINT.into()),
             );
             None
         }
@@ -388,7 +473,7 @@ fn read_watchers(checker: &mut Checker, node: &Node) -> Option<Vec<Watcher>> {
             if !EMAIL.is_match(email) {
                 checker.error(
                     node.position,
-                    format!("`{email_path}` {email:?} is not an email address"),
+                    format!("`{email_path}` {} is not an email address", quoted(email)),
                     Some("write an address like alice@example.com".into()),
                 );
                 return None;
@@ -398,7 +483,7 @@ fn read_watchers(checker: &mut Checker, node: &Node) -> Option<Vec<Watcher>> {
                 email.to_lowercase(),
                 node,
                 "spec.watchers",
-                &format!("the watcher {email}"),
+                &format!("the watcher {}", shortened(email)),
             );
             Some(email)
         });
@@ -439,7 +524,10 @@ fn read_threat_actor_ips(checker: &mut Checker, node: &Node) -> Option<Vec<Threa
             if !IP_ADDRESS.is_match(address) {
                 checker.error(
                     node.position,
-                    format!("`{address_path}` {address:?} is not an IP address the API accepts"),
+                    format!(
+                        "`{address_path}` {} is not an IP address the API accepts",
+                        quoted(address)
+                    ),
                     Some(ip_hint(address)),
                 );
                 return None;
@@ -452,7 +540,7 @@ fn read_threat_actor_ips(checker: &mut Checker, node: &Node) -> Option<Vec<Threa
         if let Some((address, address_node)) = address {
             let user_agent = user_agent.flatten();
             let what = match user_agent {
-                Some(agent) => format!("{address} with user agent {agent:?}"),
+                Some(agent) => format!("{address} with user agent {}", quoted(agent)),
                 None => format!("{address} without a user agent"),
             };
             checker.check_unique(
@@ -501,19 +589,14 @@ fn read_services(checker: &mut Checker, node: &Node) -> Option<Vec<String>> {
             checker.error(
                 item.position,
                 format!(
-                    "`{path}` {service:?} has characters the API does not accept in a service name"
+                    "`{path}` {} has characters the API does not accept in a service name",
+                    quoted(service)
                 ),
                 Some("use letters, digits, spaces and - . ( ) :, e.g. Amazon S3".into()),
             );
             continue;
         }
-        checker.check_unique(
-            &mut seen,
-            service.to_string(),
-            item,
-            PATH,
-            &format!("{service:?}"),
-        );
+        checker.check_unique(&mut seen, service.to_string(), item, PATH, &quoted(service));
         services.push(service.to_string());
     }
     Some(services)
@@ -532,7 +615,10 @@ fn read_regions(checker: &mut Checker, node: &Node) -> Option<Vec<String>> {
         if !AWS_REGIONS.contains(&region) {
             checker.error(
                 item.position,
-                format!("`{path}` {region:?} is not an AWS region the API knows"),
+                format!(
+                    "`{path}` {} is not an AWS region the API knows",
+                    quoted(region)
+                ),
                 Some(suggest::hint(region, &AWS_REGIONS)),
             );
             continue;
@@ -557,7 +643,7 @@ fn read_accounts(checker: &mut Checker, node: &Node) -> Option<Vec<String>> {
         if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
             checker.error(
                 item.position,
-                format!("`{path}` {text:?} is not an AWS account id"),
+                format!("`{path}` {} is not an AWS account id", quoted(text)),
                 Some("an account id is 12 digits, e.g. \"123456789012\"".into()),
             );
             continue;
@@ -566,7 +652,8 @@ fn read_accounts(checker: &mut Checker, node: &Node) -> Option<Vec<String>> {
             checker.error(
                 item.position,
                 format!(
-                    "`{path}` {text} has {} digits; an AWS account id has 12",
+                    "`{path}` {} has {} digits; an AWS account id has 12",
+                    shortened(text),
                     text.len()
                 ),
                 Some("check for an extra digit".into()),
@@ -635,7 +722,7 @@ fn read_case_metadata(checker: &mut Checker, node: &Node) -> Option<BTreeMap<Str
         );
         let value = checker.bounded_text(
             value_node,
-            &format!("{PATH}.{key}"),
+            &format!("{PATH}.{}", shortened(key)),
             limits::CASE_METADATA_VALUE,
         );
         if let (true, Some(value)) = (key_ok, value) {
@@ -648,17 +735,18 @@ fn read_case_metadata(checker: &mut Checker, node: &Node) -> Option<BTreeMap<Str
 fn read_tags(checker: &mut Checker, node: &Node) -> Option<BTreeMap<String, String>> {
     const PATH: &str = "spec.tags";
     let entries = checker.mapping(node, PATH)?;
-    if entries.len() > limits::TAGS_MAX {
+    if entries.len() > limits::USER_TAGS_MAX {
         checker.error(
             node.position,
             format!(
-                "`{PATH}` has {} tags; the API allows at most {}",
+                "`{PATH}` has {} tags; a manifest may have at most {}: the API allows {} per case and sirops adds `{OWNERSHIP_TAG_KEY}` and `{SCOPE_TAG_KEY}`",
                 entries.len(),
-                limits::TAGS_MAX
+                limits::USER_TAGS_MAX,
+                limits::TAGS_MAX,
             ),
             Some(format!(
                 "remove {} of them",
-                entries.len() - limits::TAGS_MAX
+                entries.len() - limits::USER_TAGS_MAX
             )),
         );
     }
@@ -670,20 +758,28 @@ fn read_tags(checker: &mut Checker, node: &Node) -> Option<BTreeMap<String, Stri
             key,
             limits::TAG_KEY,
         );
-        if key.starts_with(RESERVED_TAG_PREFIX) {
+        if is_reserved_tag_key(key) {
+            let owner = if key.starts_with(AWS_TAG_PREFIX) {
+                format!("AWS manages `{AWS_TAG_PREFIX}` tags and lets no one else set them")
+            } else {
+                format!("sirops manages `{RESERVED_TAG_PREFIX}` tags itself")
+            };
             checker.error(
                 key_node.position,
-                format!("tag key `{key}` is reserved: sirops manages `{RESERVED_TAG_PREFIX}` tags itself"),
+                format!("tag key `{}` is reserved: {owner}", shortened(key)),
                 Some("remove it or choose a key without that prefix".into()),
             );
             key_ok = false;
         }
-        let value_path = format!("{PATH}.{key}");
+        let value_path = format!("{PATH}.{}", shortened(key));
         let value = if value_node.is_null() {
             checker.error(
                 value_node.position,
                 format!("`{value_path}` has no value"),
-                Some(format!("write `{key}: \"\"` for an empty tag value")),
+                Some(format!(
+                    "write `{}: \"\"` for an empty tag value",
+                    shortened(key)
+                )),
             );
             None
         } else {
@@ -789,6 +885,26 @@ spec:
     #[test]
     fn ipv6_hint_names_the_full_uppercase_form() {
         assert!(ip_hint("2001:db8::7").ends_with("2001:DB8:0:0:0:0:0:7"));
+    }
+
+    #[test]
+    fn a_manifest_may_have_198_tags_of_its_own() {
+        let with_tags = |count: usize| {
+            let tags: String = (0..count)
+                .map(|index| format!("    t{index}: v\n"))
+                .collect();
+            VALID.replace("    team: secops\n", &tags)
+        };
+        assert!(report(&with_tags(198)).desired.is_some());
+        let refused = report(&with_tags(199));
+        assert!(refused.desired.is_none());
+        assert!(
+            refused.problems[1]
+                .message
+                .starts_with("`spec.tags` has 199 tags; a manifest may have at most 198"),
+            "{:?}",
+            refused.problems
+        );
     }
 
     #[test]

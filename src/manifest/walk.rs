@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::diagnostic::Severity;
+use super::diagnostic::{Severity, shortened};
 use super::suggest;
 use super::yaml::{Node, NodeKind, Position, ScalarStyle};
 
@@ -102,7 +102,10 @@ impl Checker {
             if let Some(line) = first_line.get(text.as_str()) {
                 self.error(
                     key.position,
-                    format!("`{path}` has the key `{text}` twice; the first is on line {line}"),
+                    format!(
+                        "`{path}` has the key `{}` twice; the first is on line {line}",
+                        shortened(text)
+                    ),
                     Some("keep one of them".into()),
                 );
                 continue;
@@ -136,7 +139,7 @@ impl Checker {
                 };
                 self.error(
                     key.position,
-                    format!("unknown field `{name}` {place}"),
+                    format!("unknown field `{}` {place}", shortened(name)),
                     Some(suggest::hint(name, allowed)),
                 );
             }

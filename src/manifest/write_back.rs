@@ -40,6 +40,16 @@ pub fn write_back_case_id(
     if !stream.errors.is_empty() {
         return Err(WriteBackError::InvalidYaml);
     }
+    let unsupported = || {
+        Err(WriteBackError::UnsupportedLayout(
+            manifest_name.to_string(),
+            case_id.to_string(),
+        ))
+    };
+    // YAML ends a line at a lone "\r" too; the edit below counts lines by "\n" only.
+    if has_lone_carriage_return(text) {
+        return unsupported();
+    }
     let mut found = None;
     for root in stream
         .documents
@@ -70,22 +80,24 @@ pub fn write_back_case_id(
         .iter()
         .find(|(key, _)| matches!(&key.kind, NodeKind::Scalar { text, .. } if text == "name"))
         .ok_or_else(|| WriteBackError::ManifestNotFound(manifest_name.to_string()))?;
+    // Columns count characters, not bytes: what precedes the key is taken by characters.
+    let before_name: String = lines
+        .get(key_line(name_key))
+        .map(|line| line.chars().take(name_key.position.column - 1).collect())
+        .unwrap_or_default();
     // Flow style puts several keys on one line; a one-line edit cannot stay faithful there.
     let is_flow = name_value.position.line != name_key.position.line
         || entries.len() > 1
             && entries
                 .iter()
                 .any(|(key, _)| key.position.line == name_key.position.line && key != name_key)
-        || lines
-            .get(key_line(name_key))
-            .is_some_and(|line| line[..name_key.position.column - 1].contains('{'));
-    if is_flow {
-        return Err(WriteBackError::UnsupportedLayout(
-            manifest_name.to_string(),
-            case_id.to_string(),
-        ));
+        || before_name.contains('{');
+    // The inserted line copies the indentation of `name`; anything else before it on its line
+    // (an anchor, a tag) is not indentation.
+    if is_flow || !before_name.chars().all(|character| character == ' ') {
+        return unsupported();
     }
-    let indent = " ".repeat(name_key.position.column - 1);
+    let indent = before_name;
     let existing = entries
         .iter()
         .find(|(key, _)| matches!(&key.kind, NodeKind::Scalar { text, .. } if text == "caseId"));
@@ -93,10 +105,7 @@ pub fn write_back_case_id(
     match existing {
         Some((key, value)) => {
             if value.position.line != key.position.line {
-                return Err(WriteBackError::UnsupportedLayout(
-                    manifest_name.to_string(),
-                    case_id.to_string(),
-                ));
+                return unsupported();
             }
             let target = key_line(key);
             for (index, line) in lines.iter().enumerate() {
@@ -145,6 +154,11 @@ fn replace_value_keep_comment(line: &str, case_id: &str) -> String {
             &content[value_end..]
         });
     format!("{}: \"{case_id}\"{comment}{ending}", &content[..colon])
+}
+
+fn has_lone_carriage_return(text: &str) -> bool {
+    text.match_indices('\r')
+        .any(|(index, _)| !text[index + 1..].starts_with('\n'))
 }
 
 fn line_ending(text: &str) -> &'static str {
@@ -234,5 +248,99 @@ mod tests {
             write_back_case_id(&twice, "first", "1234567890"),
             Err(WriteBackError::AmbiguousManifest(..))
         ));
+        assert!(matches!(
+            write_back_case_id("metadata:\r  name: x\rspec: 1\r", "x", "1234567890"),
+            Err(WriteBackError::UnsupportedLayout(..))
+        ));
+    }
+
+    #[test]
+    fn characters_before_the_key_are_counted_as_characters() {
+        // Columns count characters; sliced as bytes, these lines cut a character in two or
+        // miss the `{` that marks flow style.
+        for text in [
+            "{kind: \u{1F600}\u{1F600}, metadata: {name: x}}\n",
+            "{kind: Cäse, metadata: {name: x}}\n",
+            "{kind: Cäsé, metadata: {name: x}}\n",
+            "metadata:\n  &\u{1F600} name: x\n",
+            "metadata:\n  !!str name: x\n",
+        ] {
+            let written = write_back_case_id(text, "x", "1234567890");
+            assert!(
+                matches!(written, Err(WriteBackError::UnsupportedLayout(..))),
+                "{text:?}: {written:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_ascii_around_the_keys_is_kept() {
+        let text = "# résumé \u{1F600}\nmetadata:   # métadonnées\n  name: x   # nom \u{1F600}\n  caseId: '9999999999é'  # ancien \u{1F600}\nspec:\n  title: Café\n";
+        assert_eq!(
+            write_back_case_id(text, "x", "1234567890").unwrap(),
+            text.replace(
+                "  caseId: '9999999999é'  # ancien",
+                "  caseId: \"1234567890\"  # ancien"
+            )
+        );
+        let text = "metadata:\n  name: \"x\" # \u{1F600}é\n";
+        assert_eq!(
+            write_back_case_id(text, "x", "1234567890").unwrap(),
+            format!("{text}  caseId: \"1234567890\"\n")
+        );
+    }
+
+    /// The manifest named `x` and its case id, when the text still holds exactly one.
+    fn bound_case_id(text: &str) -> Option<String> {
+        let stream = parse_stream(text);
+        let roots: Vec<&Node> = stream
+            .documents
+            .iter()
+            .filter_map(|document| document.root.as_ref())
+            .filter(|root| {
+                field(root, "metadata")
+                    .and_then(|metadata| field(metadata, "name"))
+                    .is_some_and(
+                        |name| matches!(&name.kind, NodeKind::Scalar { text, .. } if text == "x"),
+                    )
+            })
+            .collect();
+        let [root] = roots.as_slice() else {
+            return None;
+        };
+        match &field(field(root, "metadata")?, "caseId")?.kind {
+            NodeKind::Scalar { text, .. } => Some(text.clone()),
+            _ => None,
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 500, ..Default::default() })]
+
+        /// Whatever surrounds the key, with characters of every width, write-back either
+        /// refuses or binds exactly the id it was given, and never panics.
+        #[test]
+        fn write_back_binds_the_id_or_refuses(
+            before in "[ a-zé\u{1F600}{}&!:,#'\"-]{0,12}",
+            after in "[ a-zé\u{1F600}{}:,#'\"-]{0,12}",
+            case_id_line in proptest::option::of("[ a-zé\u{1F600}#'\"0-9]{0,16}"),
+            newline in "\n|\r\n|\r",
+        ) {
+            let mut text = format!("metadata:{newline}{before}name: x{after}{newline}");
+            if let Some(line) = case_id_line {
+                text.push_str(&format!("  caseId: {line}{newline}"));
+            }
+            text.push_str(&format!("spec: {{}}{newline}"));
+            if let Ok(written) = write_back_case_id(&text, "x", "1234567890") {
+                let bound = bound_case_id(&written);
+                proptest::prop_assert_eq!(
+                    bound.as_deref(),
+                    Some("1234567890"),
+                    "{:?} became {:?}",
+                    text,
+                    written
+                );
+            }
+        }
     }
 }

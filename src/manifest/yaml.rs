@@ -9,9 +9,15 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
-/// Aliases may add at most this many nodes per file. Real manifests rarely use aliases at all;
-/// a "billion laughs" document needs millions.
-pub(crate) const ALIAS_EXPANSION_BUDGET: usize = 10_000;
+/// Aliases may add at most this many bytes per file, counted as `expansion_cost` does. Real
+/// manifests rarely use aliases at all, and a file is at most 1 MiB, so this at most doubles
+/// what one file can cost; a "billion laughs" document needs gigabytes.
+pub(crate) const ALIAS_EXPANSION_BUDGET_BYTES: usize = 1024 * 1024;
+
+/// What one copied node costs beyond its text: about the memory a `Node` takes, so that a bomb
+/// of many tiny nodes is bounded as surely as one of a few long strings. A fixed number rather
+/// than `size_of`, so that where the budget runs out does not depend on the target.
+const NODE_COST_BYTES: usize = 64;
 
 /// A manifest is four levels deep; anything beyond this is not a manifest, and refusing it keeps
 /// the recursive walk (and `Drop`) of the tree far from the stack limit.
@@ -148,8 +154,15 @@ pub(crate) fn parse_stream(text: &str) -> Stream {
     let mut stream = Stream::default();
     let mut remaining = text;
     let mut line_offset = 0;
+    // One budget for the whole file, so resuming after an error does not grant a fresh one.
+    let mut expanded_by_aliases = 0usize;
     loop {
-        match parse_until_error(remaining, line_offset, &mut stream.documents) {
+        match parse_until_error(
+            remaining,
+            line_offset,
+            &mut expanded_by_aliases,
+            &mut stream.documents,
+        ) {
             Ok(()) => return stream,
             Err(error) => {
                 let error_line = error.position.line;
@@ -203,12 +216,13 @@ enum Open {
 fn parse_until_error(
     text: &str,
     line_offset: usize,
+    expanded_by_aliases: &mut usize,
     documents: &mut Vec<Document>,
 ) -> Result<(), SyntaxError> {
     let mut parser = Parser::new_from_str(text);
     let end = TextEnd::of(text);
+    // Each anchored node with its expansion cost, so an alias pays before it copies.
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
-    let mut expanded_by_aliases = 0usize;
     let mut open: Vec<Open> = Vec::new();
     let mut root: Option<Node> = None;
     loop {
@@ -239,32 +253,34 @@ fn parse_until_error(
                     kind: NodeKind::Scalar { text, style },
                 };
                 if anchor > 0 {
-                    anchors.insert(anchor, (node.clone(), 1));
+                    anchors.insert(anchor, (node.clone(), expansion_cost(&node)));
                 }
-                Some((node, 1))
+                Some(node)
             }
             Event::Alias(anchor) => {
-                let Some((node, size)) = anchors.get(&anchor) else {
+                let Some((node, cost)) = anchors.get(&anchor) else {
                     return Err(SyntaxError {
                         position,
                         message: "alias refers to an anchor that is not defined before it".into(),
                         hint: Some("define the anchor (&name) before using it (*name)".into()),
                     });
                 };
-                expanded_by_aliases += size;
-                if expanded_by_aliases > ALIAS_EXPANSION_BUDGET {
+                *expanded_by_aliases = expanded_by_aliases.saturating_add(*cost);
+                if *expanded_by_aliases > ALIAS_EXPANSION_BUDGET_BYTES {
                     return Err(SyntaxError {
                         position,
                         message: format!(
-                            "aliases expand to more than {ALIAS_EXPANSION_BUDGET} nodes; refusing what looks like an alias bomb"
+                            "aliases expand to more than {ALIAS_EXPANSION_BUDGET_BYTES} bytes (1 MiB) in this file; refusing what looks like an alias bomb"
                         ),
-                        hint: Some("write the values out instead of nesting aliases".into()),
+                        hint: Some(
+                            "write the values out instead of repeating them through aliases".into(),
+                        ),
                     });
                 }
                 let mut copy = node.clone();
                 // The copy sits where the alias is written, so diagnostics point there.
                 copy.position = position;
-                Some((copy, *size))
+                Some(copy)
             }
             Event::SequenceStart(anchor, _tag) => {
                 open.push(Open::Sequence {
@@ -317,7 +333,7 @@ fn parse_until_error(
             },
             Event::StreamStart | Event::Nothing => None,
         };
-        if let Some((node, _size)) = finished {
+        if let Some(node) = finished {
             match open.last_mut() {
                 Some(Open::Sequence { items, .. }) => items.push(node),
                 Some(Open::Mapping {
@@ -343,26 +359,28 @@ fn parse_until_error(
     }
 }
 
-/// Records an anchored collection with its size, so later aliases pay for what they copy.
-fn finish(node: Node, anchor: usize, anchors: &mut HashMap<usize, (Node, usize)>) -> (Node, usize) {
-    let size = count_nodes(&node);
+/// Records an anchored collection with its cost, so later aliases pay for what they copy.
+fn finish(node: Node, anchor: usize, anchors: &mut HashMap<usize, (Node, usize)>) -> Node {
     if anchor > 0 {
-        anchors.insert(anchor, (node.clone(), size));
+        anchors.insert(anchor, (node.clone(), expansion_cost(&node)));
     }
-    (node, size)
+    node
 }
 
-fn count_nodes(node: &Node) -> usize {
-    match &node.kind {
-        NodeKind::Scalar { .. } => 1,
-        NodeKind::Sequence(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        NodeKind::Mapping(entries) => {
-            1 + entries
-                .iter()
-                .map(|(key, value)| count_nodes(key) + count_nodes(value))
-                .sum::<usize>()
-        }
-    }
+/// What copying `node` adds: its scalar text plus a fixed cost per node. The budget keeps any
+/// tree far below `usize::MAX`, but saturating keeps that from being a promise.
+fn expansion_cost(node: &Node) -> usize {
+    let own = match &node.kind {
+        NodeKind::Scalar { text, .. } => text.len(),
+        NodeKind::Sequence(items) => items
+            .iter()
+            .fold(0usize, |sum, item| sum.saturating_add(expansion_cost(item))),
+        NodeKind::Mapping(entries) => entries.iter().fold(0usize, |sum, (key, value)| {
+            sum.saturating_add(expansion_cost(key))
+                .saturating_add(expansion_cost(value))
+        }),
+    };
+    own.saturating_add(NODE_COST_BYTES)
 }
 
 fn check_depth(depth: usize, position: Position) -> Result<(), SyntaxError> {
@@ -476,6 +494,49 @@ mod tests {
         let stream = parse_stream(&bomb);
         assert_eq!(stream.errors.len(), 1);
         assert!(stream.errors[0].message.contains("alias bomb"));
+    }
+
+    #[test]
+    fn aliases_of_long_strings_are_budgeted_by_their_bytes() {
+        // Six copies of 200,000 bytes cross 1 MiB; the node count (six) is tiny.
+        let long = "x".repeat(200_000);
+        let text = format!("a: &a {long}\nb: [*a, *a, *a, *a, *a, *a, *a]\n");
+        let stream = parse_stream(&text);
+        assert_eq!(stream.documents, vec![]);
+        assert_eq!(stream.errors.len(), 1, "{:?}", stream.errors);
+        assert_eq!(
+            stream.errors[0].position,
+            Position {
+                line: 2,
+                column: 25
+            },
+            "the sixth alias crosses the budget"
+        );
+        assert_eq!(
+            stream.errors[0].message,
+            "aliases expand to more than 1048576 bytes (1 MiB) in this file; refusing what looks like an alias bomb"
+        );
+        // Five copies stay within it.
+        let text = format!("a: &a {long}\nb: [*a, *a, *a, *a, *a]\n");
+        assert_eq!(parse_stream(&text).errors, vec![]);
+    }
+
+    #[test]
+    fn the_alias_budget_spans_the_whole_file() {
+        // Each document alone stays within the budget, and a syntax error between them must not
+        // grant the second a budget of its own.
+        let long = "x".repeat(200_000);
+        let half = format!("a: &a {long}\nb: [*a, *a, *a]\n");
+        let text = format!("{half}---\nbroken: [\n---\n{half}");
+        let stream = parse_stream(&text);
+        assert_eq!(stream.errors.len(), 2, "{:?}", stream.errors);
+        assert!(stream.errors[1].message.contains("alias bomb"));
+        assert_eq!(stream.errors[1].position.line, 7);
+    }
+
+    #[test]
+    fn a_node_costs_no_more_than_the_budget_charges_for_it() {
+        assert!(std::mem::size_of::<Node>() <= NODE_COST_BYTES);
     }
 
     #[test]
