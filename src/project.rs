@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::manifest::walk::Checker;
 use crate::manifest::yaml::parse_stream;
-use crate::manifest::{Diagnostic, Severity};
+use crate::manifest::{Diagnostic, Severity, quoted};
 use crate::model::{DEFAULT_SCOPE, limits, patterns};
 
 /// The project file's name.
@@ -204,14 +204,7 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<ProjectFile, Vec<Diagnostic>> 
     let mut diagnostics: Vec<Diagnostic> = checker
         .problems
         .into_iter()
-        .map(|problem| Diagnostic {
-            file: file.to_path_buf(),
-            line: problem.position.line,
-            column: problem.position.column,
-            severity: problem.severity,
-            message: problem.message,
-            hint: problem.hint,
-        })
+        .map(|problem| problem.in_file(file))
         .collect();
     diagnostics.sort_by_key(|diagnostic| (diagnostic.line, diagnostic.column));
     if diagnostics
@@ -239,7 +232,7 @@ fn read_settings(
         } else {
             checker.error(
                 node.position,
-                format!("`scope` {scope:?} is not a valid scope"),
+                format!("`scope` {} is not a valid scope", quoted(scope)),
                 Some(format!(
                     "use 1 to {} lowercase letters, digits and '-', starting and ending with a letter or digit, e.g. payments-secops",
                     limits::NAME_MAX
@@ -257,7 +250,10 @@ fn read_settings(
         if manifests.is_empty() || escapes {
             checker.error(
                 node.position,
-                format!("`manifests` {manifests:?} is not a directory inside the project"),
+                format!(
+                    "`manifests` {} is not a directory inside the project",
+                    quoted(manifests)
+                ),
                 Some(format!(
                     "write a path relative to {PROJECT_FILE}, without `..`, e.g. `manifests: cases`"
                 )),

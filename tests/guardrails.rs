@@ -874,3 +874,47 @@ async fn a_create_and_a_prune_of_the_same_case_says_it_looks_like_a_rename() {
     let text = sandbox.sirops(&["plan", "--prune"]).await.stdout;
     assert!(!text.contains("looks like a rename"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rename_with_previous_names_keeps_the_case_and_its_id() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_manifest("payroll", &manifest("payroll", ""));
+    sandbox
+        .sirops(&["apply", "--auto-approve"])
+        .await
+        .expect_code(0);
+    let case_id = sandbox.case_ids().await.remove(0);
+    sandbox.remove_manifest("payroll");
+    sandbox.write_manifest(
+        "payroll-phishing",
+        &manifest("payroll-phishing", "").replace(
+            "  name: payroll-phishing\n",
+            "  name: payroll-phishing\n  previousNames: [payroll]\n",
+        ),
+    );
+    let plan = sandbox
+        .sirops(&["plan", "--prune", "--format", "json"])
+        .await
+        .expect_code(0)
+        .json();
+    assert_eq!(plan["cases"].as_array().unwrap().len(), 1, "{plan:#}");
+    let case = &plan["cases"][0];
+    assert_eq!(case["action"], "update");
+    assert_eq!(case["caseId"], case_id.as_str());
+    assert_eq!(case["renamedFrom"], "payroll");
+    let (run, writes) = sandbox
+        .writes_during(sandbox.sirops(&["apply", "--prune", "--auto-approve", "--write-back"]))
+        .await;
+    run.expect_code(0);
+    assert!(!writes.contains_key("CreateCase") && !writes.contains_key("CloseCase"));
+    assert_eq!(sandbox.case_ids().await, std::slice::from_ref(&case_id));
+    assert_eq!(
+        sandbox.tags_of(&case_id).await["sirops:name"],
+        "payroll-phishing"
+    );
+    assert_eq!(sandbox.recorded_case_id("payroll-phishing"), Some(case_id));
+    sandbox
+        .sirops(&["plan", "--prune", "--detailed-exitcode"])
+        .await
+        .expect_code(0);
+}

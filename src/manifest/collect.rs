@@ -28,14 +28,7 @@ pub(crate) struct Collector {
 
 impl Collector {
     pub(crate) fn problem(&mut self, file: &Path, problem: Problem) {
-        self.diagnostics.push(Diagnostic {
-            file: file.to_path_buf(),
-            line: problem.position.line,
-            column: problem.position.column,
-            severity: problem.severity,
-            message: problem.message,
-            hint: problem.hint,
-        });
+        self.diagnostics.push(problem.in_file(file));
     }
 
     pub(crate) fn error_at(

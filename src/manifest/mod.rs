@@ -41,6 +41,7 @@ pub(crate) mod walk;
 mod write_back;
 pub(crate) mod yaml;
 
+pub(crate) use diagnostic::quoted;
 pub use diagnostic::{Diagnostic, Severity};
 pub use schema::{
     ApiVersion, CaseManifest, CaseSpec, Kind, ManifestMetadata, ManifestStatus,

@@ -17,6 +17,20 @@ pub(crate) struct Problem {
     pub hint: Option<String>,
 }
 
+impl Problem {
+    /// The problem as a diagnostic of `file`.
+    pub(crate) fn in_file(self, file: &std::path::Path) -> super::Diagnostic {
+        super::Diagnostic {
+            file: file.to_path_buf(),
+            line: self.position.line,
+            column: self.position.column,
+            severity: self.severity,
+            message: self.message,
+            hint: self.hint,
+        }
+    }
+}
+
 /// The keys of one mapping that passed the key checks, by name.
 pub(crate) struct Fields<'a> {
     entries: Vec<(&'a str, &'a Node)>,
