@@ -619,6 +619,18 @@ async fn every_exit_code_row() {
         .await
         .expect_code(1);
     sandbox.remove_manifest("bad");
+    // 1: an invalid sirops.yaml, named with its line, before any call.
+    sandbox.write_project("scope: Team_A\n");
+    let (run, calls) = sandbox.calls_during(sandbox.sirops(&["plan"])).await;
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("sirops.yaml:1:8: error: `scope`"),
+        "{}",
+        run.stderr
+    );
+    assert!(calls.is_empty(), "{calls:?}");
+    sandbox.sirops(&["validate"]).await.expect_code(1);
+    std::fs::remove_file(sandbox.path().join("sirops.yaml")).unwrap();
     // 1: a case that cannot be planned.
     sandbox.write_manifest(
         "ghost",
