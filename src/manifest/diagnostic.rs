@@ -60,12 +60,26 @@ pub(crate) fn shortened(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// `shortened`, in quotes with control characters escaped.
+/// `shortened`, in quotes with control characters escaped. An escape such as `\u{15}` takes
+/// several characters, so the start is cut where its escaped form reaches the limit.
 pub(crate) fn quoted(text: &str) -> String {
-    match cut(text) {
-        None => format!("{text:?}"),
-        Some((start, length)) => format!("{start:?}… ({length} characters)"),
+    let mut shown = String::new();
+    let mut shown_chars = 0;
+    for character in text.chars() {
+        let escaped: String = match character {
+            // As `{:?}` of a string writes it: only the double quote needs a backslash.
+            '\'' => "'".into(),
+            _ => character.escape_debug().collect(),
+        };
+        let width = escaped.chars().count();
+        if shown_chars + width > SHOWN_CHARS_MAX {
+            let length = text.chars().count();
+            return format!("\"{shown}\"… ({length} characters)");
+        }
+        shown.push_str(&escaped);
+        shown_chars += width;
     }
+    format!("\"{shown}\"")
 }
 
 /// The first `SHOWN_CHARS_MAX` characters and the length in characters, when there are more.
@@ -87,5 +101,15 @@ mod tests {
         let long = format!("{sixty}{}", "x".repeat(5_000));
         assert_eq!(quoted(&long), format!("{sixty:?}… (5060 characters)"));
         assert_eq!(shortened(&long), format!("{sixty}… (5060 characters)"));
+    }
+
+    #[test]
+    fn escapes_count_towards_the_limit_as_written() {
+        let controls = "\u{15}".repeat(100);
+        let shown = "\\u{15}".repeat(SHOWN_CHARS_MAX / 6);
+        assert_eq!(quoted(&controls), format!("\"{shown}\"… (100 characters)"));
+        for text in ["it's \"x\"\n\t\\ é \u{1F600}", "", "\u{301}a"] {
+            assert_eq!(quoted(text), format!("{text:?}"));
+        }
     }
 }
