@@ -427,6 +427,9 @@ fn read_status(
 /// Longer than any RFC 3339 date-time sirops accepts (`2026-11-20T08:00:00.000+14:00` is 29
 /// bytes), with room for nanoseconds, which are refused with their own message.
 const DATE_LENGTH_MAX: usize = 64;
+/// Room for the parser's reason after a shortened date, e.g. "failed to parse two digit
+/// integer as month: parameter 'month' is not in the required range of 1..=12".
+const DATE_DETAIL_CHARS_MAX: usize = 240;
 const DATE_HINT: &str = "write an RFC 3339 date-time with an offset, e.g. 2026-11-20T08:00:00Z";
 
 /// Statuses a manifest may ask for: the self-managed ones and Closed.
@@ -436,23 +439,25 @@ pub(crate) fn is_requestable(status: CaseStatus) -> bool {
 
 fn read_date(checker: &mut Checker, node: &Node, path: &str) -> Option<Timestamp> {
     let text = checker.text(node, path)?;
-    // The parser's message repeats the whole text; no date is anywhere near this long.
+    let not_a_date = || format!("`{path}` {} is not an RFC 3339 date-time", quoted(text));
+    // No date is anywhere near this long; parsing it would only cost time.
     if text.len() > DATE_LENGTH_MAX {
-        checker.error(
-            node.position,
-            format!("`{path}` {} is not an RFC 3339 date-time", quoted(text)),
-            Some(DATE_HINT.into()),
-        );
+        checker.error(node.position, not_a_date(), Some(DATE_HINT.into()));
         return None;
     }
     match Timestamp::parse_rfc3339(text) {
         Ok(timestamp) => Some(timestamp),
         Err(error) => {
-            checker.error(
-                node.position,
-                format!("`{path}`: {error}"),
-                Some(DATE_HINT.into()),
-            );
+            // The parser's message quotes the whole text with `{:?}`, where each control
+            // character takes up to ten; quote it the short way, and keep the parser's reason
+            // only while the message stays short.
+            let detail = error.replacen(&format!("{text:?}"), &quoted(text), 1);
+            let message = if detail.chars().count() <= DATE_DETAIL_CHARS_MAX {
+                format!("`{path}`: {detail}")
+            } else {
+                not_a_date()
+            };
+            checker.error(node.position, message, Some(DATE_HINT.into()));
             None
         }
     }
@@ -905,6 +910,23 @@ spec:
             "{:?}",
             refused.problems
         );
+    }
+
+    #[test]
+    fn a_date_of_control_characters_gives_a_short_message() {
+        // Found by the fuzz target: each control character is quoted as `\u{7f}`.
+        let date = format!("1013-31-20{}\t1-20T08:00:00Z", "\u{7f}".repeat(23));
+        let text = VALID.replace(
+            "reportedIncidentStartDate: 2026-11-20T08:00:00Z",
+            &format!("reportedIncidentStartDate: {date}"),
+        );
+        let messages = messages(&text);
+        assert!(
+            messages[0].starts_with("11:30 `spec.reportedIncidentStartDate` \"1013-31-20\\u{7f}"),
+            "{messages:?}"
+        );
+        assert!(messages[0].chars().count() <= 300, "{messages:?}");
+        assert!(messages[0].contains("… (48 characters)"), "{messages:?}");
     }
 
     #[test]
