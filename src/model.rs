@@ -25,13 +25,16 @@ pub const DEFAULT_SCOPE: &str = "default";
 /// removes them.
 pub const RESERVED_TAG_PREFIX: &str = "sirops:";
 
-/// Tag keys under this prefix belong to AWS: the service refuses to let anyone write them, so
-/// manifests may not set them and sirops never removes them.
+/// Tag keys under this prefix, in any capitalisation, belong to AWS: the service refuses to
+/// let anyone write them, so manifests may not set them and sirops never removes them.
 pub const AWS_TAG_PREFIX: &str = "aws:";
 
 /// The one rule for tag keys a manifest may not manage: sirops's own and AWS's.
 pub fn is_reserved_tag_key(key: &str) -> bool {
-    key.starts_with(RESERVED_TAG_PREFIX) || key.starts_with(AWS_TAG_PREFIX)
+    key.starts_with(RESERVED_TAG_PREFIX)
+        || key
+            .get(..AWS_TAG_PREFIX.len())
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(AWS_TAG_PREFIX))
 }
 
 /// Limits of the API model (security-ir 2018-05-10), in characters or items.
@@ -437,6 +440,22 @@ mod tests {
             Ok(ResolverType::SelfManaged)
         );
         assert_eq!(ResolverType::Aws.as_str(), "AWS");
+    }
+
+    #[test]
+    fn sirops_and_aws_keys_are_reserved_and_aws_in_any_case() {
+        for key in [
+            "sirops:name",
+            "sirops:scope",
+            "aws:x",
+            "AWS:x",
+            "Aws:cloudformation",
+        ] {
+            assert!(is_reserved_tag_key(key), "{key}");
+        }
+        for key in ["team", "my-aws:x", "aws", "Sirops", "ąws:"] {
+            assert!(!is_reserved_tag_key(key), "{key}");
+        }
     }
 
     #[test]

@@ -222,7 +222,7 @@ fn tags_schema(_: &mut SchemaGenerator) -> Schema {
             "minLength": limits::TAG_KEY.0,
             "maxLength": limits::TAG_KEY.1,
             // Must match `is_reserved_tag_key`, which the schema cannot call.
-            "not": { "pattern": format!("^({RESERVED_TAG_PREFIX}|{AWS_TAG_PREFIX})") },
+            "not": { "pattern": format!("^({RESERVED_TAG_PREFIX}|{})", any_case(AWS_TAG_PREFIX)) },
         },
         "additionalProperties": {
             "type": "string",
@@ -309,6 +309,24 @@ impl CaseManifest {
 
 /// Keeps `API_VERSION` and `KIND` (what the validator checks) and the serde spellings above
 /// (what the schema says) from drifting apart.
+/// A regex matching `text` in any ASCII capitalisation, for schema patterns (which have no
+/// case-insensitive flag).
+fn any_case(text: &str) -> String {
+    text.chars()
+        .map(|character| {
+            if character.is_ascii_alphabetic() {
+                format!(
+                    "[{}{}]",
+                    character.to_ascii_lowercase(),
+                    character.to_ascii_uppercase()
+                )
+            } else {
+                character.to_string()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +366,8 @@ mod tests {
         for key in [
             "sirops:name",
             "aws:cloudformation:stack-name",
+            "AWS:x",
+            "Aws:x",
             "team",
             "my-aws:x",
         ] {
