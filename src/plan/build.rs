@@ -283,7 +283,9 @@ fn note_likely_renames(cases: &mut [CasePlan], input: &PlanInput) {
             _ => None,
         })
         .collect();
-    let mut notes: Vec<(String, String)> = Vec::new();
+    // A create is found by its manifest name, an orphan by its case id: a manifest may well be
+    // named like a case id.
+    let mut notes: Vec<(bool, String, String)> = Vec::new();
     for (desired, binding) in &input.manifests {
         if *binding != Binding::NotFound {
             continue;
@@ -294,6 +296,7 @@ fn note_likely_renames(cases: &mut [CasePlan], input: &PlanInput) {
             }
             let old = orphan.owner_name().unwrap_or(&orphan.case_id).to_string();
             notes.push((
+                false,
                 desired.name.clone(),
                 format!(
                     "looks like a rename of {old:?} (case {}): to keep that case instead of creating this one and closing it, add `previousNames: [{old}]` under metadata",
@@ -301,6 +304,7 @@ fn note_likely_renames(cases: &mut [CasePlan], input: &PlanInput) {
                 ),
             ));
             notes.push((
+                true,
                 orphan.case_id.clone(),
                 format!(
                     "looks like it was renamed to {:?}: add `previousNames: [{old}]` under that manifest's metadata to keep this case",
@@ -309,11 +313,15 @@ fn note_likely_renames(cases: &mut [CasePlan], input: &PlanInput) {
             ));
         }
     }
-    for (key, note) in notes {
-        if let Some(case) = cases.iter_mut().find(|case| {
-            (case.action == Action::Create && case.name == key)
-                || (case.prune && case.case_id.as_deref() == Some(key.as_str()))
-        }) {
+    for (is_orphan, key, note) in notes {
+        let found = cases.iter_mut().find(|case| {
+            if is_orphan {
+                case.prune && case.case_id.as_deref() == Some(key.as_str())
+            } else {
+                case.action == Action::Create && case.name == key
+            }
+        });
+        if let Some(case) = found {
             case.notes.push(note);
         }
     }
@@ -425,6 +433,53 @@ mod tests {
             ..PlanInput::default()
         });
         assert_eq!(plan.cases[0].name, "1111111111");
+    }
+
+    #[test]
+    fn a_create_and_an_orphan_with_the_same_fields_are_called_a_likely_rename() {
+        let desired = desired_case("payroll-phishing");
+        let mut orphan = crate::plan::fixtures::live_matching(&desired, "1111111111");
+        orphan
+            .tags
+            .as_mut()
+            .unwrap()
+            .insert(OWNERSHIP_TAG_KEY.into(), "payroll".into());
+        let plan = build_plan(PlanInput {
+            manifests: vec![(desired.clone(), Binding::NotFound)],
+            orphans: vec![Orphan::Found(orphan.clone())],
+            ..PlanInput::default()
+        });
+        let notes = |name: &str| -> Vec<String> {
+            plan.cases
+                .iter()
+                .find(|case| case.name == name)
+                .unwrap()
+                .notes
+                .clone()
+        };
+        assert!(
+            notes("payroll-phishing")
+                .iter()
+                .any(|note| note.contains("looks like a rename of \"payroll\" (case 1111111111)"))
+        );
+        assert!(
+            notes("payroll")
+                .iter()
+                .any(|note| note.contains("renamed to \"payroll-phishing\""))
+        );
+
+        let mut other = orphan;
+        other.title = "Another incident".into();
+        let plan = build_plan(PlanInput {
+            manifests: vec![(desired, Binding::NotFound)],
+            orphans: vec![Orphan::Found(other)],
+            ..PlanInput::default()
+        });
+        assert!(
+            plan.cases
+                .iter()
+                .all(|case| case.notes.iter().all(|note| !note.contains("rename")))
+        );
     }
 
     #[test]
