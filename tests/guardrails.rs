@@ -262,16 +262,7 @@ async fn a_case_made_before_scopes_gets_its_scope_tag_on_the_next_apply() {
         .await
         .expect_code(0);
     let case_id = sandbox.recorded_case_id("legacy").unwrap();
-    let arn = sandbox
-        .client()
-        .get_case()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap()
-        .case_arn()
-        .unwrap()
-        .to_string();
+    let arn = sandbox.arn_of(&case_id).await;
     // What an older sirops left: the ownership tag only.
     sandbox
         .client()

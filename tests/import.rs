@@ -26,15 +26,7 @@ async fn case_tagged(sandbox: &Sandbox, owner: &str) -> String {
         .await
         .unwrap();
     let case_id = created.case_id().to_string();
-    let arn = client
-        .get_case()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap()
-        .case_arn()
-        .unwrap()
-        .to_string();
+    let arn = sandbox.arn_of(&case_id).await;
     client
         .tag_resource()
         .resource_arn(arn)

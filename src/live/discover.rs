@@ -45,8 +45,9 @@ pub async fn discover<A: CaseApi>(
     };
 
     let tagged_ref = &tagged;
+    let arns = &CaseArns::default();
     let manifests = map_concurrently(desired, parallelism, |case| async move {
-        let binding = bind_one(api, &case, claims, tagged_ref, on_read).await;
+        let binding = bind_one(api, &case, claims, tagged_ref, arns, on_read).await;
         (case, binding)
     })
     .await;
@@ -153,12 +154,35 @@ async fn read_case<A: CaseApi>(
     case
 }
 
+/// The ARN of a case from its id, once one case's ARN has been read: the cases of one account
+/// and region share everything before `case/<id>`. Only ever a guess to save a round trip:
+/// a tag read sent to it counts only when GetCase returns the same ARN.
+#[derive(Default)]
+struct CaseArns {
+    prefix: std::sync::OnceLock<String>,
+}
+
+impl CaseArns {
+    fn learn(&self, case_arn: &str, case_id: &str) {
+        if let Some(prefix) = case_arn.strip_suffix(case_id)
+            && prefix.ends_with(":case/")
+        {
+            let _ = self.prefix.set(prefix.to_string());
+        }
+    }
+
+    fn guess(&self, case_id: &str) -> Option<String> {
+        self.prefix.get().map(|prefix| format!("{prefix}{case_id}"))
+    }
+}
+
 /// One manifest's binding; `Err` only for a failure that stops every call.
 async fn bind_one<A: CaseApi>(
     api: &A,
     desired: &DesiredCase,
     claims: &Claims,
     tagged: &[TaggedCase],
+    arns: &CaseArns,
     on_read: &(dyn Fn() + Send + Sync),
 ) -> Result<Binding, ApiError> {
     let (case_id, known_tags, renamed_from) = match bind::lookup(desired, claims, tagged) {
@@ -187,7 +211,18 @@ async fn bind_one<A: CaseApi>(
             Ok(Binding::Failed(error.to_string()))
         }
     };
-    let case = match read_case(api, &case_id, on_read).await {
+    // With the ARN known ahead, the tag read goes out beside GetCase instead of after it.
+    let ahead = known_tags.is_none().then(|| arns.guess(&case_id)).flatten();
+    let (read, tags_ahead) = match ahead {
+        Some(arn) => {
+            let (read, tags) =
+                futures::join!(read_case(api, &case_id, on_read), api.list_tags(&arn));
+            on_read();
+            (read, Some((arn, tags)))
+        }
+        None => (read_case(api, &case_id, on_read).await, None),
+    };
+    let case = match read {
         Ok(Some(case)) => case,
         Ok(None) if known_tags.is_some() && desired.case_id.is_none() => {
             return Ok(Binding::Failed(format!(
@@ -201,9 +236,14 @@ async fn bind_one<A: CaseApi>(
         }
         Err(error) => return failed(error),
     };
-    let tags = match known_tags {
-        Some(tags) => tags,
-        None => match api.list_tags(&case.case_arn).await {
+    arns.learn(&case.case_arn, &case.case_id);
+    let tags = match (known_tags, tags_ahead) {
+        (Some(tags), _) => tags,
+        (None, Some((arn, read))) if arn == case.case_arn => match read {
+            Ok(tags) => tags,
+            Err(error) => return failed(error),
+        },
+        (None, _) => match api.list_tags(&case.case_arn).await {
             Ok(tags) => {
                 on_read();
                 tags
@@ -216,4 +256,107 @@ async fn bind_one<A: CaseApi>(
         ..case
     };
     Ok(bind::classify(desired, claims, live, renamed_from))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::live::RequestOutcome;
+    use crate::model::{CaseStatus, DEFAULT_SCOPE, OWNERSHIP_TAG_KEY, SCOPE_TAG_KEY};
+    use crate::plan::fixtures::{desired_case, live_case};
+    use crate::request::Request;
+
+    /// Cases in memory; tags are found by ARN, as the service finds them.
+    #[derive(Default)]
+    struct MemoryApi {
+        cases: BTreeMap<String, LiveCase>,
+        tag_reads: Mutex<Vec<String>>,
+    }
+
+    impl CaseApi for MemoryApi {
+        async fn get_case(&self, case_id: &str) -> Result<Option<LiveCase>, ApiError> {
+            Ok(self.cases.get(case_id).map(|case| LiveCase {
+                tags: None,
+                ..case.clone()
+            }))
+        }
+
+        async fn list_tags(&self, case_arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
+            self.tag_reads.lock().unwrap().push(case_arn.to_string());
+            self.cases
+                .values()
+                .find(|case| case.case_arn == case_arn)
+                .and_then(|case| case.tags.clone())
+                .ok_or_else(|| ApiError {
+                    operation: "ListTagsForResource",
+                    kind: crate::live::ApiErrorKind::Service("ResourceNotFoundException".into()),
+                    message: format!("no resource {case_arn}"),
+                })
+        }
+
+        async fn list_cases(&self) -> Result<Vec<CaseSummary>, ApiError> {
+            Ok(Vec::new())
+        }
+
+        async fn send(&self, _request: &Request) -> Result<RequestOutcome, ApiError> {
+            unreachable!("discovery only reads")
+        }
+
+        async fn create_comment(&self, _case_id: &str, _body: &str) -> Result<(), ApiError> {
+            unreachable!("discovery only reads")
+        }
+    }
+
+    #[tokio::test]
+    async fn a_tag_read_sent_ahead_to_the_wrong_arn_is_read_again_at_the_right_one() {
+        let mut api = MemoryApi::default();
+        let mut desired = Vec::new();
+        for (index, region) in ["us-east-1", "us-east-1", "eu-west-1"].iter().enumerate() {
+            let case_id = format!("100000000{index}");
+            let name = format!("case-{index}");
+            let mut case = live_case(&case_id, &name, CaseStatus::Submitted);
+            case.case_arn = format!("arn:aws:security-ir:{region}:123456789012:case/{case_id}");
+            case.tags
+                .as_mut()
+                .unwrap()
+                .insert(SCOPE_TAG_KEY.into(), DEFAULT_SCOPE.into());
+            api.cases.insert(case_id.clone(), case);
+            let mut manifest = desired_case(&name);
+            manifest.case_id = Some(case_id);
+            desired.push(manifest);
+        }
+        let claims = Claims::new(
+            DEFAULT_SCOPE,
+            desired.iter().map(|desired| (desired, String::new())),
+            BTreeMap::new(),
+        );
+        let options = DiscoverOptions {
+            parallelism: 1,
+            prune: false,
+        };
+        let input = discover(&api, desired, &claims, options, &|| {})
+            .await
+            .unwrap();
+        for (desired, binding) in &input.manifests {
+            let Binding::Found { live, .. } = binding else {
+                panic!("{} not bound: {binding:?}", desired.name);
+            };
+            assert_eq!(live.owner_name(), Some(desired.name.as_str()));
+            assert_eq!(live.tags.as_ref().unwrap()[OWNERSHIP_TAG_KEY], desired.name);
+        }
+        let reads = api.tag_reads.lock().unwrap().clone();
+        assert_eq!(
+            reads,
+            [
+                "arn:aws:security-ir:us-east-1:123456789012:case/1000000000",
+                "arn:aws:security-ir:us-east-1:123456789012:case/1000000001",
+                "arn:aws:security-ir:us-east-1:123456789012:case/1000000002",
+                "arn:aws:security-ir:eu-west-1:123456789012:case/1000000002",
+            ],
+            "the first read learns the prefix, the second goes ahead, the third is read again"
+        );
+    }
 }

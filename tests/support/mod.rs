@@ -101,13 +101,18 @@ impl Sandbox {
             .map(|value| value.trim_matches('"').to_string())
     }
 
+    /// The ARN of a case, read through the SDK.
+    pub async fn arn_of(&self, case_id: &str) -> String {
+        let case = self.client().get_case().case_id(case_id).send().await;
+        case.unwrap().case_arn().unwrap().to_string()
+    }
+
     /// The tags of a case, read through the SDK.
     pub async fn tags_of(&self, case_id: &str) -> BTreeMap<String, String> {
-        let client = self.client();
-        let case = client.get_case().case_id(case_id).send().await.unwrap();
-        let tags = client
+        let tags = self
+            .client()
             .list_tags_for_resource()
-            .resource_arn(case.case_arn().unwrap())
+            .resource_arn(self.arn_of(case_id).await)
             .send()
             .await
             .unwrap();
