@@ -119,6 +119,14 @@ async fn acknowledged_cases_survive_sigkill() {
                 }
             })
         };
+        // Kill mid-stream, but only once this round has stored something: on a loaded machine
+        // the first create can take longer than the sleep alone.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while acknowledged.lock().unwrap().len() == known.len()
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         tokio::time::sleep(Duration::from_millis(300 + 150 * round)).await;
         child.kill().unwrap();
         child.wait().unwrap();
