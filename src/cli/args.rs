@@ -193,4 +193,25 @@ pub struct EmulatorArgs {
     /// Seed for reproducible faults.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
+    /// The account of every case ARN (12 digits).
+    #[arg(long, value_name = "ID", default_value = crate::emulator::DEFAULT_ACCOUNT_ID, value_parser = parse_account)]
+    pub account: String,
+    /// Requests per second allowed per operation (token bucket with burst N); `Operation=N`
+    /// for one operation. Repeatable, e.g. `--rate-limit 10 --rate-limit GetCase=25`.
+    #[arg(long, value_name = "[OPERATION=]N")]
+    pub rate_limit: Vec<crate::emulator::RateLimitSpec>,
+    /// The account has no Security IR membership: every case operation is refused.
+    #[arg(long)]
+    pub not_active: bool,
+    /// AWS responders acknowledge a new AWS-supported case after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub aws_responder_delay: Option<f64>,
+}
+
+fn parse_account(value: &str) -> Result<String, String> {
+    if value.len() == 12 && value.bytes().all(|byte| byte.is_ascii_digit()) {
+        Ok(value.to_string())
+    } else {
+        Err("an account id is 12 digits, e.g. 123456789012".into())
+    }
 }

@@ -120,12 +120,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             Ok(Outcome::Success)
         }
         Command::Emulator(args) => {
+            let mut rate_limits = crate::emulator::RateLimits::default();
+            for spec in args.rate_limit {
+                rate_limits.add(spec);
+            }
+            let responder_delay = match args.aws_responder_delay {
+                Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+                    Some(std::time::Duration::from_secs_f64(seconds))
+                }
+                Some(_) => anyhow::bail!("--aws-responder-delay is a number of seconds, 0 or more"),
+                None => None,
+            };
             crate::emulator::run(crate::emulator::EmulatorConfig {
                 listen: args.listen,
                 state_file: args.state,
                 latency: std::time::Duration::from_millis(args.latency_ms),
                 fault_rate: args.fault_rate,
                 seed: args.seed,
+                account: args.account,
+                rate_limits,
+                not_active: args.not_active,
+                aws_responder_delay: responder_delay,
             })
             .await
             .context("the emulator stopped")?;

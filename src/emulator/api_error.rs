@@ -10,6 +10,7 @@ use serde_json::json;
 /// `ValidationExceptionReason` of the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ValidationReason {
+    UnknownOperation,
     CannotParse,
     FieldValidationFailed,
     Other,
@@ -18,6 +19,7 @@ pub(crate) enum ValidationReason {
 impl ValidationReason {
     fn as_str(self) -> &'static str {
         match self {
+            ValidationReason::UnknownOperation => "UNKNOWN_OPERATION",
             ValidationReason::CannotParse => "CANNOT_PARSE",
             ValidationReason::FieldValidationFailed => "FIELD_VALIDATION_FAILED",
             ValidationReason::Other => "OTHER",
@@ -69,6 +71,8 @@ pub(crate) enum ApiError {
     Throttling {
         message: String,
         retry_after_seconds: u32,
+        /// The quota the request went over; `None` for injected throttling.
+        quota_code: Option<String>,
     },
     #[error("{message}")]
     InternalServer {
@@ -78,7 +82,7 @@ pub(crate) enum ApiError {
     #[error("{message}")]
     AccessDenied { message: String },
     #[error("{message}")]
-    UnknownOperation { message: String },
+    NotActive { message: String },
 }
 
 impl ApiError {
@@ -117,6 +121,16 @@ impl ApiError {
         }
     }
 
+    /// A request for an operation the service does not have, or the emulator does not emulate:
+    /// said in the model's own terms, so no client gets a bare 404.
+    pub(crate) fn unknown_operation(message: impl Into<String>) -> Self {
+        ApiError::Validation {
+            message: message.into(),
+            reason: ValidationReason::UnknownOperation,
+            fields: Vec::new(),
+        }
+    }
+
     pub(crate) fn case_not_found(case_id: &str) -> Self {
         ApiError::ResourceNotFound {
             message: format!("Case {case_id} does not exist"),
@@ -140,17 +154,15 @@ impl ApiError {
             ApiError::Throttling { .. } => "ThrottlingException",
             ApiError::InternalServer { .. } => "InternalServerException",
             ApiError::AccessDenied { .. } => "AccessDeniedException",
-            ApiError::UnknownOperation { .. } => "UnknownOperationException",
+            ApiError::NotActive { .. } => "SecurityIncidentResponseNotActiveException",
         }
     }
 
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::Validation { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation { .. } | ApiError::NotActive { .. } => StatusCode::BAD_REQUEST,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::ResourceNotFound { .. } | ApiError::UnknownOperation { .. } => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::ResourceNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::ServiceQuotaExceeded { .. } => StatusCode::PAYMENT_REQUIRED,
             ApiError::Throttling { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::InternalServer { .. } => StatusCode::INTERNAL_SERVER_ERROR,
@@ -190,13 +202,22 @@ impl ApiError {
                 "serviceCode": "security-ir",
                 "quotaCode": quota_code,
             }),
-            ApiError::Throttling { message, .. } => {
-                json!({"message": message, "serviceCode": "security-ir"})
+            // `retryAfterSeconds` is bound to the `Retry-After` header, not the body.
+            ApiError::Throttling {
+                message,
+                quota_code,
+                ..
+            } => {
+                let mut body = json!({"message": message, "serviceCode": "security-ir"});
+                if let Some(code) = quota_code {
+                    body["quotaCode"] = json!(code);
+                }
+                body
             }
             ApiError::ResourceNotFound { message }
             | ApiError::InternalServer { message, .. }
             | ApiError::AccessDenied { message }
-            | ApiError::UnknownOperation { message } => json!({"message": message}),
+            | ApiError::NotActive { message } => json!({"message": message}),
         }
     }
 
@@ -217,7 +238,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status(), axum::Json(self.body())).into_response();
+        let mut body = self.body();
+        // Clients that look for the error type in the body find it there too.
+        body["__type"] = json!(self.type_name());
+        let mut response = (self.status(), axum::Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(
             "x-amzn-ErrorType",

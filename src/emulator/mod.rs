@@ -10,9 +10,11 @@
 
 mod api_error;
 mod faults;
+mod files;
 mod operations;
 mod pagination;
 mod persistence;
+mod rate_limit;
 mod routes;
 mod server;
 mod shared;
@@ -29,10 +31,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use rate_limit::{RateLimitSpec, RateLimits};
 pub use stats::StatsSnapshot;
+pub use store::DEFAULT_ACCOUNT_ID;
 
 use shared::Shared;
 
@@ -44,10 +48,19 @@ pub struct EmulatorConfig {
     pub latency: Duration,
     pub fault_rate: f64,
     pub seed: u64,
+    /// The account of every case ARN.
+    pub account: String,
+    /// Per-operation request quotas; off by default.
+    pub rate_limits: RateLimits,
+    /// Every case operation answers SecurityIncidentResponseNotActiveException.
+    pub not_active: bool,
+    /// AWS responders acknowledge new AWS-supported cases by themselves after this long.
+    pub aws_responder_delay: Option<Duration>,
 }
 
 impl Default for EmulatorConfig {
-    /// Loopback on a free port, in memory, no latency, no faults.
+    /// Loopback on a free port, in memory, no latency, no faults, no quotas, an active
+    /// membership in the default account.
     fn default() -> Self {
         EmulatorConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -55,6 +68,10 @@ impl Default for EmulatorConfig {
             latency: Duration::ZERO,
             fault_rate: 0.0,
             seed: 0,
+            account: DEFAULT_ACCOUNT_ID.to_string(),
+            rate_limits: RateLimits::default(),
+            not_active: false,
+            aws_responder_delay: None,
         }
     }
 }
@@ -76,11 +93,29 @@ impl Emulator {
         let shared = Arc::new(Shared::new(&config)?);
         let listener = TcpListener::bind(config.listen).await?;
         let address = listener.local_addr()?;
-        let (shutdown_sender, shutdown_receiver) = oneshot::channel::<()>();
-        let router = routes::router(Arc::clone(&shared));
-        let server = tokio::spawn(server::serve(listener, router, async move {
-            let _ = shutdown_receiver.await;
-        }));
+        // Attachments go to a port of their own, on the same interface.
+        let file_listener = TcpListener::bind(SocketAddr::new(address.ip(), 0)).await?;
+        shared
+            .files
+            .listening_at(format!("http://{}", file_listener.local_addr()?));
+        let (shutdown_sender, shutdown) = watch::channel(false);
+        let stopped = |mut receiver: watch::Receiver<bool>| async move {
+            let _ = receiver.wait_for(|stop| *stop).await;
+        };
+        let api = server::serve(
+            listener,
+            routes::router(Arc::clone(&shared)),
+            stopped(shutdown.clone()),
+        );
+        let files = server::serve(
+            file_listener,
+            files::router(Arc::clone(&shared)),
+            stopped(shutdown.clone()),
+        );
+        let responder = respond_by_itself(Arc::clone(&shared), stopped(shutdown));
+        let server = tokio::spawn(async move {
+            tokio::join!(api, files, responder);
+        });
         Ok(RunningEmulator {
             address,
             shared,
@@ -90,11 +125,42 @@ impl Emulator {
     }
 }
 
+/// With `--aws-responder-delay`, AWS acknowledges new AWS-supported cases by itself: checked a
+/// few times a second, so a case is acknowledged within a fraction of a second of its time.
+async fn respond_by_itself(shared: Arc<Shared>, stopped: impl std::future::Future<Output = ()>) {
+    let Some(delay) = shared.responder_delay else {
+        return;
+    };
+    tokio::pin!(stopped);
+    let mut ticks = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            _ = &mut stopped => return,
+            _ = ticks.tick() => {
+                let now = routes::now_epoch_seconds();
+                let acknowledged = shared
+                    .change(|state| {
+                        let changed = operations::responder::acknowledge_due(
+                            state,
+                            delay.as_secs_f64(),
+                            now,
+                        );
+                        Ok(operations::Reply::empty(axum::http::StatusCode::OK).changed(changed))
+                    })
+                    .await;
+                if let Err(error) = acknowledged {
+                    tracing::error!(%error, "AWS responders could not acknowledge cases");
+                }
+            }
+        }
+    }
+}
+
 /// An emulator serving in the background of the current tokio runtime.
 pub struct RunningEmulator {
     address: SocketAddr,
     shared: Arc<Shared>,
-    shutdown_sender: Option<oneshot::Sender<()>>,
+    shutdown_sender: Option<watch::Sender<bool>>,
     server: JoinHandle<()>,
 }
 
@@ -122,7 +188,7 @@ impl RunningEmulator {
     /// when the server has stopped.
     pub async fn shutdown(mut self) {
         if let Some(sender) = self.shutdown_sender.take() {
-            let _ = sender.send(());
+            let _ = sender.send(true);
         }
         let _ = (&mut self.server).await;
     }

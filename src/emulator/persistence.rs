@@ -26,7 +26,7 @@ impl StateFile {
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(State::default()),
             Err(error) => return Err(error),
         };
-        let state: State = serde_json::from_slice(&bytes).map_err(|error| {
+        let mut state: State = serde_json::from_slice(&bytes).map_err(|error| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
@@ -45,6 +45,7 @@ impl StateFile {
                 ),
             ));
         }
+        state.upgrade_token_keys();
         Ok(state)
     }
 

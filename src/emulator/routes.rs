@@ -1,6 +1,8 @@
 //! HTTP in and out: matches each request to its operation by method and path as the API model
-//! declares them, applies latency and injected faults, runs the operation and writes the
-//! restJson1 response. The two `/_emulator/*` paths are served apart and never faulted.
+//! declares them, reads who signed it and for which region, applies latency, injected faults,
+//! the membership check and the rate limits, runs the operation and writes the restJson1
+//! response, every one with an `x-amzn-RequestId`. The `/_emulator/*` paths (stats, reset,
+//! act-as-aws) are served apart and never faulted, throttled or counted.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -15,24 +17,49 @@ use axum::routing::{get, post};
 
 use crate::emulator::api_error::ApiError;
 use crate::emulator::faults::Fault;
-use crate::emulator::operations::{self as ops, CallContext, Reply};
+use crate::emulator::operations::{
+    self as ops, CallContext, Reply, attachments, cases, comments, memberships, responder, tags,
+};
+use crate::emulator::rate_limit::quota_code;
 use crate::emulator::server::ConnectionKiller;
 use crate::emulator::shared::Shared;
-use crate::emulator::validation::check_case_id;
+use crate::emulator::store::Partition;
 use crate::emulator::wire::parse_body;
 
 /// Larger than any request the model allows.
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// How long a throttled or failed client is told to wait.
+/// How long a client hit by an injected fault is told to wait.
 const RETRY_AFTER_SECONDS: u32 = 1;
+
+/// The region of a call whose signature names none the emulator can read.
+const DEFAULT_REGION: &str = "us-east-1";
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/reset", post(reset))
+        .route("/_emulator/act-as-aws", post(act_as_aws))
         .fallback(aws_request)
+        .layer(axum::middleware::map_response(with_request_id))
         .with_state(shared)
+}
+
+/// Every answer carries a request id, as the service's do, for clients that log it.
+async fn with_request_id(mut response: Response) -> Response {
+    let id = hex::encode(rand::random::<[u8; 16]>());
+    let id = format!(
+        "{}-{}-{}-{}-{}",
+        &id[0..8],
+        &id[8..12],
+        &id[12..16],
+        &id[16..20],
+        &id[20..32]
+    );
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-amzn-RequestId", value);
+    }
+    response
 }
 
 async fn stats(State(shared): State<Arc<Shared>>) -> Response {
@@ -49,7 +76,23 @@ async fn reset(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
-/// An operation with its URI members (percent-decoded).
+/// `POST /_emulator/act-as-aws`: an AWS responder works the case the body names.
+async fn act_as_aws(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let action = match parse_body::<responder::ResponderAction>(&body) {
+        Ok(action) => action,
+        Err(error) => return error.into_response(),
+    };
+    let now = now_epoch_seconds();
+    match shared
+        .change(|state| responder::act_as_aws(state, action, now))
+        .await
+    {
+        Ok(reply) => reply_response(reply),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// An operation of the model with its URI members (percent-decoded).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Route {
     CreateCase,
@@ -63,8 +106,16 @@ enum Route {
     UntagResource(String),
     ListTagsForResource(String),
     CreateCaseComment(String),
+    UpdateCaseComment(String, String),
     ListComments(String),
     ListCaseEdits(String),
+    GetCaseAttachmentUploadUrl(String),
+    GetCaseAttachmentDownloadUrl(String, String),
+    GetMembership(String),
+    ListMemberships,
+    /// An operation of the model the emulator does not emulate (memberships beyond reading,
+    /// investigations, feedback, metrics).
+    NotEmulated(&'static str),
 }
 
 impl Route {
@@ -81,9 +132,23 @@ impl Route {
             Route::UntagResource(_) => "UntagResource",
             Route::ListTagsForResource(_) => "ListTagsForResource",
             Route::CreateCaseComment(_) => "CreateCaseComment",
+            Route::UpdateCaseComment(..) => "UpdateCaseComment",
             Route::ListComments(_) => "ListComments",
             Route::ListCaseEdits(_) => "ListCaseEdits",
+            Route::GetCaseAttachmentUploadUrl(_) => "GetCaseAttachmentUploadUrl",
+            Route::GetCaseAttachmentDownloadUrl(..) => "GetCaseAttachmentDownloadUrl",
+            Route::GetMembership(_) => "GetMembership",
+            Route::ListMemberships => "ListMemberships",
+            Route::NotEmulated(operation) => operation,
         }
+    }
+
+    /// The operations on cases, which an account without a membership cannot use.
+    fn is_case_operation(&self) -> bool {
+        !matches!(
+            self,
+            Route::GetMembership(_) | Route::ListMemberships | Route::NotEmulated(_)
+        )
     }
 }
 
@@ -104,36 +169,69 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(decoded).ok()
 }
 
+/// The operation a method and path name, as the model's `http` traits declare them.
 fn route(method: &Method, path: &str) -> Option<Route> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    match (method, segments.as_slice()) {
-        (&Method::POST, ["", "v1", "create-case"]) => Some(Route::CreateCase),
-        (&Method::POST, ["", "v1", "list-cases"]) => Some(Route::ListCases),
-        (_, ["", "v1", "cases", case_id, action]) => {
-            let case_id = percent_decode(case_id)?;
-            match (method, *action) {
-                (&Method::GET, "get-case") => Some(Route::GetCase(case_id)),
-                (&Method::POST, "update-case") => Some(Route::UpdateCase(case_id)),
-                (&Method::POST, "update-case-status") => Some(Route::UpdateCaseStatus(case_id)),
-                (&Method::POST, "close-case") => Some(Route::CloseCase(case_id)),
-                (&Method::POST, "update-resolver-type") => Some(Route::UpdateResolverType(case_id)),
-                (&Method::POST, "create-comment") => Some(Route::CreateCaseComment(case_id)),
-                (&Method::POST, "list-comments") => Some(Route::ListComments(case_id)),
-                (&Method::POST, "list-case-edits") => Some(Route::ListCaseEdits(case_id)),
-                _ => None,
-            }
+    let decoded: Option<Vec<String>> = segments.iter().map(|part| percent_decode(part)).collect();
+    let decoded = decoded?;
+    let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    let id = |value: &str| value.to_string();
+    Some(match (method, parts.as_slice()) {
+        (&Method::POST, ["", "v1", "create-case"]) => Route::CreateCase,
+        (&Method::POST, ["", "v1", "list-cases"]) => Route::ListCases,
+        (&Method::GET, ["", "v1", "cases", case, "get-case"]) => Route::GetCase(id(case)),
+        (&Method::POST, ["", "v1", "cases", case, "update-case"]) => Route::UpdateCase(id(case)),
+        (&Method::POST, ["", "v1", "cases", case, "update-case-status"]) => {
+            Route::UpdateCaseStatus(id(case))
         }
-        (_, ["", "v1", "tags", arn]) => {
-            let arn = percent_decode(arn)?;
-            match *method {
-                Method::POST => Some(Route::TagResource(arn)),
-                Method::DELETE => Some(Route::UntagResource(arn)),
-                Method::GET => Some(Route::ListTagsForResource(arn)),
-                _ => None,
-            }
+        (&Method::POST, ["", "v1", "cases", case, "close-case"]) => Route::CloseCase(id(case)),
+        (&Method::POST, ["", "v1", "cases", case, "update-resolver-type"]) => {
+            Route::UpdateResolverType(id(case))
         }
-        _ => None,
-    }
+        (&Method::POST, ["", "v1", "cases", case, "create-comment"]) => {
+            Route::CreateCaseComment(id(case))
+        }
+        (&Method::PUT, ["", "v1", "cases", case, "update-case-comment", comment]) => {
+            Route::UpdateCaseComment(id(case), id(comment))
+        }
+        (&Method::POST, ["", "v1", "cases", case, "list-comments"]) => {
+            Route::ListComments(id(case))
+        }
+        (&Method::POST, ["", "v1", "cases", case, "list-case-edits"]) => {
+            Route::ListCaseEdits(id(case))
+        }
+        (&Method::POST, ["", "v1", "cases", case, "get-presigned-url"]) => {
+            Route::GetCaseAttachmentUploadUrl(id(case))
+        }
+        (&Method::GET, ["", "v1", "cases", case, "get-presigned-url", attachment]) => {
+            Route::GetCaseAttachmentDownloadUrl(id(case), id(attachment))
+        }
+        (&Method::POST, ["", "v1", "tags", arn]) => Route::TagResource(id(arn)),
+        (&Method::DELETE, ["", "v1", "tags", arn]) => Route::UntagResource(id(arn)),
+        (&Method::GET, ["", "v1", "tags", arn]) => Route::ListTagsForResource(id(arn)),
+        (&Method::GET, ["", "v1", "membership", membership]) => {
+            Route::GetMembership(id(membership))
+        }
+        (&Method::POST, ["", "v1", "memberships"]) => Route::ListMemberships,
+        (&Method::POST, ["", "v1", "membership"]) => Route::NotEmulated("CreateMembership"),
+        (&Method::PUT, ["", "v1", "membership", _]) => Route::NotEmulated("CancelMembership"),
+        (&Method::PUT, ["", "v1", "membership", _, "update-membership"]) => {
+            Route::NotEmulated("UpdateMembership")
+        }
+        (&Method::POST, ["", "v1", "membership", _, "batch-member-details"]) => {
+            Route::NotEmulated("BatchGetMemberAccountDetails")
+        }
+        (&Method::GET, ["", "v1", "membership", _, "finding-metrics"]) => {
+            Route::NotEmulated("GetFindingMetrics")
+        }
+        (&Method::GET, ["", "v1", "cases", _, "list-investigations"]) => {
+            Route::NotEmulated("ListInvestigations")
+        }
+        (&Method::POST, ["", "v1", "cases", _, "feedback", _, "send-feedback"]) => {
+            Route::NotEmulated("SendFeedback")
+        }
+        _ => return None,
+    })
 }
 
 /// The values of a repeated query parameter (`tagKeys=a&tagKeys=b`).
@@ -148,12 +246,27 @@ fn query_values(query: Option<&str>, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The region of the SigV4 credential scope (`Credential=AKID/DATE/REGION/SERVICE/aws4_request`),
-/// when it looks like a region a case ARN can name.
-fn signing_region(headers: &HeaderMap) -> Option<String> {
-    let authorization = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let credential = authorization.split("Credential=").nth(1)?;
-    let region = credential.split('/').nth(2)?;
+/// The SigV4 credential scope (`Credential=AKID/DATE/REGION/SERVICE/aws4_request`), from the
+/// `Authorization` header or a presigned query.
+fn credential_scope(headers: &HeaderMap, query: Option<&str>) -> Option<Vec<String>> {
+    let from_header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|authorization| authorization.split("Credential=").nth(1))
+        .map(|credential| {
+            credential
+                .split([',', ' '])
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        });
+    let scope = from_header.or_else(|| query_values(query, "X-Amz-Credential").pop())?;
+    Some(scope.split('/').map(str::to_string).collect())
+}
+
+/// The region of the credential scope, when it looks like a region a case ARN can name.
+fn signing_region(scope: &[String]) -> Option<String> {
+    let region = scope.get(2)?;
     let parts: Vec<&str> = region.split('-').collect();
     let plausible = parts.len() >= 3
         && parts
@@ -161,6 +274,21 @@ fn signing_region(headers: &HeaderMap) -> Option<String> {
             .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric()))
         && parts.last()?.chars().all(|c| c.is_ascii_digit());
     plausible.then(|| region.to_string())
+}
+
+/// Who signed: each access key id is a user of the account, so edits and comments name a
+/// stable principal per key, and a test can act as a console user beside sirops.
+fn principal(account: &str, scope: &[String]) -> String {
+    let key: String = scope
+        .first()
+        .map(|key| {
+            key.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(*c))
+                .collect()
+        })
+        .filter(|key: &String| !key.is_empty())
+        .unwrap_or_else(|| "anonymous".to_string());
+    format!("arn:aws:iam::{account}:user/{key}")
 }
 
 /// Any SigV4 signature is accepted, but an unsigned request is refused, as the service does.
@@ -172,7 +300,7 @@ fn is_signed(headers: &HeaderMap, query: Option<&str>) -> bool {
     signed_header || query.is_some_and(|query| query.contains("X-Amz-Signature="))
 }
 
-fn now_epoch_seconds() -> f64 {
+pub(crate) fn now_epoch_seconds() -> f64 {
     let millis = jiff::Timestamp::now().as_millisecond();
     millis as f64 / 1000.0
 }
@@ -195,6 +323,7 @@ async fn aws_request(State(shared): State<Arc<Shared>>, request: Request) -> Res
         Some(Fault::Throttle) => Some(ApiError::Throttling {
             message: "Rate exceeded".to_string(),
             retry_after_seconds: RETRY_AFTER_SECONDS,
+            quota_code: None,
         }),
         Some(Fault::InternalError) => Some(ApiError::InternalServer {
             message: "The service could not process the request; try again".to_string(),
@@ -207,31 +336,7 @@ async fn aws_request(State(shared): State<Arc<Shared>>, request: Request) -> Res
         Some(error) => Err(error),
         None => match axum::body::to_bytes(body, BODY_LIMIT).await {
             Err(_) => Err(ApiError::cannot_parse("The request body could not be read")),
-            Ok(body) => {
-                let query = parts.uri.query();
-                if !is_signed(&parts.headers, query) {
-                    Err(ApiError::AccessDenied {
-                        message: "The request is not signed with AWS Signature Version 4"
-                            .to_string(),
-                    })
-                } else {
-                    let context = CallContext {
-                        region: signing_region(&parts.headers)
-                            .unwrap_or_else(|| "us-east-1".to_string()),
-                        now: now_epoch_seconds(),
-                    };
-                    match route {
-                        Some(route) => execute(&shared, route, &context, query, body).await,
-                        None => Err(ApiError::UnknownOperation {
-                            message: format!(
-                                "No operation matches {} {}",
-                                parts.method,
-                                parts.uri.path()
-                            ),
-                        }),
-                    }
-                }
-            }
+            Ok(body) => answer(&shared, route, &parts, body).await,
         },
     };
 
@@ -250,6 +355,65 @@ async fn aws_request(State(shared): State<Arc<Shared>>, request: Request) -> Res
     }
 }
 
+/// The checks every AWS request goes through, in the service's order: signature, operation,
+/// membership, quota; then the operation.
+async fn answer(
+    shared: &Shared,
+    route: Option<Route>,
+    parts: &axum::http::request::Parts,
+    body: Bytes,
+) -> Result<Reply, ApiError> {
+    let query = parts.uri.query();
+    if !is_signed(&parts.headers, query) {
+        return Err(ApiError::AccessDenied {
+            message: "The request is not signed with AWS Signature Version 4".to_string(),
+        });
+    }
+    let Some(route) = route else {
+        return Err(ApiError::unknown_operation(format!(
+            "No operation of the Security IR API matches {} {}",
+            parts.method,
+            parts.uri.path()
+        )));
+    };
+    if let Route::NotEmulated(operation) = route {
+        return Err(ApiError::unknown_operation(format!(
+            "{operation} is not emulated: the sirops emulator serves the case operations and reads memberships"
+        )));
+    }
+    let scope = credential_scope(&parts.headers, query).unwrap_or_default();
+    let context = CallContext {
+        partition: Partition {
+            region: signing_region(&scope).unwrap_or_else(|| DEFAULT_REGION.to_string()),
+            account: shared.account.clone(),
+        },
+        principal: principal(&shared.account, &scope),
+        now: now_epoch_seconds(),
+    };
+    if shared.not_active && route.is_case_operation() {
+        return Err(ApiError::NotActive {
+            message: format!(
+                "Security Incident Response is not active for account {} in {}",
+                context.partition.account, context.partition.region
+            ),
+        });
+    }
+    let operation = route.operation();
+    if let Err(over) = shared
+        .limiter
+        .admit(&context.partition.arn_prefix(), operation)
+    {
+        shared.stats.record_throttled(operation);
+        let seconds = over.retry_after.as_secs_f64().ceil().max(1.0);
+        return Err(ApiError::Throttling {
+            message: format!("Rate exceeded for {operation}"),
+            retry_after_seconds: seconds as u32,
+            quota_code: Some(quota_code(operation)),
+        });
+    }
+    execute(shared, route, &context, query, body).await
+}
+
 async fn execute(
     shared: &Shared,
     route: Route,
@@ -257,77 +421,109 @@ async fn execute(
     query: Option<&str>,
     body: Bytes,
 ) -> Result<Reply, ApiError> {
+    let active = !shared.not_active;
     match route {
         Route::CreateCase => {
             let input = parse_body(&body)?;
-            ops::validate_create_case(&input)?;
+            cases::validate_create_case(&input)?;
             let digest = ops::request_digest(&body);
             shared
-                .change(|state| ops::create_case(state, context, input, digest))
+                .change(|state| cases::create_case(state, context, input, digest))
                 .await
         }
-        Route::GetCase(case_id) => {
-            check_case_id(&case_id)?;
-            ops::get_case(&shared.read(), &case_id)
-        }
-        Route::ListCases => ops::list_cases(&shared.read(), &parse_body(&body)?),
+        Route::GetCase(case_id) => cases::get_case(&shared.read(), context, &case_id),
+        Route::ListCases => cases::list_cases(&shared.read(), context, &parse_body(&body)?),
         Route::UpdateCase(case_id) => {
-            check_case_id(&case_id)?;
             let input = parse_body(&body)?;
-            ops::validate_update_case(&input)?;
+            cases::validate_update_case(&case_id, &input)?;
             shared
-                .change(|state| ops::update_case(state, context, &case_id, input))
+                .change(|state| cases::update_case(state, context, &case_id, input))
                 .await
         }
         Route::UpdateCaseStatus(case_id) => {
-            check_case_id(&case_id)?;
             let input = parse_body(&body)?;
             shared
-                .change(|state| ops::update_case_status(state, context, &case_id, input))
+                .change(|state| cases::update_case_status(state, context, &case_id, input))
                 .await
         }
         Route::CloseCase(case_id) => {
-            check_case_id(&case_id)?;
             shared
-                .change(|state| ops::close_case(state, context, &case_id))
+                .change(|state| cases::close_case(state, context, &case_id))
                 .await
         }
         Route::UpdateResolverType(case_id) => {
-            check_case_id(&case_id)?;
             let input = parse_body(&body)?;
             shared
-                .change(|state| ops::update_resolver_type(state, context, &case_id, input))
+                .change(|state| cases::update_resolver_type(state, context, &case_id, input))
                 .await
         }
         Route::TagResource(arn) => {
             let input = parse_body(&body)?;
             shared
-                .change(|state| ops::tag_resource(state, context, &arn, input))
+                .change(|state| tags::tag_resource(state, context, &arn, input))
                 .await
         }
         Route::UntagResource(arn) => {
             let tag_keys = query_values(query, "tagKeys");
             shared
-                .change(|state| ops::untag_resource(state, context, &arn, tag_keys))
+                .change(|state| tags::untag_resource(state, context, &arn, tag_keys))
                 .await
         }
-        Route::ListTagsForResource(arn) => ops::list_tags_for_resource(&shared.read(), &arn),
+        Route::ListTagsForResource(arn) => {
+            tags::list_tags_for_resource(&shared.read(), context, &arn)
+        }
         Route::CreateCaseComment(case_id) => {
-            check_case_id(&case_id)?;
             let input = parse_body(&body)?;
             let digest = ops::request_digest(&body);
             shared
-                .change(|state| ops::create_case_comment(state, context, &case_id, input, digest))
+                .change(|state| {
+                    comments::create_case_comment(state, context, &case_id, input, digest)
+                })
+                .await
+        }
+        Route::UpdateCaseComment(case_id, comment_id) => {
+            let input = parse_body(&body)?;
+            shared
+                .change(|state| {
+                    comments::update_case_comment(state, context, &case_id, &comment_id, input)
+                })
                 .await
         }
         Route::ListComments(case_id) => {
-            check_case_id(&case_id)?;
-            ops::list_comments(&shared.read(), &case_id, &parse_body(&body)?)
+            comments::list_comments(&shared.read(), context, &case_id, &parse_body(&body)?)
         }
         Route::ListCaseEdits(case_id) => {
-            check_case_id(&case_id)?;
-            ops::list_case_edits(&shared.read(), &case_id, &parse_body(&body)?)
+            cases::list_case_edits(&shared.read(), context, &case_id, &parse_body(&body)?)
         }
+        Route::GetCaseAttachmentUploadUrl(case_id) => {
+            let input = parse_body(&body)?;
+            let digest = ops::request_digest(&body);
+            shared
+                .change(|state| {
+                    attachments::get_upload_url(state, context, &case_id, input, digest, |t| {
+                        shared.files.presign(t)
+                    })
+                })
+                .await
+        }
+        Route::GetCaseAttachmentDownloadUrl(case_id, attachment_id) => {
+            attachments::get_download_url(
+                &shared.read(),
+                context,
+                &case_id,
+                &attachment_id,
+                |transfer| shared.files.presign(transfer),
+            )
+        }
+        Route::GetMembership(membership_id) => {
+            memberships::get_membership(context, active, &membership_id)
+        }
+        Route::ListMemberships => {
+            memberships::list_memberships(context, active, &parse_body(&body)?)
+        }
+        Route::NotEmulated(operation) => Err(ApiError::unknown_operation(format!(
+            "{operation} is not emulated"
+        ))),
     }
 }
 
@@ -379,7 +575,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_operation_is_found_by_its_method_and_path() {
+    fn every_operation_of_the_model_is_found_by_its_method_and_path() {
         let arn = "arn%3Aaws%3Asecurity-ir%3Aus-east-1%3A123456789012%3Acase%2F1000000001";
         let cases = [
             (Method::POST, "/v1/create-case".to_string(), "CreateCase"),
@@ -431,7 +627,61 @@ mod tests {
                 "/v1/cases/1000000001/list-case-edits".into(),
                 "ListCaseEdits",
             ),
+            (
+                Method::PUT,
+                "/v1/cases/1000000001/update-case-comment/000001".into(),
+                "UpdateCaseComment",
+            ),
+            (
+                Method::POST,
+                "/v1/cases/1000000001/get-presigned-url".into(),
+                "GetCaseAttachmentUploadUrl",
+            ),
+            (
+                Method::GET,
+                "/v1/cases/1000000001/get-presigned-url/00000000-0000-4000-8000-000000000000"
+                    .into(),
+                "GetCaseAttachmentDownloadUrl",
+            ),
+            (
+                Method::GET,
+                "/v1/membership/m-0123456789".into(),
+                "GetMembership",
+            ),
+            (Method::POST, "/v1/memberships".into(), "ListMemberships"),
+            (Method::POST, "/v1/membership".into(), "CreateMembership"),
+            (
+                Method::PUT,
+                "/v1/membership/m-0123456789".into(),
+                "CancelMembership",
+            ),
+            (
+                Method::PUT,
+                "/v1/membership/m-0123456789/update-membership".into(),
+                "UpdateMembership",
+            ),
+            (
+                Method::POST,
+                "/v1/membership/m-0123456789/batch-member-details".into(),
+                "BatchGetMemberAccountDetails",
+            ),
+            (
+                Method::GET,
+                "/v1/membership/m-0123456789/finding-metrics".into(),
+                "GetFindingMetrics",
+            ),
+            (
+                Method::GET,
+                "/v1/cases/1000000001/list-investigations".into(),
+                "ListInvestigations",
+            ),
+            (
+                Method::POST,
+                "/v1/cases/1000000001/feedback/r-1/send-feedback".into(),
+                "SendFeedback",
+            ),
         ];
+        assert_eq!(cases.len(), 25, "every operation of the model");
         for (method, path, operation) in cases {
             let found = route(&method, &path).map(|route| route.operation());
             assert_eq!(found, Some(operation), "{method} {path}");
@@ -447,7 +697,7 @@ mod tests {
     }
 
     #[test]
-    fn repeated_query_parameters_and_the_signing_region_are_read() {
+    fn repeated_query_parameters_the_signing_region_and_the_signer_are_read() {
         assert_eq!(
             query_values(Some("tagKeys=a&tagKeys=b%3Ac&other=x"), "tagKeys"),
             ["a", "b:c"]
@@ -456,11 +706,39 @@ mod tests {
         headers.insert(
             header::AUTHORIZATION,
             HeaderValue::from_static(
-                "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/security-ir/aws4_request, SignedHeaders=host, Signature=00",
+                "AWS4-HMAC-SHA256 Credential=AKIDCONSOLE/20260101/eu-west-1/security-ir/aws4_request, SignedHeaders=host, Signature=00",
             ),
         );
-        assert_eq!(signing_region(&headers).as_deref(), Some("eu-west-1"));
+        let scope = credential_scope(&headers, None).unwrap();
+        assert_eq!(signing_region(&scope).as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            principal("123456789012", &scope),
+            "arn:aws:iam::123456789012:user/AKIDCONSOLE"
+        );
         assert!(is_signed(&headers, None));
         assert!(!is_signed(&HeaderMap::new(), Some("a=b")));
+        let presigned = credential_scope(
+            &HeaderMap::new(),
+            Some("X-Amz-Credential=KEY%2F20260101%2Fus-west-2%2Fsecurity-ir%2Faws4_request"),
+        )
+        .unwrap();
+        assert_eq!(signing_region(&presigned).as_deref(), Some("us-west-2"));
+    }
+
+    #[test]
+    fn principals_match_the_models_principal_pattern() {
+        let pattern = regex::Regex::new(
+            r"^.*((^AWS Responder)|(^\d{12}$)|(^arn:([^:]*aws[^:]*):(?:(?:iam)::\d{12}:(?:user|role|group|root)(?:(?:/[^/]+)+)?|(?:sts)::\d{12}:assumed-role/[^/]+/[^/]+)$)|(^security-ir.amazonaws.com)).*$",
+        )
+        .unwrap();
+        for scope in [
+            vec!["AKIA0123".to_string()],
+            vec!["we/ird key".into()],
+            vec![],
+        ] {
+            let principal = principal("123456789012", &scope);
+            assert!(pattern.is_match(&principal), "{principal}");
+        }
+        assert!(pattern.is_match(crate::emulator::store::AWS_RESPONDER));
     }
 }

@@ -8,8 +8,10 @@ use std::time::Duration;
 use crate::emulator::EmulatorConfig;
 use crate::emulator::api_error::ApiError;
 use crate::emulator::faults::FaultInjector;
+use crate::emulator::files::Files;
 use crate::emulator::operations::Reply;
 use crate::emulator::persistence::StateFile;
+use crate::emulator::rate_limit::Limiter;
 use crate::emulator::stats::{Stats, StatsSnapshot};
 use crate::emulator::store::State;
 
@@ -23,6 +25,14 @@ pub(crate) struct Shared {
     pub(crate) stats: Stats,
     pub(crate) faults: FaultInjector,
     pub(crate) latency: Duration,
+    pub(crate) limiter: Limiter,
+    /// The account of the cases this emulator serves (`--account`).
+    pub(crate) account: String,
+    /// `--not-active`: the account has no Security IR membership.
+    pub(crate) not_active: bool,
+    /// `--aws-responder-delay`: AWS acknowledges AWS-supported cases by itself after this.
+    pub(crate) responder_delay: Option<Duration>,
+    pub(crate) files: Files,
 }
 
 fn internal_error() -> ApiError {
@@ -46,6 +56,11 @@ impl Shared {
             stats: Stats::default(),
             faults: FaultInjector::new(config.fault_rate, config.seed),
             latency: config.latency,
+            limiter: Limiter::new(config.rate_limits.clone()),
+            account: config.account.clone(),
+            not_active: config.not_active,
+            responder_delay: config.aws_responder_delay,
+            files: Files::new(config.state_file.as_deref()),
         })
     }
 

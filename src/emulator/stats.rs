@@ -19,6 +19,10 @@ pub struct StatsSnapshot {
     /// Injected faults per kind: `ThrottlingException`, `InternalServerException`,
     /// `DroppedConnection` (before the change) and `LostResponse` (after it).
     pub faults: BTreeMap<String, u64>,
+    /// Requests refused by `--rate-limit`, per operation (also counted in `errors` as
+    /// `ThrottlingException`, next to injected throttling).
+    #[serde(default)]
+    pub throttled: BTreeMap<String, u64>,
     /// List items added while present or deleted while absent, and no-op resolver changes.
     pub redundant: u64,
     /// Cases currently stored.
@@ -66,6 +70,12 @@ impl Stats {
 
     pub(crate) fn record_error(&self, error_type: &str) {
         self.update(|counters| *counters.errors.entry(error_type.to_string()).or_default() += 1);
+    }
+
+    pub(crate) fn record_throttled(&self, operation: &str) {
+        self.update(|counters| {
+            *counters.throttled.entry(operation.to_string()).or_default() += 1;
+        });
     }
 
     pub(crate) fn record_fault(&self, fault: &str) {

@@ -1,6 +1,10 @@
-//! What the emulator remembers: cases with their tags, comments and edit history, and the
-//! CreateCase idempotency tokens. The whole `State` is what `--state FILE` holds, so it
-//! serialises as one JSON document; `CaseDetails` serialises exactly as the GetCase response.
+//! What the emulator remembers: cases with their tags, comments, attachments and edit history,
+//! and the idempotency tokens. The whole `State` is what `--state FILE` holds, so it serialises
+//! as one JSON document; `CaseDetails` serialises exactly as the GetCase response.
+//!
+//! Cases of every account and region live in one map, keyed by their (globally unique) id; a
+//! case belongs to the partition its ARN names, and a call sees only the cases of the
+//! partition it was signed for ([`Partition`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -8,11 +12,40 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{CaseStatus, EngagementType, ResolverType};
 
-/// The account every emulated case belongs to.
-pub(crate) const ACCOUNT_ID: &str = "123456789012";
+/// The account of the emulated cases unless `--account` names another.
+pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
 
-/// Who the emulator says made an edit or a comment (a `PrincipalId` of the model).
-pub(crate) const PRINCIPAL: &str = "arn:aws:iam::123456789012:root";
+/// The principal AWS's own responders act as, in comments and edits.
+pub(crate) const AWS_RESPONDER: &str = "AWS Responder";
+
+/// An account and region: what a signed call can see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Partition {
+    pub(crate) region: String,
+    pub(crate) account: String,
+}
+
+impl Partition {
+    /// `arn:aws:security-ir:REGION:ACCOUNT:` — the start of every ARN of this partition.
+    pub(crate) fn arn_prefix(&self) -> String {
+        format!("arn:aws:security-ir:{}:{}:", self.region, self.account)
+    }
+
+    pub(crate) fn case_arn(&self, case_id: &str) -> String {
+        format!("{}case/{case_id}", self.arn_prefix())
+    }
+
+    /// True when `arn` belongs to this partition.
+    pub(crate) fn owns(&self, arn: &str) -> bool {
+        arn.starts_with(&self.arn_prefix())
+    }
+
+    /// The key of a client token within this partition: the same token in another region or
+    /// account is another token.
+    pub(crate) fn token_key(&self, token: &str) -> String {
+        format!("{}{token}", self.arn_prefix())
+    }
+}
 
 /// Bumped when the file layout changes incompatibly, so an old file is refused, not misread.
 pub(crate) const STATE_FORMAT_VERSION: u32 = 1;
@@ -69,9 +102,35 @@ pub(crate) struct CaseDetails {
     pub(crate) impacted_services: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) closed_date: Option<f64>,
+    /// Set only by AWS responders, when they close a case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) closure_code: Option<String>,
     /// The model allows no empty metadata list, so an empty one is left out of responses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) case_metadata: Vec<StoredMetadataEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) case_attachments: Vec<Attachment>,
+}
+
+/// `CaseAttachmentAttributes` of the model: an upload URL was handed out (`Pending`), and the
+/// file arrived (`Verified`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Attachment {
+    pub(crate) attachment_id: String,
+    pub(crate) file_name: String,
+    pub(crate) attachment_status: String,
+    pub(crate) creator: String,
+    pub(crate) created_date: f64,
+}
+
+/// What the emulator keeps about an attachment beyond what GetCase shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AttachmentUpload {
+    pub(crate) attachment_id: String,
+    /// The size the upload URL was asked for; the upload must be exactly this long.
+    pub(crate) content_length: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,6 +170,14 @@ pub(crate) struct StoredCase {
     pub(crate) comments: Vec<Comment>,
     pub(crate) comment_tokens: BTreeMap<String, IdempotencyRecord>,
     pub(crate) edits: Vec<CaseEdit>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) uploads: Vec<AttachmentUpload>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) attachment_tokens: BTreeMap<String, IdempotencyRecord>,
+    /// When the case became AWS-supported (created so, or handed over): what
+    /// `--aws-responder-delay` counts from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) with_aws_since: Option<f64>,
 }
 
 impl StoredCase {
@@ -118,10 +185,11 @@ impl StoredCase {
         self.details.case_status == CaseStatus::Closed
     }
 
-    pub(crate) fn record_edit(&mut self, now: f64, action: &str, message: String) {
+    /// Records a change to the case as `principal` made it, and when.
+    pub(crate) fn record_edit(&mut self, now: f64, principal: &str, action: &str, message: String) {
         self.edits.push(CaseEdit {
             event_timestamp: now,
-            principal: PRINCIPAL.to_string(),
+            principal: principal.to_string(),
             action: action.to_string(),
             message,
         });
@@ -137,6 +205,7 @@ pub(crate) struct State {
     /// within one state file.
     pub(crate) next_case_number: u64,
     pub(crate) cases: BTreeMap<String, StoredCase>,
+    /// CreateCase client tokens by [`Partition::token_key`].
     pub(crate) create_tokens: HashMap<String, IdempotencyRecord>,
 }
 
@@ -152,6 +221,46 @@ impl Default for State {
 }
 
 impl State {
+    /// Client tokens stored before tokens were kept per partition get the partition of the
+    /// case they created, so a retry after an upgrade still finds its case.
+    pub(crate) fn upgrade_token_keys(&mut self) {
+        let unscoped: Vec<String> = self
+            .create_tokens
+            .keys()
+            .filter(|key| !key.starts_with("arn:"))
+            .cloned()
+            .collect();
+        for token in unscoped {
+            let Some(record) = self.create_tokens.remove(&token) else {
+                continue;
+            };
+            if let Some(case) = self.cases.get(&record.created_id)
+                && let Some((prefix, _)) = case.details.case_arn.rsplit_once("case/")
+            {
+                self.create_tokens
+                    .insert(format!("{prefix}{token}"), record);
+            }
+        }
+    }
+
+    /// The case `case_id` as `partition` sees it: cases of other regions and accounts do not
+    /// exist for it.
+    pub(crate) fn case(&self, partition: &Partition, case_id: &str) -> Option<&StoredCase> {
+        self.cases
+            .get(case_id)
+            .filter(|case| partition.owns(&case.details.case_arn))
+    }
+
+    pub(crate) fn case_mut(
+        &mut self,
+        partition: &Partition,
+        case_id: &str,
+    ) -> Option<&mut StoredCase> {
+        self.cases
+            .get_mut(case_id)
+            .filter(|case| partition.owns(&case.details.case_arn))
+    }
+
     /// The next unused 10-digit case id.
     pub(crate) fn allocate_case_id(&mut self) -> String {
         loop {

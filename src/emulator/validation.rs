@@ -1,6 +1,12 @@
-//! The model's constraints on request members (required, length, pattern, enum, list size),
-//! collected per request so that one ValidationException names every bad field. Patterns are
-//! the model's own and, as in Smithy, match anywhere in the value (they are not anchored).
+//! The model's constraints on request members (required, length, pattern, enum, list size,
+//! unique items), collected per request, path members and body alike, so that one
+//! ValidationException names every bad field.
+//!
+//! The constraints are written here from the API model on purpose, apart from the limits the
+//! manifest validator uses: the emulator stands for the service, and a shared table would let a
+//! mistake in it pass both sides unnoticed. Patterns match the whole value: the published
+//! model anchors them (`^...$`), and its JSON form only drops the anchors and pads open ends
+//! with `.*`.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -20,7 +26,7 @@ pub(crate) const SELF_MANAGED_STATUSES: [&str; 4] = [
 ];
 
 fn model_pattern(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("the model's patterns are valid regexes")
+    Regex::new(&format!("^(?:{pattern})$")).expect("the model's patterns are valid regexes")
 }
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -39,6 +45,14 @@ static RESOURCE_ARN: LazyLock<Regex> = LazyLock::new(|| {
         r"arn:aws:security-ir:\w+?-\w+?-\d+:[0-9]{12}:(membership/m-[a-z0-9]{10,32}|case/[0-9]{10})",
     )
 });
+static COMMENT_ID: LazyLock<Regex> = LazyLock::new(|| model_pattern(r"\d{6}"));
+static ATTACHMENT_ID: LazyLock<Regex> = LazyLock::new(|| {
+    model_pattern(
+        r"[0-9a-fA-F]{8}\b-[0-9a-fA-F]{4}\b-[0-9a-fA-F]{4}\b-[0-9a-fA-F]{4}\b-[0-9a-fA-F]{12}",
+    )
+});
+static FILE_NAME: LazyLock<Regex> = LazyLock::new(|| model_pattern(r"[a-zA-Z0-9._-]+"));
+static MEMBERSHIP_ID: LazyLock<Regex> = LazyLock::new(|| model_pattern(r"m-[a-z0-9]{10,32}"));
 
 /// Collects the problems of one request.
 #[derive(Debug, Default)]
@@ -73,7 +87,7 @@ impl Checker {
         }
     }
 
-    fn pattern(&mut self, field: &str, value: &str, pattern: &Regex) {
+    pub(crate) fn pattern(&mut self, field: &str, value: &str, pattern: &Regex) {
         if !pattern.is_match(value) {
             self.problem(
                 field,
@@ -120,9 +134,35 @@ impl Checker {
         }
     }
 
+    /// Lists the model marks `@uniqueItems` refuse an item given twice in one request; `key`
+    /// says when two items are the same (a watcher is its email, in any case).
+    fn unique<T, K: PartialEq>(
+        &mut self,
+        field: &str,
+        items: &[T],
+        key: impl Fn(&T) -> K,
+        describe: impl Fn(&T) -> String,
+    ) {
+        let keys: Vec<K> = items.iter().map(key).collect();
+        for (index, item) in items.iter().enumerate() {
+            if keys[..index].contains(&keys[index]) {
+                self.problem(
+                    &format!("{field}[{index}]"),
+                    format!("{} is in the list twice; list it once", describe(item)),
+                );
+            }
+        }
+    }
+
     pub(crate) fn watchers(&mut self, field: &str, watchers: &Option<Vec<WatcherInput>>) {
         let Some(watchers) = watchers else { return };
         self.list_size(field, watchers.len(), 0, 30);
+        self.unique(
+            field,
+            watchers,
+            |watcher| watcher.email.as_deref().map(str::to_lowercase),
+            |_| "a watcher with this email".to_string(),
+        );
         for (index, watcher) in watchers.iter().enumerate() {
             let item = format!("{field}[{index}]");
             if let Some(email) = self.required(&format!("{item}.email"), &watcher.email) {
@@ -149,6 +189,9 @@ impl Checker {
     pub(crate) fn services(&mut self, field: &str, services: &Option<Vec<String>>) {
         let Some(services) = services else { return };
         self.list_size(field, services.len(), 0, 600);
+        self.unique(field, services, String::clone, |service| {
+            format!("{service:?}")
+        });
         for (index, service) in services.iter().enumerate() {
             let item = format!("{field}[{index}]");
             self.length(&item, service, 2, 50);
@@ -159,6 +202,12 @@ impl Checker {
     pub(crate) fn regions(&mut self, field: &str, regions: &Option<Vec<RegionInput>>) {
         let Some(regions) = regions else { return };
         self.list_size(field, regions.len(), 0, 50);
+        self.unique(
+            field,
+            regions,
+            |region| region.region.clone(),
+            |region| format!("{:?}", region.region),
+        );
         for (index, region) in regions.iter().enumerate() {
             let item = format!("{field}[{index}].region");
             if let Some(region) = self.required(&item, &region.region) {
@@ -170,6 +219,9 @@ impl Checker {
     pub(crate) fn accounts(&mut self, field: &str, accounts: &Option<Vec<String>>) {
         let Some(accounts) = accounts else { return };
         self.list_size(field, accounts.len(), 0, 200);
+        self.unique(field, accounts, String::clone, |account| {
+            format!("{account:?}")
+        });
         for (index, account) in accounts.iter().enumerate() {
             let item = format!("{field}[{index}]");
             self.length(&item, account, 12, 12);
@@ -197,6 +249,15 @@ impl Checker {
         for (key, value) in tags {
             self.length(&format!("{field}.key"), key, 1, 128);
             self.length(&format!("{field}[{key}]"), value, 0, 256);
+            if key
+                .get(..4)
+                .is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"))
+            {
+                self.problem(
+                    &format!("{field}.key"),
+                    format!("{key:?} starts with aws:, which is reserved for AWS"),
+                );
+            }
         }
     }
 
@@ -209,33 +270,52 @@ impl Checker {
     }
 }
 
-/// A case id from the URI: ValidationException when malformed, so that only well-formed ids can
-/// be "not found".
-pub(crate) fn check_case_id(case_id: &str) -> Result<(), ApiError> {
-    let mut checker = Checker::new();
-    checker.length("caseId", case_id, 10, 32);
-    if checker.problems.is_empty() {
-        checker.pattern("caseId", case_id, &CASE_ID);
+/// Path members and paging members, checked in the same `Checker` as the body so that one
+/// ValidationException names them all.
+impl Checker {
+    /// A case id from the URI: malformed is a ValidationException, so that only well-formed
+    /// ids can be "not found".
+    pub(crate) fn case_id(&mut self, case_id: &str) {
+        self.length("caseId", case_id, 10, 32);
+        self.pattern("caseId", case_id, &CASE_ID);
     }
-    checker.finish()
-}
 
-pub(crate) fn check_resource_arn(arn: &str) -> Result<(), ApiError> {
-    let mut checker = Checker::new();
-    checker.length("resourceArn", arn, 12, 1010);
-    checker.pattern("resourceArn", arn, &RESOURCE_ARN);
-    checker.finish()
-}
+    pub(crate) fn resource_arn(&mut self, arn: &str) {
+        self.length("resourceArn", arn, 12, 1010);
+        self.pattern("resourceArn", arn, &RESOURCE_ARN);
+    }
 
-/// `maxResults` of the List operations: 1..25 when given.
-pub(crate) fn check_max_results(max_results: Option<i64>) -> Result<usize, ApiError> {
-    match max_results {
-        None => Ok(25),
-        Some(value @ 1..=25) => Ok(value as usize),
-        Some(value) => Err(ApiError::invalid_field(
-            "maxResults",
-            format!("{value} is outside 1..25"),
-        )),
+    pub(crate) fn comment_id(&mut self, comment_id: &str) {
+        self.length("commentId", comment_id, 6, 6);
+        self.pattern("commentId", comment_id, &COMMENT_ID);
+    }
+
+    pub(crate) fn attachment_id(&mut self, attachment_id: &str) {
+        self.pattern("attachmentId", attachment_id, &ATTACHMENT_ID);
+    }
+
+    pub(crate) fn membership_id(&mut self, membership_id: &str) {
+        self.length("membershipId", membership_id, 12, 34);
+        self.pattern("membershipId", membership_id, &MEMBERSHIP_ID);
+    }
+
+    pub(crate) fn file_name(&mut self, field: &str, file_name: &str) {
+        self.length(field, file_name, 1, 255);
+        self.pattern(field, file_name, &FILE_NAME);
+    }
+
+    /// `nextToken` (0..2000 characters) and `maxResults` (1..25) of the List operations; the
+    /// page size to use.
+    pub(crate) fn page(&mut self, next_token: &Option<String>, max_results: Option<i64>) -> usize {
+        self.optional_text("nextToken", next_token, 0, 2000);
+        match max_results {
+            None => 25,
+            Some(value @ 1..=25) => value as usize,
+            Some(value) => {
+                self.problem("maxResults", format!("{value} is outside 1..25"));
+                25
+            }
+        }
     }
 }
 
@@ -330,31 +410,137 @@ mod tests {
                 region: Some("mars-north-1".into()),
             }]),
         );
-        checker.services("services", &Some(vec!["S".into(), "bad!".into()]));
+        checker.services("services", &Some(vec!["S".into(), "EC2_instance".into()]));
         let Err(ApiError::Validation { fields, .. }) = checker.finish() else {
             panic!("expected a validation error");
         };
-        // "bad!" passes: like the service, the pattern only has to match somewhere in the value.
+        // The pattern must match the whole value, as the service's anchored pattern does.
         let names: Vec<_> = fields.iter().map(|field| field.name.as_str()).collect();
         assert_eq!(
             names,
-            ["ips[0].ipAddress", "regions[0].region", "services[0]"]
+            [
+                "ips[0].ipAddress",
+                "regions[0].region",
+                "services[0]",
+                "services[1]"
+            ]
+        );
+    }
+
+    fn problems(check: impl FnOnce(&mut Checker)) -> Vec<String> {
+        let mut checker = Checker::new();
+        check(&mut checker);
+        checker
+            .problems
+            .iter()
+            .map(|problem| problem.name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn case_ids_arns_and_pages() {
+        assert!(problems(|c| c.case_id("1234567890")).is_empty());
+        assert!(problems(|c| c.case_id("1234567890-suffix")).is_empty());
+        assert_eq!(problems(|c| c.case_id("123")), ["caseId", "caseId"]);
+        assert_eq!(problems(|c| c.case_id("abcdefghijk")), ["caseId"]);
+        assert!(
+            problems(
+                |c| c.resource_arn("arn:aws:security-ir:us-east-1:123456789012:case/1234567890")
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            problems(|c| c
+                .resource_arn("arn:aws:security-ir:us-east-1:123456789012:case/1234567890/extra")),
+            ["resourceArn"],
+            "whole-value pattern"
+        );
+        let mut checker = Checker::new();
+        assert_eq!(checker.page(&None, None), 25);
+        assert_eq!(checker.page(&Some("t".into()), Some(1)), 1);
+        assert!(checker.problems.is_empty());
+        assert_eq!(
+            problems(|c| {
+                c.page(&Some("t".repeat(2001)), Some(26));
+            }),
+            ["nextToken", "maxResults"]
         );
     }
 
     #[test]
-    fn case_ids_arns_and_page_sizes() {
-        assert!(check_case_id("1234567890").is_ok());
-        assert!(check_case_id("123").is_err());
-        assert!(check_case_id("abcdefghijk").is_err());
-        assert!(
-            check_resource_arn("arn:aws:security-ir:us-east-1:123456789012:case/1234567890")
-                .is_ok()
+    fn whole_values_only() {
+        let emails = |email: &str| {
+            problems(|c| {
+                c.watchers(
+                    "watchers",
+                    &Some(vec![WatcherInput {
+                        email: Some(email.into()),
+                        ..WatcherInput::default()
+                    }]),
+                )
+            })
+        };
+        assert!(emails("alice@example.com").is_empty());
+        assert_eq!(emails("Alice <a@x.com>"), ["watchers[0].email"]);
+        let ip = |address: &str| {
+            problems(|c| {
+                c.threat_actor_ips(
+                    "ips",
+                    &Some(vec![ThreatActorIpInput {
+                        ip_address: Some(address.into()),
+                        user_agent: None,
+                    }]),
+                )
+            })
+        };
+        assert!(ip("198.51.100.7").is_empty());
+        assert_eq!(ip("300.1.1.1"), ["ips[0].ipAddress"]);
+        assert_eq!(ip("1.2.3.4.5"), ["ips[0].ipAddress"]);
+    }
+
+    #[test]
+    fn unique_lists_refuse_an_item_given_twice() {
+        assert_eq!(
+            problems(|c| c.services(
+                "impactedServices",
+                &Some(vec![
+                    "Amazon S3".into(),
+                    "AWS IAM".into(),
+                    "Amazon S3".into()
+                ])
+            )),
+            ["impactedServices[2]"]
         );
-        assert!(check_resource_arn("arn:aws:s3:::bucket").is_err());
-        assert_eq!(check_max_results(None).ok(), Some(25));
-        assert_eq!(check_max_results(Some(1)).ok(), Some(1));
-        assert!(check_max_results(Some(0)).is_err());
-        assert!(check_max_results(Some(26)).is_err());
+        assert_eq!(
+            problems(|c| c.accounts(
+                "impactedAccounts",
+                &Some(vec!["123456789012".into(), "123456789012".into()])
+            )),
+            ["impactedAccounts[1]"]
+        );
+        let region = |name: &str| RegionInput {
+            region: Some(name.into()),
+        };
+        assert_eq!(
+            problems(|c| c.regions(
+                "regions",
+                &Some(vec![region("us-east-1"), region("us-east-1")])
+            )),
+            ["regions[1]"]
+        );
+        let watcher = WatcherInput {
+            email: Some("alice@example.com".into()),
+            ..WatcherInput::default()
+        };
+        assert_eq!(
+            problems(|c| c.watchers("watchers", &Some(vec![watcher.clone(), watcher]))),
+            ["watchers[1]"]
+        );
+        // Threat-actor IPs are not a unique list in the model.
+        let ip = ThreatActorIpInput {
+            ip_address: Some("198.51.100.7".into()),
+            user_agent: None,
+        };
+        assert!(problems(|c| c.threat_actor_ips("ips", &Some(vec![ip.clone(), ip]))).is_empty());
     }
 }

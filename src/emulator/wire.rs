@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WatcherInput {
     pub(crate) email: Option<String>,
@@ -21,7 +21,7 @@ pub(crate) struct ThreatActorIpInput {
     pub(crate) user_agent: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub(crate) struct RegionInput {
     pub(crate) region: Option<String>,
 }
@@ -114,4 +114,17 @@ pub(crate) fn parse_body<T: for<'de> Deserialize<'de> + Default>(
             "The request body is not valid for this operation: {error}"
         ))
     })
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct UpdateCaseCommentInput {
+    pub(crate) body: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AttachmentUploadInput {
+    pub(crate) file_name: Option<String>,
+    pub(crate) content_length: Option<i64>,
+    pub(crate) client_token: Option<String>,
 }

@@ -136,7 +136,8 @@ async fn unknown_and_malformed_case_ids_are_not_found_and_invalid() {
     let GetCaseError::ValidationException(validation) = error else {
         panic!("{error:?}")
     };
-    assert_eq!(field_names(validation.field_list()), ["caseId"]);
+    // Both its length and its pattern are wrong: each is named.
+    assert_eq!(field_names(validation.field_list()), ["caseId", "caseId"]);
     let error = client
         .tag_resource()
         .resource_arn("arn:aws:security-ir:us-east-1:123456789012:case/9999999999")
@@ -318,13 +319,16 @@ async fn unsigned_requests_unknown_paths_and_the_emulator_paths() {
     assert_eq!(status, 403);
     assert!(body.contains("Signature"), "{body}");
     let (status, body) = raw_request(address, "GET", "/v1/nothing-here", SIGNED).await;
-    assert_eq!(status, 404);
-    assert!(body.contains("message"), "{body}");
+    assert_eq!(
+        status, 400,
+        "an unknown operation, as the model's ValidationException says it"
+    );
+    assert!(body.contains("UNKNOWN_OPERATION"), "{body}");
     let (status, body) = raw_request(address, "GET", "/_emulator/stats", "").await;
     assert_eq!(status, 200);
     let stats: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(stats["errors"]["AccessDeniedException"], 1);
-    assert_eq!(stats["errors"]["UnknownOperationException"], 1);
+    assert_eq!(stats["errors"]["ValidationException"], 1);
     assert_eq!(stats["operations"]["Unknown"], 1);
     assert_eq!(stats["requests"], 2);
     let (status, _) = raw_request(address, "POST", "/_emulator/reset", "").await;

@@ -1,7 +1,5 @@
-//! The service's rules, one function per operation, as plain functions of the state: validation
-//! of the request first (no lock needed), then the change. Each returns a `Reply` that says
-//! whether anything changed (only then is the state written to disk) and how many list items
-//! were redundant (added while present, deleted while absent).
+//! The case itself: CreateCase, GetCase, ListCases, UpdateCase, UpdateCaseStatus, CloseCase,
+//! UpdateResolverType and ListCaseEdits.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -9,97 +7,30 @@ use std::ops::Bound;
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
+use super::{CallContext, ListPage, Reply, case, open_case_mut, parse_enum, replayed};
 use crate::emulator::api_error::ApiError;
 use crate::emulator::pagination;
 use crate::emulator::status_edges::is_legal_move;
 use crate::emulator::store::{
-    ACCOUNT_ID, CaseDetails, Comment, IdempotencyRecord, PRINCIPAL, State, StoredCase,
-    StoredMetadataEntry, StoredRegion, StoredThreatActorIp, StoredWatcher,
+    CaseDetails, IdempotencyRecord, State, StoredCase, StoredMetadataEntry, StoredRegion,
+    StoredThreatActorIp, StoredWatcher,
 };
 use crate::emulator::validation::{
-    self, Checker, ENGAGEMENT_TYPES, RESOLVER_TYPES, SELF_MANAGED_STATUSES,
+    Checker, ENGAGEMENT_TYPES, RESOLVER_TYPES, SELF_MANAGED_STATUSES,
 };
 use crate::emulator::wire::{
-    CreateCaseCommentInput, CreateCaseInput, PageInput, RegionInput, TagResourceInput,
-    ThreatActorIpInput, UpdateCaseInput, UpdateCaseStatusInput, UpdateResolverTypeInput,
-    WatcherInput,
+    CreateCaseInput, PageInput, RegionInput, ThreatActorIpInput, UpdateCaseInput,
+    UpdateCaseStatusInput, UpdateResolverTypeInput, WatcherInput,
 };
 use crate::model::{CaseStatus, EngagementType, ResolverType};
 
-/// What the operation answers, and what it did.
-#[derive(Debug)]
-pub(crate) struct Reply {
-    pub(crate) status: StatusCode,
-    /// JSON body; `None` for an empty body (TagResource's 204).
-    pub(crate) body: Option<Vec<u8>>,
-    pub(crate) changed: bool,
-    pub(crate) redundant: u64,
-}
-
-impl Reply {
-    fn json(status: StatusCode, body: &impl Serialize) -> Self {
-        Reply {
-            status,
-            body: Some(serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec())),
-            changed: false,
-            redundant: 0,
-        }
-    }
-
-    fn changed(mut self, changed: bool) -> Self {
-        self.changed = changed;
-        self
-    }
-
-    fn redundant(mut self, redundant: u64) -> Self {
-        self.redundant = redundant;
-        self
-    }
-}
-
-/// Facts about the call that are not in its body.
-#[derive(Debug, Clone)]
-pub(crate) struct CallContext {
-    /// The region of the SigV4 credential scope (us-east-1 when absent); new case ARNs name it.
-    pub(crate) region: String,
-    /// Epoch seconds, millisecond precision.
-    pub(crate) now: f64,
-}
-
-fn case_mut<'a>(state: &'a mut State, case_id: &str) -> Result<&'a mut StoredCase, ApiError> {
-    state
-        .cases
-        .get_mut(case_id)
-        .ok_or_else(|| ApiError::case_not_found(case_id))
-}
-
-fn open_case_mut<'a>(state: &'a mut State, case_id: &str) -> Result<&'a mut StoredCase, ApiError> {
-    let case = case_mut(state, case_id)?;
-    if case.is_closed() {
-        return Err(ApiError::case_closed(case_id));
-    }
-    Ok(case)
-}
-
-fn parse_enum<T: std::str::FromStr>(field: &str, value: &str) -> Result<T, ApiError> {
-    value
-        .parse()
-        .map_err(|_| ApiError::invalid_field(field, format!("{value:?} is not a valid value")))
-}
-
-/// The digest that tells a retried request from a different one reusing its `clientToken`.
-pub(crate) fn request_digest(body: &[u8]) -> String {
-    let canonical = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(serde_json::Value::Object(mut members)) => {
-            members.remove("clientToken");
-            serde_json::to_vec(&members).unwrap_or_default()
-        }
-        _ => body.to_vec(),
-    };
-    hex::encode(Sha256::digest(&canonical))
-}
+/// Most items one case may hold in each list, from the model.
+const WATCHERS_MAX: usize = 30;
+const THREAT_ACTOR_IPS_MAX: usize = 200;
+const IMPACTED_SERVICES_MAX: usize = 600;
+const IMPACTED_REGIONS_MAX: usize = 50;
+const IMPACTED_ACCOUNTS_MAX: usize = 200;
 
 fn to_watcher(input: &WatcherInput) -> StoredWatcher {
     StoredWatcher {
@@ -155,7 +86,7 @@ fn delete_items<T, K: PartialEq>(
     redundant
 }
 
-fn watcher_identity(watcher: &StoredWatcher) -> String {
+pub(crate) fn watcher_identity(watcher: &StoredWatcher) -> String {
     watcher.email.to_lowercase()
 }
 
@@ -163,7 +94,7 @@ fn ip_identity(ip: &StoredThreatActorIp) -> (String, Option<String>) {
     (ip.ip_address.clone(), ip.user_agent.clone())
 }
 
-fn quota_exceeded(case_id: &str, field: &str, count: usize, limit: usize) -> ApiError {
+pub(crate) fn quota_exceeded(case_id: &str, field: &str, count: usize, limit: usize) -> ApiError {
     ApiError::ServiceQuotaExceeded {
         message: format!("Case {case_id} would have {count} {field}; at most {limit} are allowed"),
         resource_id: case_id.to_string(),
@@ -212,21 +143,19 @@ pub(crate) fn create_case(
     input: CreateCaseInput,
     digest: String,
 ) -> Result<Reply, ApiError> {
-    if let Some(token) = &input.client_token
-        && let Some(record) = state.create_tokens.get(token)
-    {
-        if record.request_digest != digest {
-            return Err(ApiError::Conflict {
-                message: format!(
-                    "clientToken {token:?} was already used with a different CreateCase request"
-                ),
-                resource_id: record.created_id.clone(),
-            });
+    let token_key = input
+        .client_token
+        .as_deref()
+        .map(|token| context.partition.token_key(token));
+    if let (Some(token), Some(key)) = (&input.client_token, &token_key) {
+        let record = state.create_tokens.get(key);
+        let resource = record.map_or("", |record| record.created_id.as_str());
+        if let Some(case_id) = replayed(record, token, &digest, "CreateCase", resource)? {
+            return Ok(Reply::json(
+                StatusCode::CREATED,
+                &json!({"caseId": case_id}),
+            ));
         }
-        return Ok(Reply::json(
-            StatusCode::CREATED,
-            &json!({"caseId": record.created_id}),
-        ));
     }
     let resolver_type: ResolverType = parse_enum(
         "resolverType",
@@ -237,98 +166,84 @@ pub(crate) fn create_case(
         input.engagement_type.as_deref().unwrap_or_default(),
     )?;
 
-    let mut redundant = 0;
-    let mut watchers = Vec::new();
-    let new_watchers = input.watchers.iter().flatten().map(to_watcher).collect();
-    redundant += add_items(&mut watchers, new_watchers, watcher_identity);
-    let mut threat_actor_ips = Vec::new();
-    let new_ips = input
-        .threat_actor_ip_addresses
-        .iter()
-        .flatten()
-        .map(to_threat_actor_ip)
-        .collect();
-    redundant += add_items(&mut threat_actor_ips, new_ips, ip_identity);
-    let mut services = Vec::new();
-    redundant += add_items(
-        &mut services,
-        input.impacted_services.unwrap_or_default(),
-        String::clone,
-    );
-    let mut regions = Vec::new();
-    let new_regions = input
-        .impacted_aws_regions
-        .iter()
-        .flatten()
-        .map(to_region)
-        .collect();
-    redundant += add_items(&mut regions, new_regions, StoredRegion::clone);
-    let mut accounts = Vec::new();
-    redundant += add_items(
-        &mut accounts,
-        input.impacted_accounts.unwrap_or_default(),
-        String::clone,
-    );
-
     let case_id = state.allocate_case_id();
     let mut case = StoredCase {
         case_id: case_id.clone(),
         details: CaseDetails {
             title: input.title.unwrap_or_default(),
-            case_arn: format!(
-                "arn:aws:security-ir:{}:{ACCOUNT_ID}:case/{case_id}",
-                context.region
-            ),
+            case_arn: context.partition.case_arn(&case_id),
             description: input.description.unwrap_or_default(),
             case_status: CaseStatus::Submitted,
             engagement_type,
             reported_incident_start_date: input.reported_incident_start_date.unwrap_or_default(),
             actual_incident_start_date: None,
-            impacted_aws_regions: regions,
-            threat_actor_ip_addresses: threat_actor_ips,
+            impacted_aws_regions: input
+                .impacted_aws_regions
+                .iter()
+                .flatten()
+                .map(to_region)
+                .collect(),
+            threat_actor_ip_addresses: input
+                .threat_actor_ip_addresses
+                .iter()
+                .flatten()
+                .map(to_threat_actor_ip)
+                .collect(),
             pending_action: "None".to_string(),
-            impacted_accounts: accounts,
-            watchers,
+            impacted_accounts: input.impacted_accounts.unwrap_or_default(),
+            watchers: input.watchers.iter().flatten().map(to_watcher).collect(),
             created_date: context.now,
             last_updated_date: context.now,
             resolver_type,
-            impacted_services: services,
+            impacted_services: input.impacted_services.unwrap_or_default(),
             closed_date: None,
+            closure_code: None,
             case_metadata: Vec::new(),
+            case_attachments: Vec::new(),
         },
         tags: input.tags.unwrap_or_default(),
         comments: Vec::new(),
         comment_tokens: BTreeMap::new(),
         edits: Vec::new(),
+        uploads: Vec::new(),
+        attachment_tokens: BTreeMap::new(),
+        with_aws_since: (resolver_type == ResolverType::Aws).then_some(context.now),
     };
     case.record_edit(
         context.now,
+        &context.principal,
         "CaseCreated",
         format!("Case created with resolver type {resolver_type}"),
     );
     state.cases.insert(case_id.clone(), case);
-    if let Some(token) = input.client_token {
+    if let Some(key) = token_key {
         state.create_tokens.insert(
-            token,
+            key,
             IdempotencyRecord {
                 request_digest: digest,
                 created_id: case_id.clone(),
             },
         );
     }
-    Ok(
-        Reply::json(StatusCode::CREATED, &json!({"caseId": case_id}))
-            .changed(true)
-            .redundant(redundant),
-    )
+    Ok(Reply::json(StatusCode::CREATED, &json!({"caseId": case_id})).changed(true))
 }
 
-pub(crate) fn get_case(state: &State, case_id: &str) -> Result<Reply, ApiError> {
-    let case = state
-        .cases
-        .get(case_id)
-        .ok_or_else(|| ApiError::case_not_found(case_id))?;
-    Ok(Reply::json(StatusCode::OK, &case.details))
+pub(crate) fn validate_case_id(case_id: &str) -> Result<(), ApiError> {
+    let mut checker = Checker::new();
+    checker.case_id(case_id);
+    checker.finish()
+}
+
+pub(crate) fn get_case(
+    state: &State,
+    context: &CallContext,
+    case_id: &str,
+) -> Result<Reply, ApiError> {
+    validate_case_id(case_id)?;
+    Ok(Reply::json(
+        StatusCode::OK,
+        &case(state, context, case_id)?.details,
+    ))
 }
 
 #[derive(Serialize)]
@@ -347,18 +262,15 @@ struct ListCasesItem<'a> {
     pending_action: &'a str,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ListPage<T> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_token: Option<String>,
-    items: Vec<T>,
-    total: usize,
-}
-
-/// ListCases, newest case first.
-pub(crate) fn list_cases(state: &State, input: &PageInput) -> Result<Reply, ApiError> {
-    let max_results = validation::check_max_results(input.max_results)?;
+/// ListCases, newest case first, the calling partition's cases only.
+pub(crate) fn list_cases(
+    state: &State,
+    context: &CallContext,
+    input: &PageInput,
+) -> Result<Reply, ApiError> {
+    let mut checker = Checker::new();
+    let max_results = checker.page(&input.next_token, input.max_results);
+    checker.finish()?;
     let older_than = match input.next_token.as_deref() {
         Some(token) if !token.is_empty() => Some(pagination::parse_case_token(token)?),
         _ => None,
@@ -373,9 +285,10 @@ pub(crate) fn list_cases(state: &State, input: &PageInput) -> Result<Reply, ApiE
         ),
         None => Box::new(state.cases.values().rev()),
     };
+    let visible = |case: &&StoredCase| context.partition.owns(&case.details.case_arn);
     let mut items = Vec::with_capacity(max_results);
     let mut has_more = false;
-    for case in candidates {
+    for case in candidates.filter(visible) {
         if items.len() == max_results {
             has_more = true;
             break;
@@ -398,18 +311,20 @@ pub(crate) fn list_cases(state: &State, input: &PageInput) -> Result<Reply, ApiE
         Some(last) if has_more => Some(pagination::case_token(last.case_id)),
         _ => None,
     };
+    let total = state.cases.values().filter(visible).count();
     Ok(Reply::json(
         StatusCode::OK,
         &ListPage {
             next_token,
             items,
-            total: state.cases.len(),
+            total,
         },
     ))
 }
 
-pub(crate) fn validate_update_case(input: &UpdateCaseInput) -> Result<(), ApiError> {
+pub(crate) fn validate_update_case(case_id: &str, input: &UpdateCaseInput) -> Result<(), ApiError> {
     let mut checker = Checker::new();
+    checker.case_id(case_id);
     checker.optional_text("title", &input.title, 1, 300);
     checker.optional_text("description", &input.description, 1, 8000);
     checker.timestamp(
@@ -449,20 +364,101 @@ pub(crate) fn validate_update_case(input: &UpdateCaseInput) -> Result<(), ApiErr
         &input.impacted_accounts_to_delete,
     );
     checker.case_metadata("caseMetadata", &input.case_metadata);
+    refuse_add_and_delete_of_one_item(&mut checker, input);
     checker.finish()
 }
 
-/// Applies one list's deletions, then its additions (the API leaves the order open; deleting
-/// first lets one call replace an item), recording an edit when the list changed.
+/// The API does not say in which order one UpdateCase applies a list's additions and
+/// deletions, so an item (a watcher by email, an IP by address) both added and deleted in one
+/// call has no defined outcome: refused, naming both places.
+fn refuse_add_and_delete_of_one_item(checker: &mut Checker, input: &UpdateCaseInput) {
+    fn both<T, K: PartialEq>(
+        checker: &mut Checker,
+        (add_field, added): (&str, &Option<Vec<T>>),
+        (delete_field, deleted): (&str, &Option<Vec<T>>),
+        key: impl Fn(&T) -> K,
+    ) {
+        let (Some(added), Some(deleted)) = (added, deleted) else {
+            return;
+        };
+        for (index, item) in added.iter().enumerate() {
+            if let Some(other) = deleted.iter().position(|gone| key(gone) == key(item)) {
+                checker.problem(
+                    &format!("{add_field}[{index}]"),
+                    format!(
+                        "is also in {delete_field}[{other}]; one call cannot both add and delete an item, since the order is not defined: delete in one call, add in the next"
+                    ),
+                );
+            }
+        }
+    }
+    both(
+        checker,
+        ("watchersToAdd", &input.watchers_to_add),
+        ("watchersToDelete", &input.watchers_to_delete),
+        |watcher| watcher.email.as_deref().map(str::to_lowercase),
+    );
+    both(
+        checker,
+        (
+            "threatActorIpAddressesToAdd",
+            &input.threat_actor_ip_addresses_to_add,
+        ),
+        (
+            "threatActorIpAddressesToDelete",
+            &input.threat_actor_ip_addresses_to_delete,
+        ),
+        |ip| ip.ip_address.clone(),
+    );
+    both(
+        checker,
+        ("impactedServicesToAdd", &input.impacted_services_to_add),
+        (
+            "impactedServicesToDelete",
+            &input.impacted_services_to_delete,
+        ),
+        String::clone,
+    );
+    both(
+        checker,
+        (
+            "impactedAwsRegionsToAdd",
+            &input.impacted_aws_regions_to_add,
+        ),
+        (
+            "impactedAwsRegionsToDelete",
+            &input.impacted_aws_regions_to_delete,
+        ),
+        |region| region.region.clone(),
+    );
+    both(
+        checker,
+        ("impactedAccountsToAdd", &input.impacted_accounts_to_add),
+        (
+            "impactedAccountsToDelete",
+            &input.impacted_accounts_to_delete,
+        ),
+        String::clone,
+    );
+}
+
+/// One list's additions, then its deletions: the strictest order, in which a call that would
+/// pass the list's limit before its deletions is refused even if it would end under it.
 fn update_list<T: PartialEq + Clone, K: PartialEq>(
+    case_id: &str,
+    (field, limit): (&str, usize),
     list: &mut Vec<T>,
-    to_delete: Vec<T>,
     to_add: Vec<T>,
+    to_delete: Vec<T>,
     identity: impl Fn(&T) -> K + Copy,
-) -> (bool, u64) {
+) -> Result<(bool, u64), ApiError> {
     let before = list.clone();
-    let redundant = delete_items(list, to_delete, identity) + add_items(list, to_add, identity);
-    (*list != before, redundant)
+    let mut redundant = add_items(list, to_add, identity);
+    if list.len() > limit {
+        return Err(quota_exceeded(case_id, field, list.len(), limit));
+    }
+    redundant += delete_items(list, to_delete, identity);
+    Ok((*list != before, redundant))
 }
 
 /// UpdateCase, after `validate_update_case`. Checked whole before anything is changed, so a
@@ -473,7 +469,7 @@ pub(crate) fn update_case(
     case_id: &str,
     input: UpdateCaseInput,
 ) -> Result<Reply, ApiError> {
-    let stored = open_case_mut(state, case_id)?;
+    let stored = open_case_mut(state, context, case_id)?;
     let mut case = stored.clone();
     let mut changes: Vec<(&str, String)> = Vec::new();
     let details = &mut case.details;
@@ -530,11 +526,13 @@ pub(crate) fn update_case(
         |list: Option<Vec<WatcherInput>>| list.iter().flatten().map(to_watcher).collect();
     record(
         update_list(
+            case_id,
+            ("watchers", WATCHERS_MAX),
             &mut details.watchers,
-            convert_watchers(input.watchers_to_delete),
             convert_watchers(input.watchers_to_add),
+            convert_watchers(input.watchers_to_delete),
             watcher_identity,
-        ),
+        )?,
         "WatchersUpdated",
         "Case watchers updated",
     );
@@ -543,21 +541,25 @@ pub(crate) fn update_case(
     };
     record(
         update_list(
+            case_id,
+            ("threat actor IP addresses", THREAT_ACTOR_IPS_MAX),
             &mut details.threat_actor_ip_addresses,
-            convert_ips(input.threat_actor_ip_addresses_to_delete),
             convert_ips(input.threat_actor_ip_addresses_to_add),
+            convert_ips(input.threat_actor_ip_addresses_to_delete),
             ip_identity,
-        ),
+        )?,
         "ThreatActorIpAddressesUpdated",
         "Threat actor IP addresses updated",
     );
     record(
         update_list(
+            case_id,
+            ("impacted services", IMPACTED_SERVICES_MAX),
             &mut details.impacted_services,
-            input.impacted_services_to_delete.unwrap_or_default(),
             input.impacted_services_to_add.unwrap_or_default(),
+            input.impacted_services_to_delete.unwrap_or_default(),
             String::clone,
-        ),
+        )?,
         "ImpactedServicesUpdated",
         "Impacted services updated",
     );
@@ -565,25 +567,30 @@ pub(crate) fn update_case(
         |list: Option<Vec<RegionInput>>| list.iter().flatten().map(to_region).collect();
     record(
         update_list(
+            case_id,
+            ("impacted AWS regions", IMPACTED_REGIONS_MAX),
             &mut details.impacted_aws_regions,
-            convert_regions(input.impacted_aws_regions_to_delete),
             convert_regions(input.impacted_aws_regions_to_add),
+            convert_regions(input.impacted_aws_regions_to_delete),
             StoredRegion::clone,
-        ),
+        )?,
         "ImpactedAwsRegionsUpdated",
         "Impacted AWS regions updated",
     );
     record(
         update_list(
+            case_id,
+            ("impacted accounts", IMPACTED_ACCOUNTS_MAX),
             &mut details.impacted_accounts,
-            input.impacted_accounts_to_delete.unwrap_or_default(),
             input.impacted_accounts_to_add.unwrap_or_default(),
+            input.impacted_accounts_to_delete.unwrap_or_default(),
             String::clone,
-        ),
+        )?,
         "ImpactedAccountsUpdated",
         "Impacted accounts updated",
     );
     if let Some(entries) = input.case_metadata {
+        // The metadata list is replaced whole: the API has no way to add or remove one entry.
         let entries: Vec<StoredMetadataEntry> = entries
             .into_iter()
             .map(|entry| StoredMetadataEntry {
@@ -597,29 +604,9 @@ pub(crate) fn update_case(
         }
     }
 
-    for (field, count, limit) in [
-        ("watchers", details.watchers.len(), 30),
-        (
-            "threat actor IP addresses",
-            details.threat_actor_ip_addresses.len(),
-            200,
-        ),
-        ("impacted services", details.impacted_services.len(), 600),
-        (
-            "impacted AWS regions",
-            details.impacted_aws_regions.len(),
-            50,
-        ),
-        ("impacted accounts", details.impacted_accounts.len(), 200),
-    ] {
-        if count > limit {
-            return Err(quota_exceeded(case_id, field, count, limit));
-        }
-    }
-
     let changed = !changes.is_empty();
     for (action, message) in changes {
-        case.record_edit(context.now, action, message);
+        case.record_edit(context.now, &context.principal, action, message);
     }
     *stored = case;
     Ok(Reply::json(StatusCode::OK, &json!({}))
@@ -634,6 +621,7 @@ pub(crate) fn update_case_status(
     input: UpdateCaseStatusInput,
 ) -> Result<Reply, ApiError> {
     let mut checker = Checker::new();
+    checker.case_id(case_id);
     if let Some(status) = checker.required("caseStatus", &input.case_status) {
         checker.one_of("caseStatus", status, &SELF_MANAGED_STATUSES);
     }
@@ -642,7 +630,7 @@ pub(crate) fn update_case_status(
         "caseStatus",
         input.case_status.as_deref().unwrap_or_default(),
     )?;
-    let case = open_case_mut(state, case_id)?;
+    let case = open_case_mut(state, context, case_id)?;
     if case.details.resolver_type == ResolverType::Aws {
         return Err(ApiError::rule(
             "caseStatus",
@@ -650,6 +638,7 @@ pub(crate) fn update_case_status(
         ));
     }
     let current = case.details.case_status;
+    // A move to the status the case already has is not an edge of the machine either.
     if !is_legal_move(current, target) {
         return Err(ApiError::rule(
             "caseStatus",
@@ -663,6 +652,7 @@ pub(crate) fn update_case_status(
     case.details.case_status = target;
     case.record_edit(
         context.now,
+        &context.principal,
         "StatusUpdated",
         format!("Status changed from {current} to {target}"),
     );
@@ -674,13 +664,16 @@ pub(crate) fn close_case(
     context: &CallContext,
     case_id: &str,
 ) -> Result<Reply, ApiError> {
-    let case = open_case_mut(state, case_id)?;
+    validate_case_id(case_id)?;
+    // A second CloseCase finds the case closed: a ConflictException like any other write.
+    let case = open_case_mut(state, context, case_id)?;
     let previous = case.details.case_status;
     case.details.case_status = CaseStatus::Closed;
     case.details.closed_date = Some(context.now);
     case.details.pending_action = "None".to_string();
     case.record_edit(
         context.now,
+        &context.principal,
         "CaseClosed",
         format!("Case closed from status {previous}"),
     );
@@ -698,6 +691,7 @@ pub(crate) fn update_resolver_type(
     input: UpdateResolverTypeInput,
 ) -> Result<Reply, ApiError> {
     let mut checker = Checker::new();
+    checker.case_id(case_id);
     if let Some(resolver) = checker.required("resolverType", &input.resolver_type) {
         checker.one_of("resolverType", resolver, &RESOLVER_TYPES);
     }
@@ -706,7 +700,7 @@ pub(crate) fn update_resolver_type(
         "resolverType",
         input.resolver_type.as_deref().unwrap_or_default(),
     )?;
-    let case = open_case_mut(state, case_id)?;
+    let case = open_case_mut(state, context, case_id)?;
     let current = case.details.resolver_type;
     let reply = |case: &StoredCase| {
         json!({
@@ -725,8 +719,10 @@ pub(crate) fn update_resolver_type(
         _ if current == target => Ok(Reply::json(StatusCode::OK, &reply(case)).redundant(1)),
         _ => {
             case.details.resolver_type = target;
+            case.with_aws_since = Some(context.now);
             case.record_edit(
                 context.now,
+                &context.principal,
                 "ResolverTypeUpdated",
                 format!("Resolver type changed from {current} to {target}"),
             );
@@ -735,198 +731,17 @@ pub(crate) fn update_resolver_type(
     }
 }
 
-/// The case a resource ARN names. Only case ARNs that this emulator handed out exist.
-fn case_id_of_arn(state: &State, arn: &str) -> Result<String, ApiError> {
-    validation::check_resource_arn(arn)?;
-    let not_found = || ApiError::ResourceNotFound {
-        message: format!("Resource {arn} does not exist"),
-    };
-    let case_id = arn
-        .rsplit_once(":case/")
-        .map(|(_, id)| id)
-        .ok_or_else(not_found)?;
-    match state.cases.get(case_id) {
-        Some(case) if case.details.case_arn == arn => Ok(case_id.to_string()),
-        _ => Err(not_found()),
-    }
-}
-
-pub(crate) fn tag_resource(
-    state: &mut State,
-    context: &CallContext,
-    arn: &str,
-    input: TagResourceInput,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
-    checker.required("tags", &input.tags);
-    checker.tags("tags", &input.tags);
-    checker.finish()?;
-    let case_id = case_id_of_arn(state, arn)?;
-    let case = open_case_mut(state, &case_id)?;
-    let mut tags = case.tags.clone();
-    let mut redundant = 0;
-    for (key, value) in input.tags.unwrap_or_default() {
-        if tags.get(&key) == Some(&value) {
-            redundant += 1;
-        } else {
-            tags.insert(key, value);
-        }
-    }
-    if tags.len() > 200 {
-        return Err(quota_exceeded(&case_id, "tags", tags.len(), 200));
-    }
-    let changed = tags != case.tags;
-    if changed {
-        case.tags = tags;
-        case.record_edit(
-            context.now,
-            "TagsUpdated",
-            "Case tags added or changed".into(),
-        );
-    }
-    Ok(Reply {
-        status: StatusCode::NO_CONTENT,
-        body: None,
-        changed,
-        redundant,
-    })
-}
-
-pub(crate) fn untag_resource(
-    state: &mut State,
-    context: &CallContext,
-    arn: &str,
-    tag_keys: Vec<String>,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
-    if tag_keys.is_empty() {
-        checker.problem("tagKeys", "is required");
-    }
-    for key in &tag_keys {
-        checker.length("tagKeys", key, 1, 128);
-    }
-    checker.finish()?;
-    let case_id = case_id_of_arn(state, arn)?;
-    let case = open_case_mut(state, &case_id)?;
-    let mut redundant = 0;
-    let mut changed = false;
-    for key in tag_keys {
-        if case.tags.remove(&key).is_some() {
-            changed = true;
-        } else {
-            redundant += 1;
-        }
-    }
-    if changed {
-        case.record_edit(context.now, "TagsRemoved", "Case tags removed".into());
-    }
-    Ok(Reply::json(StatusCode::OK, &json!({}))
-        .changed(changed)
-        .redundant(redundant))
-}
-
-pub(crate) fn list_tags_for_resource(state: &State, arn: &str) -> Result<Reply, ApiError> {
-    let case_id = case_id_of_arn(state, arn)?;
-    let tags = state.cases.get(&case_id).map(|case| &case.tags);
-    Ok(Reply::json(StatusCode::OK, &json!({"tags": tags})))
-}
-
-pub(crate) fn create_case_comment(
-    state: &mut State,
-    context: &CallContext,
-    case_id: &str,
-    input: CreateCaseCommentInput,
-    digest: String,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
-    checker.optional_text("clientToken", &input.client_token, 1, 255);
-    if let Some(body) = checker.required("body", &input.body) {
-        checker.length("body", body, 1, 12000);
-    }
-    checker.finish()?;
-    let case = open_case_mut(state, case_id)?;
-    if let Some(token) = &input.client_token
-        && let Some(record) = case.comment_tokens.get(token)
-    {
-        if record.request_digest != digest {
-            return Err(ApiError::Conflict {
-                message: format!(
-                    "clientToken {token:?} was already used with a different CreateCaseComment request"
-                ),
-                resource_id: case_id.to_string(),
-            });
-        }
-        return Ok(Reply::json(
-            StatusCode::CREATED,
-            &json!({"commentId": record.created_id}),
-        ));
-    }
-    if case.comments.len() >= 999_999 {
-        return Err(quota_exceeded(
-            case_id,
-            "comments",
-            case.comments.len() + 1,
-            999_999,
-        ));
-    }
-    let comment_id = format!("{:06}", case.comments.len() + 1);
-    case.comments.push(Comment {
-        comment_id: comment_id.clone(),
-        created_date: context.now,
-        last_updated_date: context.now,
-        creator: PRINCIPAL.to_string(),
-        last_updated_by: PRINCIPAL.to_string(),
-        body: input.body.unwrap_or_default(),
-    });
-    if let Some(token) = input.client_token {
-        case.comment_tokens.insert(
-            token,
-            IdempotencyRecord {
-                request_digest: digest,
-                created_id: comment_id.clone(),
-            },
-        );
-    }
-    case.record_edit(
-        context.now,
-        "CommentAdded",
-        format!("Comment {comment_id} added"),
-    );
-    Ok(Reply::json(StatusCode::CREATED, &json!({"commentId": comment_id})).changed(true))
-}
-
-pub(crate) fn list_comments(
-    state: &State,
-    case_id: &str,
-    input: &PageInput,
-) -> Result<Reply, ApiError> {
-    let max_results = validation::check_max_results(input.max_results)?;
-    let case = state
-        .cases
-        .get(case_id)
-        .ok_or_else(|| ApiError::case_not_found(case_id))?;
-    let (items, next_token) =
-        pagination::page_by_offset(&case.comments, input.next_token.as_deref(), max_results)?;
-    Ok(Reply::json(
-        StatusCode::OK,
-        &ListPage {
-            next_token,
-            items,
-            total: case.comments.len(),
-        },
-    ))
-}
-
 pub(crate) fn list_case_edits(
     state: &State,
+    context: &CallContext,
     case_id: &str,
     input: &PageInput,
 ) -> Result<Reply, ApiError> {
-    let max_results = validation::check_max_results(input.max_results)?;
-    let case = state
-        .cases
-        .get(case_id)
-        .ok_or_else(|| ApiError::case_not_found(case_id))?;
+    let mut checker = Checker::new();
+    checker.case_id(case_id);
+    let max_results = checker.page(&input.next_token, input.max_results);
+    checker.finish()?;
+    let case = case(state, context, case_id)?;
     let (items, next_token) =
         pagination::page_by_offset(&case.edits, input.next_token.as_deref(), max_results)?;
     Ok(Reply::json(
