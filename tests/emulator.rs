@@ -5,6 +5,8 @@
 #[path = "emulator/support.rs"]
 mod support;
 
+#[path = "emulator/actors.rs"]
+mod actors;
 #[path = "emulator/concurrency.rs"]
 mod concurrency;
 #[path = "emulator/durability.rs"]
@@ -15,3 +17,11 @@ mod errors;
 mod faults;
 #[path = "emulator/operations.rs"]
 mod operations;
+#[path = "emulator/properties.rs"]
+mod properties;
+#[path = "emulator/quotas.rs"]
+mod quotas;
+#[path = "emulator/resources.rs"]
+mod resources;
+#[path = "emulator/strict.rs"]
+mod strict;

@@ -1,12 +1,16 @@
-//! The local Security IR emulator (design section 6): a stand-in for the service that speaks its
-//! restJson1 wire protocol, so the real `aws-sdk-securityir` client works against it unchanged.
-//! It enforces the service's rules, can persist every acknowledged change (`--state`), and can
-//! inject latency and reproducible faults for the tests and benchmarks of everything else.
+//! The local Security IR emulator: a stand-in for the service that speaks its restJson1 wire
+//! protocol, so the real `aws-sdk-securityir` client (and any other AWS client) works against it
+//! unchanged. It enforces the service's rules as strictly as the model allows, keeps accounts,
+//! regions and signers apart, plays AWS's own responders, applies per-operation quotas, can
+//! persist every acknowledged change (`--state`), and can inject latency and reproducible
+//! faults for the tests and benchmarks of everything else. The README's "The local emulator"
+//! lists its endpoints and each reading it takes where the API is silent.
 //!
-//! Layout: `routes` (HTTP to operation) -> `operations` (the rules) -> `store` (the state), with
-//! `validation`, `status_edges` and `pagination` as pure helpers, `shared` for locking and
-//! durability, `persistence` for the file, `faults` and `stats` for tests, `server` for the
-//! connection loop.
+//! Layout: `routes` (HTTP to operation: signature, membership, quota) -> `operations` (the
+//! rules, one file per resource) -> `store` (the state), with `validation`, `status_edges` and
+//! `pagination` as pure helpers, `shared` for locking and durability, `persistence` for the
+//! file, `files` for the attachment file server, `rate_limit` for quotas, `faults` and `stats`
+//! for tests, `server` for the connection loop.
 
 mod api_error;
 mod faults;

@@ -75,27 +75,74 @@ pub async fn raw_request(
     path: &str,
     headers: &str,
 ) -> (u16, String) {
+    let response = raw_exchange(endpoint, method, path, headers, b"").await;
+    (response.status, response.body)
+}
+
+/// What a raw exchange answered.
+pub struct RawResponse {
+    pub status: u16,
+    /// The header lines, as sent.
+    pub headers: String,
+    pub body: String,
+}
+
+impl RawResponse {
+    /// The value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then_some(value.trim())
+        })
+    }
+}
+
+/// One plain HTTP/1.1 exchange with a body.
+pub async fn raw_exchange(
+    endpoint: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &[u8],
+) -> RawResponse {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(endpoint)
         .await
         .expect("connects");
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {endpoint}\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {endpoint}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
     );
-    stream.write_all(request.as_bytes()).await.expect("sends");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("reads");
-    let status = response
+    stream.write_all(head.as_bytes()).await.expect("sends");
+    stream.write_all(body).await.expect("sends the body");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("reads");
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
         .split(' ')
         .nth(1)
         .and_then(|code| code.parse().ok())
         .expect("a status line");
-    let body = response
-        .split("\r\n\r\n")
-        .nth(1)
-        .unwrap_or_default()
-        .to_string();
-    (status, body)
+    RawResponse {
+        status,
+        headers: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+/// A client signing with its own access key, as another person would.
+pub fn client_as(endpoint_url: &str, access_key: &str, region: &str) -> Client {
+    let config = aws_sdk_securityir::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .credentials_provider(Credentials::new(access_key, "secret", None, None, "tests"))
+        .endpoint_url(endpoint_url)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    Client::from_conf(config)
 }
 
 /// A header line that makes a raw request look SigV4-signed.

@@ -1,0 +1,101 @@
+//! `--rate-limit`: requests over an operation's quota are refused with a ThrottlingException
+//! the SDK parses, before they take any effect, and counted.
+
+use aws_sdk_securityir::operation::get_case::GetCaseError;
+use aws_sdk_securityir::operation::update_case::UpdateCaseError;
+use sirops::emulator::{EmulatorConfig, RateLimits};
+
+use crate::support::{client, create, start_with};
+
+fn limited(specs: &[&str]) -> EmulatorConfig {
+    let mut rate_limits = RateLimits::default();
+    for spec in specs {
+        rate_limits.add(spec.parse().unwrap());
+    }
+    EmulatorConfig {
+        rate_limits,
+        ..EmulatorConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn requests_over_the_quota_are_throttled_with_the_quota_named() {
+    let emulator = start_with(limited(&["GetCase=5"])).await;
+    let client = client(&emulator.endpoint_url());
+    let case_id = create(&client, "Quota").await;
+    let mut throttled = Vec::new();
+    for _ in 0..8 {
+        match client.get_case().case_id(&case_id).send().await {
+            Ok(_) => {}
+            Err(error) => throttled.push(error.into_service_error()),
+        }
+    }
+    // The burst of five passes (a few more may as tokens refill meanwhile).
+    assert!(
+        (1..=3).contains(&throttled.len()),
+        "{} throttled",
+        throttled.len()
+    );
+    let GetCaseError::ThrottlingException(throttling) = &throttled[0] else {
+        panic!("{:?}", throttled[0]);
+    };
+    assert_eq!(throttling.service_code(), Some("security-ir"));
+    let quota = throttling.quota_code().unwrap();
+    assert!(quota.starts_with("L-") && quota.len() == 10, "{quota}");
+    assert!(throttling.retry_after_seconds().unwrap_or_default() >= 1);
+    let stats = emulator.stats();
+    assert_eq!(
+        stats.throttled.get("GetCase"),
+        Some(&(throttled.len() as u64))
+    );
+    assert_eq!(
+        stats.errors.get("ThrottlingException"),
+        Some(&(throttled.len() as u64))
+    );
+    // Other operations have quotas of their own (here none).
+    for _ in 0..10 {
+        client.list_cases().send().await.unwrap();
+    }
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_throttled_write_takes_no_effect() {
+    let emulator = start_with(limited(&["UpdateCase=1"])).await;
+    let client = client(&emulator.endpoint_url());
+    let case_id = create(&client, "Before").await;
+    client
+        .update_case()
+        .case_id(&case_id)
+        .title("First")
+        .send()
+        .await
+        .unwrap();
+    let error = client
+        .update_case()
+        .case_id(&case_id)
+        .title("Second")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(
+        matches!(error, UpdateCaseError::ThrottlingException(_)),
+        "{error:?}"
+    );
+    let case = client.get_case().case_id(&case_id).send().await.unwrap();
+    assert_eq!(case.title(), Some("First"));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_no_limit_nothing_is_throttled() {
+    let emulator = start_with(EmulatorConfig::default()).await;
+    let client = client(&emulator.endpoint_url());
+    let case_id = create(&client, "Unlimited").await;
+    for _ in 0..50 {
+        client.get_case().case_id(&case_id).send().await.unwrap();
+    }
+    assert!(emulator.stats().throttled.is_empty());
+    emulator.shutdown().await;
+}
