@@ -4,6 +4,7 @@
 //! response, every one with an `x-amzn-RequestId`. The `/_emulator/*` paths (stats, reset,
 //! act-as-aws) are served apart and never faulted, throttled or counted.
 
+use std::borrow::Cow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -41,46 +42,50 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/act-as-aws", post(act_as_aws))
         .fallback(aws_request)
-        .layer(axum::middleware::map_response(with_request_id))
         .with_state(shared)
 }
 
-/// Every answer carries a request id, as the service's do, for clients that log it.
-async fn with_request_id(mut response: Response) -> Response {
-    let id = hex::encode(rand::random::<[u8; 16]>());
-    let id = format!(
-        "{}-{}-{}-{}-{}",
-        &id[0..8],
-        &id[8..12],
-        &id[12..16],
-        &id[16..20],
-        &id[20..32]
-    );
-    if let Ok(value) = HeaderValue::from_str(&id) {
+/// Every answer carries a request id, as the service's do, for clients that log it. Set by
+/// each handler rather than a middleware layer, and built without formatting: it is on every
+/// response of the hot path.
+fn with_request_id(mut response: Response) -> Response {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let random: [u8; 16] = rand::random();
+    let mut id = [b'-'; 36];
+    let mut at = 0;
+    for (index, byte) in random.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            at += 1;
+        }
+        id[at] = HEX[usize::from(byte >> 4)];
+        id[at + 1] = HEX[usize::from(byte & 0xf)];
+        at += 2;
+    }
+    if let Ok(value) = HeaderValue::from_bytes(&id) {
         response.headers_mut().insert("x-amzn-RequestId", value);
     }
     response
 }
 
 async fn stats(State(shared): State<Arc<Shared>>) -> Response {
-    axum::Json(shared.stats_snapshot()).into_response()
+    with_request_id(axum::Json(shared.stats_snapshot()).into_response())
 }
 
 async fn reset(State(shared): State<Arc<Shared>>) -> Response {
-    match shared.reset().await {
+    with_request_id(match shared.reset().await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => {
             tracing::error!(%error, "reset could not store the empty state");
             (StatusCode::INTERNAL_SERVER_ERROR, "reset failed").into_response()
         }
-    }
+    })
 }
 
 /// `POST /_emulator/act-as-aws`: an AWS responder works the case the body names.
 async fn act_as_aws(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let action = match parse_body::<responder::ResponderAction>(&body) {
         Ok(action) => action,
-        Err(error) => return error.into_response(),
+        Err(error) => return with_request_id(error.into_response()),
     };
     let now = now_epoch_seconds();
     match shared
@@ -88,7 +93,7 @@ async fn act_as_aws(State(shared): State<Arc<Shared>>, body: Bytes) -> Response 
         .await
     {
         Ok(reply) => reply_response(reply),
-        Err(error) => error.into_response(),
+        Err(error) => with_request_id(error.into_response()),
     }
 }
 
@@ -169,48 +174,52 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(decoded).ok()
 }
 
-/// The operation a method and path name, as the model's `http` traits declare them.
+/// The operation a method and path name, as the model's `http` traits declare them. Only the
+/// URI members are decoded (and only when they hold an escape): this runs on every request.
 fn route(method: &Method, path: &str) -> Option<Route> {
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let decoded: Option<Vec<String>> = segments.iter().map(|part| percent_decode(part)).collect();
-    let decoded = decoded?;
-    let parts: Vec<&str> = decoded.iter().map(String::as_str).collect();
-    let id = |value: &str| value.to_string();
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let id = |value: &str| -> Option<String> {
+        if value.contains('%') {
+            percent_decode(value)
+        } else {
+            Some(value.to_string())
+        }
+    };
     Some(match (method, parts.as_slice()) {
         (&Method::POST, ["", "v1", "create-case"]) => Route::CreateCase,
         (&Method::POST, ["", "v1", "list-cases"]) => Route::ListCases,
-        (&Method::GET, ["", "v1", "cases", case, "get-case"]) => Route::GetCase(id(case)),
-        (&Method::POST, ["", "v1", "cases", case, "update-case"]) => Route::UpdateCase(id(case)),
+        (&Method::GET, ["", "v1", "cases", case, "get-case"]) => Route::GetCase(id(case)?),
+        (&Method::POST, ["", "v1", "cases", case, "update-case"]) => Route::UpdateCase(id(case)?),
         (&Method::POST, ["", "v1", "cases", case, "update-case-status"]) => {
-            Route::UpdateCaseStatus(id(case))
+            Route::UpdateCaseStatus(id(case)?)
         }
-        (&Method::POST, ["", "v1", "cases", case, "close-case"]) => Route::CloseCase(id(case)),
+        (&Method::POST, ["", "v1", "cases", case, "close-case"]) => Route::CloseCase(id(case)?),
         (&Method::POST, ["", "v1", "cases", case, "update-resolver-type"]) => {
-            Route::UpdateResolverType(id(case))
+            Route::UpdateResolverType(id(case)?)
         }
         (&Method::POST, ["", "v1", "cases", case, "create-comment"]) => {
-            Route::CreateCaseComment(id(case))
+            Route::CreateCaseComment(id(case)?)
         }
         (&Method::PUT, ["", "v1", "cases", case, "update-case-comment", comment]) => {
-            Route::UpdateCaseComment(id(case), id(comment))
+            Route::UpdateCaseComment(id(case)?, id(comment)?)
         }
         (&Method::POST, ["", "v1", "cases", case, "list-comments"]) => {
-            Route::ListComments(id(case))
+            Route::ListComments(id(case)?)
         }
         (&Method::POST, ["", "v1", "cases", case, "list-case-edits"]) => {
-            Route::ListCaseEdits(id(case))
+            Route::ListCaseEdits(id(case)?)
         }
         (&Method::POST, ["", "v1", "cases", case, "get-presigned-url"]) => {
-            Route::GetCaseAttachmentUploadUrl(id(case))
+            Route::GetCaseAttachmentUploadUrl(id(case)?)
         }
         (&Method::GET, ["", "v1", "cases", case, "get-presigned-url", attachment]) => {
-            Route::GetCaseAttachmentDownloadUrl(id(case), id(attachment))
+            Route::GetCaseAttachmentDownloadUrl(id(case)?, id(attachment)?)
         }
-        (&Method::POST, ["", "v1", "tags", arn]) => Route::TagResource(id(arn)),
-        (&Method::DELETE, ["", "v1", "tags", arn]) => Route::UntagResource(id(arn)),
-        (&Method::GET, ["", "v1", "tags", arn]) => Route::ListTagsForResource(id(arn)),
+        (&Method::POST, ["", "v1", "tags", arn]) => Route::TagResource(id(arn)?),
+        (&Method::DELETE, ["", "v1", "tags", arn]) => Route::UntagResource(id(arn)?),
+        (&Method::GET, ["", "v1", "tags", arn]) => Route::ListTagsForResource(id(arn)?),
         (&Method::GET, ["", "v1", "membership", membership]) => {
-            Route::GetMembership(id(membership))
+            Route::GetMembership(id(membership)?)
         }
         (&Method::POST, ["", "v1", "memberships"]) => Route::ListMemberships,
         (&Method::POST, ["", "v1", "membership"]) => Route::NotEmulated("CreateMembership"),
@@ -248,47 +257,78 @@ fn query_values(query: Option<&str>, name: &str) -> Vec<String> {
 
 /// The SigV4 credential scope (`Credential=AKID/DATE/REGION/SERVICE/aws4_request`), from the
 /// `Authorization` header or a presigned query.
-fn credential_scope(headers: &HeaderMap, query: Option<&str>) -> Option<Vec<String>> {
-    let from_header = headers
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Scope<'a> {
+    access_key: Cow<'a, str>,
+    region: Cow<'a, str>,
+}
+
+fn credential_scope<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option<Scope<'a>> {
+    if let Some(authorization) = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|authorization| authorization.split("Credential=").nth(1))
-        .map(|credential| {
-            credential
-                .split([',', ' '])
-                .next()
-                .unwrap_or_default()
-                .to_string()
+    {
+        // Clients put the credential right after the algorithm; search only otherwise.
+        let credential = authorization
+            .split_once(' ')
+            .and_then(|(_, rest)| rest.strip_prefix("Credential="))
+            .or_else(|| authorization.split("Credential=").nth(1))?;
+        let mut parts = credential.splitn(4, '/');
+        let access_key = parts.next()?;
+        let region = parts.nth(1)?;
+        return Some(Scope {
+            access_key: Cow::Borrowed(access_key),
+            region: Cow::Borrowed(region),
         });
-    let scope = from_header.or_else(|| query_values(query, "X-Amz-Credential").pop())?;
-    Some(scope.split('/').map(str::to_string).collect())
+    }
+    // A presigned query carries the scope percent-encoded.
+    let credential = query_values(query, "X-Amz-Credential").pop()?;
+    let mut parts = credential.splitn(4, '/');
+    let access_key = parts.next()?.to_string();
+    let region = parts.nth(1)?.to_string();
+    Some(Scope {
+        access_key: Cow::Owned(access_key),
+        region: Cow::Owned(region),
+    })
 }
 
 /// The region of the credential scope, when it looks like a region a case ARN can name.
-fn signing_region(scope: &[String]) -> Option<String> {
-    let region = scope.get(2)?;
-    let parts: Vec<&str> = region.split('-').collect();
-    let plausible = parts.len() >= 3
-        && parts
-            .iter()
-            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric()))
-        && parts.last()?.chars().all(|c| c.is_ascii_digit());
-    plausible.then(|| region.to_string())
+fn signing_region(scope: &Scope<'_>) -> Option<String> {
+    let region: &str = &scope.region;
+    let mut parts = 0;
+    for part in region.split('-') {
+        if part.is_empty() || !part.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return None;
+        }
+        parts += 1;
+    }
+    let ends_in_digits = region
+        .rsplit('-')
+        .next()
+        .is_some_and(|last| last.chars().all(|c| c.is_ascii_digit()));
+    (parts >= 3 && ends_in_digits).then(|| region.to_string())
 }
 
 /// Who signed: each access key id is a user of the account, so edits and comments name a
 /// stable principal per key, and a test can act as a console user beside sirops.
-fn principal(account: &str, scope: &[String]) -> String {
-    let key: String = scope
-        .first()
-        .map(|key| {
-            key.chars()
-                .filter(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(*c))
-                .collect()
-        })
-        .filter(|key: &String| !key.is_empty())
-        .unwrap_or_else(|| "anonymous".to_string());
-    format!("arn:aws:iam::{account}:user/{key}")
+fn principal(account: &str, scope: &Scope<'_>) -> String {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+    let key: &str = &scope.access_key;
+    let cleaned: Cow<'_, str> = if key.chars().all(allowed) {
+        Cow::Borrowed(key)
+    } else {
+        Cow::Owned(key.chars().filter(|c| allowed(*c)).collect())
+    };
+    let user = if cleaned.is_empty() {
+        "anonymous"
+    } else {
+        &cleaned
+    };
+    let mut principal = String::with_capacity(20 + account.len() + user.len());
+    for part in ["arn:aws:iam::", account, ":user/", user] {
+        principal.push_str(part);
+    }
+    principal
 }
 
 /// Any SigV4 signature is accepted, but an unsigned request is refused, as the service does.
@@ -350,7 +390,7 @@ async fn aws_request(State(shared): State<Arc<Shared>>, request: Request) -> Res
         Ok(reply) => reply_response(reply),
         Err(error) => {
             shared.stats.record_error(error.type_name());
-            error.into_response()
+            with_request_id(error.into_response())
         }
     }
 }
@@ -401,7 +441,7 @@ async fn answer(
     let operation = route.operation();
     if let Err(over) = shared
         .limiter
-        .admit(&context.partition.arn_prefix(), operation)
+        .admit(|| context.partition.arn_prefix(), operation)
     {
         shared.stats.record_throttled(operation);
         let seconds = over.retry_after.as_secs_f64().ceil().max(1.0);
@@ -528,7 +568,7 @@ async fn execute(
 }
 
 fn reply_response(reply: Reply) -> Response {
-    match reply.body {
+    with_request_id(match reply.body {
         None => reply.status.into_response(),
         Some(body) => {
             let mut response = (reply.status, body).into_response();
@@ -538,7 +578,7 @@ fn reply_response(reply: Reply) -> Response {
             );
             response
         }
-    }
+    })
 }
 
 /// Ends the connection without an answer. Served by our own connection loop, the request's
@@ -715,10 +755,16 @@ mod tests {
             principal("123456789012", &scope),
             "arn:aws:iam::123456789012:user/AKIDCONSOLE"
         );
+        let odd = Scope {
+            region: Cow::Borrowed("eu-west"),
+            ..Scope::default()
+        };
+        assert_eq!(signing_region(&odd), None);
         assert!(is_signed(&headers, None));
         assert!(!is_signed(&HeaderMap::new(), Some("a=b")));
+        let no_headers = HeaderMap::new();
         let presigned = credential_scope(
-            &HeaderMap::new(),
+            &no_headers,
             Some("X-Amz-Credential=KEY%2F20260101%2Fus-west-2%2Fsecurity-ir%2Faws4_request"),
         )
         .unwrap();
@@ -731,11 +777,11 @@ mod tests {
             r"^.*((^AWS Responder)|(^\d{12}$)|(^arn:([^:]*aws[^:]*):(?:(?:iam)::\d{12}:(?:user|role|group|root)(?:(?:/[^/]+)+)?|(?:sts)::\d{12}:assumed-role/[^/]+/[^/]+)$)|(^security-ir.amazonaws.com)).*$",
         )
         .unwrap();
-        for scope in [
-            vec!["AKIA0123".to_string()],
-            vec!["we/ird key".into()],
-            vec![],
-        ] {
+        for key in ["AKIA0123", "we/ird key", ""] {
+            let scope = Scope {
+                access_key: Cow::Borrowed(key),
+                ..Scope::default()
+            };
             let principal = principal("123456789012", &scope);
             assert!(pattern.is_match(&principal), "{principal}");
         }

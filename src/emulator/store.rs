@@ -35,9 +35,15 @@ impl Partition {
         format!("{}case/{case_id}", self.arn_prefix())
     }
 
-    /// True when `arn` belongs to this partition.
+    /// True when `arn` belongs to this partition. Checked on every case lookup, so without
+    /// building the prefix.
     pub(crate) fn owns(&self, arn: &str) -> bool {
-        arn.starts_with(&self.arn_prefix())
+        let owned = || {
+            let rest = arn.strip_prefix("arn:aws:security-ir:")?;
+            let rest = rest.strip_prefix(self.region.as_str())?.strip_prefix(':')?;
+            rest.strip_prefix(self.account.as_str())?.strip_prefix(':')
+        };
+        owned().is_some()
     }
 
     /// The key of a client token within this partition: the same token in another region or
@@ -269,6 +275,34 @@ impl State {
             if !self.cases.contains_key(&case_id) {
                 return case_id;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partition_owns_exactly_the_arns_of_its_region_and_account() {
+        let partition = Partition {
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+        };
+        let arn = partition.case_arn("1000000001");
+        assert_eq!(
+            arn,
+            "arn:aws:security-ir:us-east-1:123456789012:case/1000000001"
+        );
+        assert!(partition.owns(&arn));
+        for other in [
+            "arn:aws:security-ir:us-east-10:123456789012:case/1000000001",
+            "arn:aws:security-ir:eu-west-1:123456789012:case/1000000001",
+            "arn:aws:security-ir:us-east-1:1234567890123:case/1000000001",
+            "arn:aws:security-ir:us-east-1:210987654321:case/1000000001",
+            "arn:aws:s3:us-east-1:123456789012:case/1000000001",
+        ] {
+            assert!(!partition.owns(other), "{other}");
         }
     }
 }

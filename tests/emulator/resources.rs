@@ -245,6 +245,7 @@ async fn without_a_membership_every_case_operation_is_refused() {
 
 #[tokio::test]
 async fn operations_not_emulated_say_so_in_the_models_terms() {
+    use aws_sdk_securityir::types::{IncidentResponder, UsefulnessRating};
     let emulator = start().await;
     let client = client(&emulator.endpoint_url());
     let error = client
@@ -262,15 +263,89 @@ async fn operations_not_emulated_say_so_in_the_models_terms() {
         &ValidationExceptionReason::UnknownOperation
     );
     assert!(validation.message().contains("not emulated"));
-    let error = client
-        .get_finding_metrics()
-        .membership_id("m-0123456789")
-        .start_date(aws_smithy_types::DateTime::from_secs(0))
-        .end_date(aws_smithy_types::DateTime::from_secs(60))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(error.is_validation_exception(), "{error:?}");
+
+    let membership = "m-0123456789";
+    let responder = || {
+        IncidentResponder::builder()
+            .name("Alice")
+            .job_title("CISO")
+            .email("alice@example.com")
+            .build()
+            .unwrap()
+    };
+    let errors = [
+        client
+            .get_finding_metrics()
+            .membership_id(membership)
+            .start_date(aws_smithy_types::DateTime::from_secs(0))
+            .end_date(aws_smithy_types::DateTime::from_secs(60))
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error()
+            .is_validation_exception(),
+        client
+            .create_membership()
+            .membership_name("sirops")
+            .incident_response_team(responder())
+            .incident_response_team(responder())
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error()
+            .is_validation_exception(),
+        client
+            .update_membership()
+            .membership_id(membership)
+            .membership_name("sirops")
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error()
+            .is_validation_exception(),
+        client
+            .cancel_membership()
+            .membership_id(membership)
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error()
+            .is_validation_exception(),
+        client
+            .batch_get_member_account_details()
+            .membership_id(membership)
+            .account_ids("123456789012")
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error()
+            .is_validation_exception(),
+        client
+            .send_feedback()
+            .case_id("1000000001")
+            .result_id("r-1")
+            .usefulness(UsefulnessRating::Useful)
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error()
+            .is_validation_exception(),
+    ];
+    assert_eq!(
+        errors, [true; 6],
+        "each answers a ValidationException the SDK parses"
+    );
+    let stats = emulator.stats();
+    for operation in [
+        "ListInvestigations",
+        "GetFindingMetrics",
+        "CreateMembership",
+        "UpdateMembership",
+        "CancelMembership",
+        "BatchGetMemberAccountDetails",
+        "SendFeedback",
+    ] {
+        assert_eq!(stats.operations.get(operation), Some(&1), "{operation}");
+    }
     emulator.shutdown().await;
 }
