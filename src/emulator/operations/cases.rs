@@ -737,19 +737,5 @@ pub(crate) fn list_case_edits(
     case_id: &str,
     input: &PageInput,
 ) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
-    checker.case_id(case_id);
-    let max_results = checker.page(&input.next_token, input.max_results);
-    checker.finish()?;
-    let case = case(state, context, case_id)?;
-    let (items, next_token) =
-        pagination::page_by_offset(&case.edits, input.next_token.as_deref(), max_results)?;
-    Ok(Reply::json(
-        StatusCode::OK,
-        &ListPage {
-            next_token,
-            items,
-            total: case.edits.len(),
-        },
-    ))
+    super::list_of_case(state, context, case_id, input, |case| &case.edits)
 }

@@ -4,9 +4,8 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use super::cases::quota_exceeded;
-use super::{CallContext, ListPage, Reply, case, open_case_mut, replayed};
+use super::{CallContext, Reply, open_case_mut, replayed};
 use crate::emulator::api_error::ApiError;
-use crate::emulator::pagination;
 use crate::emulator::store::{Comment, IdempotencyRecord, State, StoredCase};
 use crate::emulator::validation::Checker;
 use crate::emulator::wire::{CreateCaseCommentInput, PageInput, UpdateCaseCommentInput};
@@ -96,21 +95,7 @@ pub(crate) fn list_comments(
     case_id: &str,
     input: &PageInput,
 ) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
-    checker.case_id(case_id);
-    let max_results = checker.page(&input.next_token, input.max_results);
-    checker.finish()?;
-    let case = case(state, context, case_id)?;
-    let (items, next_token) =
-        pagination::page_by_offset(&case.comments, input.next_token.as_deref(), max_results)?;
-    Ok(Reply::json(
-        StatusCode::OK,
-        &ListPage {
-            next_token,
-            items,
-            total: case.comments.len(),
-        },
-    ))
+    super::list_of_case(state, context, case_id, input, |case| &case.comments)
 }
 
 /// UpdateCaseComment: only on an open case, and only by whoever wrote the comment (the

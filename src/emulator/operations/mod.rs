@@ -146,6 +146,35 @@ pub(crate) fn replayed(
     Ok(Some(record.created_id.clone()))
 }
 
+/// A page of one of a case's own lists (its comments, its edits), which only grow at the end,
+/// so an offset token stays valid between pages.
+pub(crate) fn list_of_case<T: Serialize + Clone>(
+    state: &State,
+    context: &CallContext,
+    case_id: &str,
+    input: &crate::emulator::wire::PageInput,
+    list: impl Fn(&StoredCase) -> &[T],
+) -> Result<Reply, ApiError> {
+    let mut checker = crate::emulator::validation::Checker::new();
+    checker.case_id(case_id);
+    let max_results = checker.page(&input.next_token, input.max_results);
+    checker.finish()?;
+    let items = list(case(state, context, case_id)?);
+    let (page, next_token) = crate::emulator::pagination::page_by_offset(
+        items,
+        input.next_token.as_deref(),
+        max_results,
+    )?;
+    Ok(Reply::json(
+        StatusCode::OK,
+        &ListPage {
+            next_token,
+            items: page,
+            total: items.len(),
+        },
+    ))
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ListPage<T> {
