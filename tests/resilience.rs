@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use aws_sdk_securityir::Client;
-use sirops::emulator::EmulatorConfig;
+use sirops::emulator::{EmulatorConfig, RateLimitSpec, RateLimits};
 use support::{Run, Sandbox, manifest};
 
 /// Attempts per call for sirops and for the test's own reads while faults are injected. At a
@@ -226,29 +226,64 @@ async fn assert_converged(sandbox: &Sandbox) {
 /// call): that run must name them, and the next must finish them.
 #[tokio::test(flavor = "multi_thread")]
 async fn chaos_two_hundred_manifests_converge_without_duplicates() {
-    let started = Instant::now();
-    let sandbox = Sandbox::with_config(EmulatorConfig {
-        fault_rate: 0.2,
-        seed: 6,
-        ..EmulatorConfig::default()
-    })
+    let exhausted = chaos(
+        EmulatorConfig {
+            fault_rate: 0.2,
+            seed: 6,
+            ..EmulatorConfig::default()
+        },
+        200,
+    )
     .await;
-    let client = sandbox.retrying_client(READ_ATTEMPTS);
-    let mut expected = BTreeMap::new();
-    for index in 0..200 {
-        let (name, text, want) = chaos_case(index, 1);
-        sandbox.write_manifest(&name, &text);
-        expected.insert(name, want);
-    }
-    let names: BTreeSet<String> = (0..220).map(|index| chaos_case(index, 2).0).collect();
-    let (first_rounds, exhausted) = apply_until_converged(&sandbox, &names, "2").await;
     assert!(
         exhausted > 0,
         "no case exhausted 2 attempts at a 20% fault rate"
     );
+}
+
+/// The same faults behind a quota of 20 requests per second per operation: throttling from
+/// the quota and from faults together still converge, with no duplicate.
+#[tokio::test(flavor = "multi_thread")]
+async fn chaos_behind_a_quota_converges_without_duplicates() {
+    let mut rate_limits = RateLimits::default();
+    rate_limits.add(RateLimitSpec {
+        operation: None,
+        per_second: 20.0,
+    });
+    chaos(
+        EmulatorConfig {
+            fault_rate: 0.2,
+            seed: 13,
+            rate_limits,
+            ..EmulatorConfig::default()
+        },
+        60,
+    )
+    .await;
+}
+
+/// `count` creates of the chaos mix, then the edited versions and a tenth more creates, each
+/// applied until converged; every case must then hold its manifest's values, once. Returns
+/// how many cases the first apply, with 2 attempts per call, reported out of retries.
+async fn chaos(config: EmulatorConfig, count: usize) -> usize {
+    let started = Instant::now();
+    let throttled_by_quota = !config.rate_limits.is_off();
+    let sandbox = Sandbox::with_config(config).await;
+    let client = sandbox.retrying_client(READ_ATTEMPTS);
+    let mut expected = BTreeMap::new();
+    for index in 0..count {
+        let (name, text, want) = chaos_case(index, 1);
+        sandbox.write_manifest(&name, &text);
+        expected.insert(name, want);
+    }
+    let everything = count + count / 10;
+    let names: BTreeSet<String> = (0..everything)
+        .map(|index| chaos_case(index, 2).0)
+        .collect();
+    let (first_rounds, exhausted) = apply_until_converged(&sandbox, &names, "2").await;
     assert_live_matches(&sandbox, &client, &expected).await;
 
-    for index in 0..220 {
+    for index in 0..everything {
         let (name, text, want) = chaos_case(index, 2);
         sandbox.write_manifest(&name, &text);
         expected.insert(name, want);
@@ -262,13 +297,21 @@ async fn chaos_two_hundred_manifests_converge_without_duplicates() {
         stats.faults.get("LostResponse").copied().unwrap_or(0) > 0,
         "no lost response was injected: {stats:?}"
     );
+    if throttled_by_quota {
+        assert!(
+            stats.throttled.values().sum::<u64>() > 0,
+            "the quota never bit: {stats:?}"
+        );
+    }
     eprintln!(
         "chaos: {first_rounds} + {second_rounds} apply rounds, {exhausted} cases out of \
-         retries, {} requests, faults {:?}, {:.1?}",
+         retries, {} requests, faults {:?}, throttled by quota {:?}, {:.1?}",
         stats.requests,
         stats.faults,
+        stats.throttled,
         started.elapsed()
     );
+    exhausted
 }
 
 /// Writes the first-round chaos manifests `0..count` and returns what each asks for.

@@ -9,6 +9,7 @@ use super::args::{ApplyArgs, GlobalArgs};
 use super::plan_command::read_and_plan;
 use super::{Connection, Outcome, connect, load_valid_workspace, output};
 use crate::apply::{ApplyOptions, AuditContext, CaseOutcome, apply};
+use crate::live::CaseApi;
 use crate::ops::apply::{case_ids_to_record, check_saved_plan, write_back};
 use crate::ops::plan::{PlanOptions, check_prune_scope};
 use crate::plan::target::manifest_digest;
@@ -96,8 +97,12 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
             eprintln!("Apply cancelled; nothing was changed.");
             return Ok(Outcome::Failure);
         }
-        let progress = output::progress(global, "applying cases");
-        let on_case_done = |_: &CaseOutcome| progress.inc(1);
+        const APPLYING: &str = "applying cases";
+        let progress = output::progress(global, APPLYING);
+        let on_case_done = |_: &CaseOutcome| {
+            progress.inc(1);
+            output::show_pacing(&progress, APPLYING, &api.pacing());
+        };
         let options = ApplyOptions {
             parallelism,
             audit: args.comment.then(audit_context),
@@ -126,6 +131,9 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
                 plural(written, "case id")
             ));
         }
+    }
+    if let Some(line) = api.pacing().describe() {
+        text.push_str(&format!("Note: {line}.\n"));
     }
     // The apply is done: a reader that went away changes nothing about its outcome.
     let _ = output::print_stdout(&text);

@@ -35,9 +35,15 @@ pub struct GlobalArgs {
     /// AWS shared-config profile.
     #[arg(long, global = true)]
     pub profile: Option<String>,
-    /// Attempts per API call, first try included; throttling and 5xx are retried with backoff.
+    /// Attempts per API call for faults (5xx, dropped connections), first try included.
+    /// Throttled calls are not counted: they are slowed to the quota and retried while the
+    /// service makes progress, until --timeout.
     #[arg(long, global = true, value_name = "N", env = "SIROPS_MAX_ATTEMPTS")]
     pub max_attempts: Option<u32>,
+    /// How long throttled calls are retried for, from the start of the run: seconds, or a
+    /// number with s, m or h [default: 1h].
+    #[arg(long, global = true, value_name = "DURATION", env = "SIROPS_TIMEOUT", value_parser = crate::live::pacing::parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
     /// More log output on stderr (-v info, -vv debug, -vvv trace). SIROPS_LOG or RUST_LOG
     /// filters take precedence.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

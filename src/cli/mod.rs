@@ -213,6 +213,7 @@ async fn connect(global: &GlobalArgs) -> anyhow::Result<Connection> {
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone(),
         max_attempts: global.max_attempts,
+        timeout: global.timeout,
         static_credentials: false,
     };
     let local = if global.local {

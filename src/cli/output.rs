@@ -6,6 +6,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 
 use super::args::GlobalArgs;
+use crate::live::pacing::PacingReport;
 use crate::manifest::Manifests;
 
 /// Dependencies that could log request or response bodies (which carry emails, IPs and case
@@ -103,6 +104,23 @@ pub(crate) fn progress(global: &GlobalArgs, message: &'static str) -> ProgressBa
     bar.set_message(message);
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
+}
+
+/// Keeps a progress line's message saying whether, and how, the service is throttling.
+pub(crate) fn show_pacing(bar: &ProgressBar, message: &'static str, pacing: &PacingReport) {
+    if bar.is_hidden() || pacing.throttled == 0 {
+        return;
+    }
+    let slowest = pacing
+        .rates
+        .iter()
+        .min_by(|left, right| left.1.total_cmp(right.1));
+    bar.set_message(match slowest {
+        Some((operation, rate)) => {
+            format!("{message} (throttled: {operation} slowed to {rate:.1}/s)")
+        }
+        None => format!("{message} (throttled: retrying)"),
+    });
 }
 
 pub(crate) fn stdin_is_terminal() -> bool {

@@ -44,7 +44,15 @@ pub(super) async fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<O
         Format::Json => plan::render_json(&shown),
         Format::Markdown => plan::render_markdown(&shown),
     };
+    let throttling = api.pacing().describe();
+    let rendered = match (&throttling, args.format) {
+        (Some(line), Format::Text | Format::Markdown) => format!("{rendered}\nNote: {line}.\n"),
+        _ => rendered,
+    };
     output::print_stdout(&rendered)?;
+    if let (Some(line), Format::Json) = (&throttling, args.format) {
+        eprintln!("note: {line}");
+    }
     Ok(if plan.has_errors() {
         Outcome::Failure
     } else if args.detailed_exitcode && plan.has_changes() {
@@ -62,8 +70,12 @@ pub(super) async fn read_and_plan<A: CaseApi>(
     endpoint: &Endpoint,
     options: PlanOptions,
 ) -> anyhow::Result<Plan> {
-    let progress = output::progress(global, "reading live cases");
-    let on_read = || progress.inc(1);
+    const READING: &str = "reading live cases";
+    let progress = output::progress(global, READING);
+    let on_read = || {
+        progress.inc(1);
+        output::show_pacing(&progress, READING, &api.pacing());
+    };
     let plan = make_plan(api, workspace, endpoint, options, &on_read).await;
     progress.finish_and_clear();
     Ok(plan?)

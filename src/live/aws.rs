@@ -1,6 +1,8 @@
 //! `CaseApi` over the real `aws-sdk-securityir` client: the only place that knows SDK types.
 //! Credentials, region and endpoint come from aws-config's default chain unless the caller
-//! overrides them; throttling, 5xx and dropped connections are retried with exponential backoff.
+//! overrides them. 5xx and dropped connections are retried by the SDK with exponential backoff
+//! and a bounded number of attempts; throttled calls are not the SDK's to retry but the
+//! [`Pacer`]'s, which slows each operation to its quota and retries while progress is made.
 
 use std::collections::BTreeMap;
 
@@ -10,9 +12,11 @@ use aws_sdk_securityir::Client;
 use aws_sdk_securityir::config::{Credentials, Region};
 use aws_sdk_securityir::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_securityir::types as sdk;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::retry::RetrySpec;
 
+use super::pacing::{DEFAULT_TIMEOUT, Pacer, PacingReport};
 use super::{ApiError, ApiErrorKind, CaseApi, CaseSummary, RequestOutcome};
 use crate::model::{
     CaseStatus, EngagementType, LiveCase, MetadataEntry, ResolverType, ThreatActorIp, Timestamp,
@@ -31,12 +35,15 @@ pub struct ClientSettings {
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
     pub max_attempts: Option<u32>,
+    /// How long throttled calls are retried for; [`DEFAULT_TIMEOUT`] when `None`.
+    pub timeout: Option<std::time::Duration>,
     /// Fixed dummy credentials, for the local emulator which accepts any signature.
     pub static_credentials: bool,
 }
 
 pub struct SdkCaseApi {
     client: Client,
+    pacer: Pacer,
     /// `None` when no region was configured: every call then fails with one clear error
     /// instead of the SDK's endpoint-resolution message.
     region: Option<String>,
@@ -85,8 +92,12 @@ impl SdkCaseApi {
             }
         }
         let config = loader.load().await;
+        let client_config = aws_sdk_securityir::config::Builder::from(&config)
+            .retry_classifier(ThrottlingIsPaced)
+            .build();
         SdkCaseApi {
-            client: Client::new(&config),
+            client: Client::from_conf(client_config),
+            pacer: Pacer::new(settings.timeout.unwrap_or(DEFAULT_TIMEOUT)),
             region: config.region().map(|region| region.to_string()),
             endpoint: configured_endpoint(&config, settings.endpoint_url.as_deref())
                 .unwrap_or_else(|| AWS_ENDPOINT.to_string()),
@@ -99,6 +110,7 @@ impl SdkCaseApi {
     pub fn from_client(client: Client) -> SdkCaseApi {
         let config = client.config();
         SdkCaseApi {
+            pacer: Pacer::new(DEFAULT_TIMEOUT),
             region: config.region().map(|region| region.to_string()),
             endpoint: AWS_ENDPOINT.to_string(),
             credentials_configured: true,
@@ -135,10 +147,28 @@ impl SdkCaseApi {
         Ok(())
     }
 
-    fn api_error<E, R>(&self, operation: &'static str, error: SdkError<E, R>) -> ApiError
+    /// Sends one call through the pacer: `call` builds and sends it afresh for each attempt.
+    async fn paced<T, E, Fut>(
+        &self,
+        operation: &'static str,
+        call: impl Fn() -> Fut,
+    ) -> Result<T, ApiError>
+    where
+        Fut: std::future::Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        self.ready(operation)?;
+        self.pacer
+            .call(operation, || {
+                let sent = call();
+                async move { sent.await.map_err(|error| self.api_error(operation, error)) }
+            })
+            .await
+    }
+
+    fn api_error<E>(&self, operation: &'static str, error: SdkError<E, HttpResponse>) -> ApiError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug + 'static,
     {
         let mut error = classify(operation, error, || self.endpoint_for_messages());
         if error.kind == ApiErrorKind::Credentials && !self.credentials_configured {
@@ -147,6 +177,65 @@ impl SdkCaseApi {
         error
     }
 }
+
+/// Takes throttled calls away from the SDK's retries: its attempt count and retry quota are
+/// made for faults, and a quota would exhaust them; the [`Pacer`] retries them instead.
+#[derive(Debug)]
+struct ThrottlingIsPaced;
+
+impl aws_sdk_securityir::config::retry::ClassifyRetry for ThrottlingIsPaced {
+    fn classify_retry(
+        &self,
+        _: &aws_sdk_securityir::config::interceptors::InterceptorContext,
+    ) -> aws_sdk_securityir::config::retry::RetryAction {
+        aws_sdk_securityir::config::retry::RetryAction::NoActionIndicated
+    }
+
+    fn classify_retry_v2(
+        &self,
+        context: &aws_sdk_securityir::config::interceptors::InterceptorContext,
+        previous: &aws_sdk_securityir::config::retry::RetryAction,
+    ) -> aws_sdk_securityir::config::retry::RetryAction {
+        use aws_sdk_securityir::config::retry::RetryAction;
+        use aws_smithy_runtime_api::client::retries::classifiers::RetryReason;
+        let classified_throttling = matches!(
+            previous,
+            RetryAction::RetryIndicated(RetryReason::RetryableError {
+                kind: aws_smithy_types::retry::ErrorKind::ThrottlingError,
+                ..
+            })
+        );
+        let status_429 = context
+            .response()
+            .is_some_and(|response| response.status().as_u16() == 429);
+        if classified_throttling || status_429 {
+            RetryAction::RetryForbidden
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "ThrottlingIsPaced"
+    }
+
+    fn priority(
+        &self,
+    ) -> aws_smithy_runtime_api::client::retries::classifiers::RetryClassifierPriority {
+        use aws_smithy_runtime_api::client::retries::classifiers::RetryClassifierPriority;
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
+    }
+}
+
+/// Error codes the service and AWS's protocols use for "slow down".
+const THROTTLING_CODES: [&str; 6] = [
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "RequestThrottledException",
+];
 
 /// The endpoint URL the client resolves as the SDK does: the one given, else the service's own
 /// setting (`AWS_ENDPOINT_URL_SECURITY_IR`, or `endpoint_url` in the profile's services
@@ -194,22 +283,31 @@ fn credential_sources_configured() -> bool {
 /// Turns the SDK's error into a kind and a one-line message. The full chain goes to the log at
 /// `-v` for failures that happen before a response (it holds no request values); a response
 /// that could not be read is not logged, since its raw body could hold case data.
-fn classify<E, R>(
+fn classify<E>(
     operation: &'static str,
-    error: SdkError<E, R>,
+    error: SdkError<E, HttpResponse>,
     endpoint: impl Fn() -> String,
 ) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
 {
     if let SdkError::ServiceError(service) = &error {
         let inner = service.err();
+        let status_429 = service.raw().status().as_u16() == 429;
         if let Some(code) = inner.code() {
+            let message = inner.message().unwrap_or("no message").to_string();
+            let kind = if status_429 || THROTTLING_CODES.contains(&code) {
+                ApiErrorKind::Throttled {
+                    code: code.to_string(),
+                    retry_after: retry_after(service.raw().headers().get("retry-after")),
+                }
+            } else {
+                ApiErrorKind::Service(code.to_string())
+            };
             return ApiError {
                 operation,
-                kind: ApiErrorKind::Service(code.to_string()),
-                message: inner.message().unwrap_or("no message").to_string(),
+                kind,
+                message,
             };
         }
     }
@@ -264,6 +362,14 @@ where
             message: innermost_message(&error),
         },
     }
+}
+
+/// A `Retry-After` header in seconds (the service's form), capped so that a bad value cannot
+/// park a call for hours.
+fn retry_after(header: Option<&str>) -> Option<std::time::Duration> {
+    let seconds: f64 = header?.trim().parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0)
+        .then(|| std::time::Duration::from_secs_f64(seconds.min(300.0)))
 }
 
 /// The first error of type `T` in `error`'s source chain.
@@ -379,17 +485,13 @@ fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
 impl CaseApi for SdkCaseApi {
     async fn get_case(&self, case_id: &str) -> Result<Option<LiveCase>, ApiError> {
         const OPERATION: &str = "GetCase";
-        self.ready(OPERATION)?;
-        let output = match self.client.get_case().case_id(case_id).send().await {
+        let read = self
+            .paced(OPERATION, || self.client.get_case().case_id(case_id).send())
+            .await;
+        let output = match read {
             Ok(output) => output,
-            Err(error) => {
-                let error = self.api_error(OPERATION, error);
-                return if error.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(error)
-                };
-            }
+            Err(error) if error.is_not_found() => return Ok(None),
+            Err(error) => return Err(error),
         };
         Ok(Some(LiveCase {
             case_id: case_id.to_string(),
@@ -450,28 +552,32 @@ impl CaseApi for SdkCaseApi {
     }
 
     async fn list_tags(&self, case_arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
-        self.ready("ListTagsForResource")?;
         let output = self
-            .client
-            .list_tags_for_resource()
-            .resource_arn(case_arn)
-            .send()
-            .await
-            .map_err(|error| self.api_error("ListTagsForResource", error))?;
+            .paced("ListTagsForResource", || {
+                self.client
+                    .list_tags_for_resource()
+                    .resource_arn(case_arn)
+                    .send()
+            })
+            .await?;
         Ok(output.tags().clone().into_iter().collect())
     }
 
     async fn list_cases(&self) -> Result<Vec<CaseSummary>, ApiError> {
-        self.ready("ListCases")?;
-        let mut pages = self
-            .client
-            .list_cases()
-            .max_results(25)
-            .into_paginator()
-            .send();
+        // Page by page rather than with the SDK's paginator, so that each page is paced and
+        // a throttled page is retried alone.
         let mut cases = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| self.api_error("ListCases", error))?;
+        let mut next_token: Option<String> = None;
+        loop {
+            let page = self
+                .paced("ListCases", || {
+                    self.client
+                        .list_cases()
+                        .max_results(25)
+                        .set_next_token(next_token.clone())
+                        .send()
+                })
+                .await?;
             cases.extend(page.items().iter().map(|item| {
                 CaseSummary {
                     case_id: item.case_id().to_string(),
@@ -481,16 +587,21 @@ impl CaseApi for SdkCaseApi {
                         .and_then(|status| status.as_str().parse().ok()),
                 }
             }));
+            match page.next_token() {
+                Some(token) if !token.is_empty() && next_token.as_deref() != Some(token) => {
+                    next_token = Some(token.to_string());
+                }
+                _ => break,
+            }
         }
         Ok(cases)
     }
 
     async fn send(&self, request: &Request) -> Result<RequestOutcome, ApiError> {
         let operation = request.operation();
-        self.ready(operation)?;
         match request {
             Request::CreateCase(input) => {
-                let output = self
+                let call = self
                     .client
                     .create_case()
                     .client_token(&input.client_token)
@@ -506,23 +617,20 @@ impl CaseApi for SdkCaseApi {
                     )?))
                     .set_impacted_services(non_empty(input.impacted_services.clone()))
                     .set_impacted_aws_regions(non_empty(sdk_regions(&input.impacted_aws_regions)?))
-                    .set_tags(Some(input.tags.clone().into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|error| self.api_error(operation, error))?;
+                    .set_tags(Some(input.tags.clone().into_iter().collect()));
+                let output = self.paced(operation, || call.clone().send()).await?;
                 Ok(RequestOutcome {
                     created_case_id: Some(output.case_id().to_string()),
                 })
             }
             Request::UpdateResolverType(input) => {
                 let case_id = input.case_id.as_deref().ok_or(missing_case_id(operation))?;
-                self.client
+                let call = self
+                    .client
                     .update_resolver_type()
                     .case_id(case_id)
-                    .resolver_type(sdk::ResolverType::from(input.resolver_type.as_str()))
-                    .send()
-                    .await
-                    .map_err(|error| self.api_error(operation, error))?;
+                    .resolver_type(sdk::ResolverType::from(input.resolver_type.as_str()));
+                self.paced(operation, || call.clone().send()).await?;
                 Ok(RequestOutcome::default())
             }
             Request::UpdateCase(input) => {
@@ -542,7 +650,8 @@ impl CaseApi for SdkCaseApi {
                     ),
                     None => None,
                 };
-                self.client
+                let call = self
+                    .client
                     .update_case()
                     .case_id(case_id)
                     .set_title(input.title.clone())
@@ -580,31 +689,24 @@ impl CaseApi for SdkCaseApi {
                     .set_impacted_accounts_to_delete(non_empty(
                         input.impacted_accounts_to_delete.clone(),
                     ))
-                    .set_case_metadata(metadata)
-                    .send()
-                    .await
-                    .map_err(|error| self.api_error(operation, error))?;
+                    .set_case_metadata(metadata);
+                self.paced(operation, || call.clone().send()).await?;
                 Ok(RequestOutcome::default())
             }
             Request::UpdateCaseStatus(input) => {
                 let case_id = input.case_id.as_deref().ok_or(missing_case_id(operation))?;
-                self.client
+                let call = self
+                    .client
                     .update_case_status()
                     .case_id(case_id)
-                    .case_status(sdk::SelfManagedCaseStatus::from(input.case_status.as_str()))
-                    .send()
-                    .await
-                    .map_err(|error| self.api_error(operation, error))?;
+                    .case_status(sdk::SelfManagedCaseStatus::from(input.case_status.as_str()));
+                self.paced(operation, || call.clone().send()).await?;
                 Ok(RequestOutcome::default())
             }
             Request::CloseCase(input) => {
                 let case_id = input.case_id.as_deref().ok_or(missing_case_id(operation))?;
-                self.client
-                    .close_case()
-                    .case_id(case_id)
-                    .send()
-                    .await
-                    .map_err(|error| self.api_error(operation, error))?;
+                let call = self.client.close_case().case_id(case_id);
+                self.paced(operation, || call.clone().send()).await?;
                 Ok(RequestOutcome::default())
             }
             Request::TagResource(input) => {
@@ -612,13 +714,12 @@ impl CaseApi for SdkCaseApi {
                     .resource_arn
                     .as_deref()
                     .ok_or(missing_case_id(operation))?;
-                self.client
+                let call = self
+                    .client
                     .tag_resource()
                     .resource_arn(arn)
-                    .set_tags(Some(input.tags.clone().into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|error| self.api_error(operation, error))?;
+                    .set_tags(Some(input.tags.clone().into_iter().collect()));
+                self.paced(operation, || call.clone().send()).await?;
                 Ok(RequestOutcome::default())
             }
             Request::UntagResource(input) => {
@@ -626,27 +727,118 @@ impl CaseApi for SdkCaseApi {
                     .resource_arn
                     .as_deref()
                     .ok_or(missing_case_id(operation))?;
-                self.client
+                let call = self
+                    .client
                     .untag_resource()
                     .resource_arn(arn)
-                    .set_tag_keys(Some(input.tag_keys.clone()))
-                    .send()
-                    .await
-                    .map_err(|error| self.api_error(operation, error))?;
+                    .set_tag_keys(Some(input.tag_keys.clone()));
+                self.paced(operation, || call.clone().send()).await?;
                 Ok(RequestOutcome::default())
             }
         }
     }
 
+    fn pacing(&self) -> PacingReport {
+        self.pacer.report()
+    }
+
     async fn create_comment(&self, case_id: &str, body: &str) -> Result<(), ApiError> {
-        self.ready("CreateCaseComment")?;
-        self.client
+        let call = self
+            .client
             .create_case_comment()
             .case_id(case_id)
-            .body(body)
-            .send()
-            .await
-            .map_err(|error| self.api_error("CreateCaseComment", error))?;
+            .body(body);
+        self.paced("CreateCaseComment", || call.clone().send())
+            .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_securityir::operation::get_case::GetCaseError;
+    use aws_sdk_securityir::types::error::{InternalServerException, ThrottlingException};
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+
+    fn response(status: u16, retry_after: Option<&str>) -> HttpResponse {
+        let mut response =
+            HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert("Retry-After", seconds.to_string());
+        }
+        response
+    }
+
+    fn classified(error: GetCaseError, raw: HttpResponse) -> ApiError {
+        classify("GetCase", SdkError::service_error(error, raw), || {
+            "http://localhost".into()
+        })
+    }
+
+    #[test]
+    fn a_429_is_throttling_with_its_retry_after() {
+        let throttling = ThrottlingException::builder()
+            .message("Rate exceeded")
+            .meta(ErrorMetadata::builder().code("ThrottlingException").build())
+            .build()
+            .unwrap();
+        let error = classified(
+            GetCaseError::ThrottlingException(throttling),
+            response(429, Some("3")),
+        );
+        assert_eq!(
+            error.kind,
+            ApiErrorKind::Throttled {
+                code: "ThrottlingException".into(),
+                retry_after: Some(std::time::Duration::from_secs(3)),
+            }
+        );
+        assert_eq!(error.code(), Some("ThrottlingException"));
+    }
+
+    #[test]
+    fn other_service_errors_are_not_throttling() {
+        let internal = InternalServerException::builder()
+            .message("oops")
+            .meta(
+                ErrorMetadata::builder()
+                    .code("InternalServerException")
+                    .build(),
+            )
+            .build()
+            .unwrap();
+        let error = classified(
+            GetCaseError::InternalServerException(internal),
+            response(500, Some("3")),
+        );
+        assert_eq!(
+            error.kind,
+            ApiErrorKind::Service("InternalServerException".into())
+        );
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds_and_capped() {
+        assert_eq!(
+            retry_after(Some("2")),
+            Some(std::time::Duration::from_secs(2))
+        );
+        assert_eq!(
+            retry_after(Some(" 0.5 ")),
+            Some(std::time::Duration::from_millis(500))
+        );
+        assert_eq!(
+            retry_after(Some("86400")),
+            Some(std::time::Duration::from_secs(300))
+        );
+        assert_eq!(retry_after(Some("-1")), None);
+        assert_eq!(retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+        assert_eq!(retry_after(None), None);
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod discover;
+pub mod pacing;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -36,6 +37,12 @@ pub struct ApiError {
 pub enum ApiErrorKind {
     /// The service answered with this error type (`ValidationException`, ...).
     Service(String),
+    /// The service refused the call for its rate (a 429, `ThrottlingException` and kin): the
+    /// call took no effect and may be sent again, after `retry_after` when the service said.
+    Throttled {
+        code: String,
+        retry_after: Option<std::time::Duration>,
+    },
     /// No credential provider of the default chain had credentials.
     NoCredentials,
     /// A credential provider failed (an expired SSO session, a bad web identity token, ...).
@@ -59,6 +66,9 @@ impl fmt::Display for ApiError {
                     write!(f, " ({fix})")?;
                 }
                 Ok(())
+            }
+            ApiErrorKind::Throttled { code, .. } => {
+                write!(f, "{operation} failed: {code}: {message}")
             }
             ApiErrorKind::NoCredentials => write!(
                 f,
@@ -102,7 +112,7 @@ impl ApiError {
     /// The service's error type, when the service answered.
     pub fn code(&self) -> Option<&str> {
         match &self.kind {
-            ApiErrorKind::Service(code) => Some(code),
+            ApiErrorKind::Service(code) | ApiErrorKind::Throttled { code, .. } => Some(code),
             _ => None,
         }
     }
@@ -131,7 +141,7 @@ impl ApiError {
                     | "InvalidSignatureException"
                     | "SignatureDoesNotMatch"
             ),
-            ApiErrorKind::Client => false,
+            ApiErrorKind::Client | ApiErrorKind::Throttled { .. } => false,
         }
     }
 }
@@ -170,6 +180,11 @@ pub trait CaseApi: Send + Sync {
         case_id: &str,
         body: &str,
     ) -> impl Future<Output = Result<(), ApiError>> + Send;
+
+    /// How the service throttled this client so far; nothing for a side that never throttles.
+    fn pacing(&self) -> pacing::PacingReport {
+        pacing::PacingReport::default()
+    }
 }
 
 /// Runs `work` on every item, at most `limit` at once, and returns the results in input order.
@@ -250,7 +265,13 @@ mod tests {
             ))
             .stops_every_call()
         );
-        assert!(!failure(ApiErrorKind::Service("ThrottlingException".into())).stops_every_call());
+        assert!(
+            !failure(ApiErrorKind::Throttled {
+                code: "ThrottlingException".into(),
+                retry_after: None
+            })
+            .stops_every_call()
+        );
         assert!(!failure(ApiErrorKind::Service("AccessDeniedException".into())).stops_every_call());
         assert!(!failure(ApiErrorKind::Client).stops_every_call());
     }

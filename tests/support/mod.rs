@@ -283,7 +283,14 @@ impl Sandbox {
                 aws_sdk_securityir::config::retry::RetryConfig::standard()
                     .with_max_attempts(max_attempts)
                     .with_initial_backoff(std::time::Duration::from_millis(20))
-                    .with_max_backoff(std::time::Duration::from_millis(200)),
+                    .with_max_backoff(std::time::Duration::from_secs(1)),
+            )
+            // No retry quota either: behind a rate limit the checks' own reads are throttled
+            // too, and must not run out of retries before sirops's work is verified.
+            .retry_partition(
+                aws_sdk_securityir::config::retry::RetryPartition::custom("sirops-test-reads")
+                    .token_bucket(aws_sdk_securityir::config::retry::TokenBucket::unlimited())
+                    .build(),
             )
             .build();
         Client::from_conf(config)
