@@ -8,34 +8,16 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sirops::emulator::{Emulator, EmulatorConfig, RunningEmulator};
+
+mod support;
 
 const SIZES: [usize; 3] = [100, 1_000, 5_000];
 const LATENCIES_MS: [u64; 2] = [0, 20];
 const PARALLELISM: usize = 16;
 const VALIDATE_MANIFESTS: usize = 10_000;
-
-fn manifest(name: &str, title: &str) -> String {
-    format!(
-        "apiVersion: sirops/v1
-kind: Case
-metadata:
-  name: {name}
-spec:
-  title: {title}
-  description: What happened to {name}.
-  engagementType: Security Incident
-  resolverType: Self
-  reportedIncidentStartDate: 2026-11-20T08:00:00Z
-  status: Detection and Analysis
-  watchers:
-    - email: {name}@example.com
-"
-    )
-}
 
 struct Measured {
     wall: Duration,
@@ -49,22 +31,14 @@ fn sirops(dir: &Path, endpoint: &str, args: &[&str]) -> Measured {
     let binary = env!("CARGO_BIN_EXE_sirops");
     let timed = Path::new("/usr/bin/time").exists();
     let mut command = if timed {
-        let mut command = Command::new("/usr/bin/time");
-        command.args(["-f", "%M", binary]);
-        command
+        let timed_args: Vec<&str> = ["-f", "%M", binary]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        support::sirops_command(Path::new("/usr/bin/time"), dir, endpoint, &timed_args)
     } else {
-        Command::new(binary)
+        support::sirops_command(Path::new(binary), dir, endpoint, args)
     };
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL_SECURITY_IR", endpoint)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
     let started = Instant::now();
     let output = command.output().expect("run sirops");
     let wall = started.elapsed();
@@ -141,34 +115,13 @@ async fn scenario(cases: usize, latency_ms: u64) {
     .unwrap();
     let endpoint = emulator.endpoint_url();
     let dir = tempfile::tempdir().unwrap();
-    let cases_dir = dir.path().join("cases");
-    std::fs::create_dir_all(&cases_dir).unwrap();
-    for index in 0..cases {
-        let name = format!("case-{index:05}");
-        std::fs::write(
-            cases_dir.join(format!("{name}.yaml")),
-            manifest(&name, &format!("Incident {name}")),
-        )
-        .unwrap();
-    }
+    let cases_dir = support::write_manifests(dir.path(), cases);
     let path = dir.path().to_path_buf();
     let setup = {
         let (path, endpoint) = (path.clone(), endpoint.clone());
-        tokio::task::spawn_blocking(move || {
-            sirops(
-                &path,
-                &endpoint,
-                &[
-                    "apply",
-                    "--auto-approve",
-                    "--write-back",
-                    "--parallelism",
-                    "64",
-                ],
-            )
-        })
-        .await
-        .unwrap()
+        tokio::task::spawn_blocking(move || sirops(&path, &endpoint, &support::CREATE_AND_BIND))
+            .await
+            .unwrap()
     };
     assert_eq!(setup.code, 0, "setup apply failed");
 
@@ -183,19 +136,7 @@ async fn scenario(cases: usize, latency_ms: u64) {
     };
     row("plan (in sync)", cases, latency_ms, &plan, &plan_calls);
 
-    for index in (0..cases).step_by(10) {
-        let name = format!("case-{index:05}");
-        let file = cases_dir.join(format!("{name}.yaml"));
-        let text = std::fs::read_to_string(&file).unwrap();
-        std::fs::write(
-            &file,
-            text.replace(
-                &format!("title: Incident {name}"),
-                &format!("title: Renamed {name}"),
-            ),
-        )
-        .unwrap();
-    }
+    support::retitle_a_tenth(&cases_dir, cases);
     let (apply, apply_calls) = tokio::task::block_in_place(|| {
         calls_during(&emulator, || {
             sirops(
@@ -223,7 +164,7 @@ fn validate() {
         let name = format!("case-{index:05}");
         std::fs::write(
             cases_dir.join(format!("{name}.yaml")),
-            manifest(&name, "Incident"),
+            support::manifest(&name, "Incident"),
         )
         .unwrap();
     }

@@ -15,35 +15,17 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sirops::emulator::{
     Emulator, EmulatorConfig, RateLimitSpec, RateLimits, RunningEmulator, StatsSnapshot,
 };
 
+mod support;
+
 const SIZES: [usize; 2] = [300, 1_000];
 const RATES: [f64; 3] = [5.0, 10.0, 25.0];
 const PARALLELISM: usize = 16;
-
-fn manifest(name: &str) -> String {
-    format!(
-        "apiVersion: sirops/v1
-kind: Case
-metadata:
-  name: {name}
-spec:
-  title: Incident {name}
-  description: What happened to {name}.
-  engagementType: Security Incident
-  resolverType: Self
-  reportedIncidentStartDate: 2026-11-20T08:00:00Z
-  status: Detection and Analysis
-  watchers:
-    - email: {name}@example.com
-"
-    )
-}
 
 fn sirops_binary() -> PathBuf {
     std::env::var_os("SIROPS_BIN")
@@ -55,16 +37,7 @@ fn sirops_binary() -> PathBuf {
 /// it failed.
 fn sirops(dir: &Path, endpoint: &str, args: &[&str]) -> (Duration, i32) {
     let started = Instant::now();
-    let output = Command::new(sirops_binary())
-        .args(args)
-        .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL_SECURITY_IR", endpoint)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
+    let output = support::sirops_command(&sirops_binary(), dir, endpoint, args)
         .output()
         .expect("run sirops");
     let wall = started.elapsed();
@@ -158,12 +131,7 @@ fn measure(run: Run, emulator: &RunningEmulator, dir: &Path, args: &[&str]) {
 async fn scenario(cases: usize, rate: f64) {
     let dir = tempfile::tempdir().unwrap();
     let state_file = dir.path().join("emulator-state.json");
-    let cases_dir = dir.path().join("cases");
-    std::fs::create_dir_all(&cases_dir).unwrap();
-    for index in 0..cases {
-        let name = format!("case-{index:05}");
-        std::fs::write(cases_dir.join(format!("{name}.yaml")), manifest(&name)).unwrap();
-    }
+    let cases_dir = support::write_manifests(dir.path(), cases);
     let unlimited = Emulator::start(EmulatorConfig {
         state_file: Some(state_file.clone()),
         ..EmulatorConfig::default()
@@ -172,19 +140,8 @@ async fn scenario(cases: usize, rate: f64) {
     .unwrap();
     let path = dir.path().to_path_buf();
     let endpoint = unlimited.endpoint_url();
-    let (_, code) = tokio::task::block_in_place(|| {
-        sirops(
-            &path,
-            &endpoint,
-            &[
-                "apply",
-                "--auto-approve",
-                "--write-back",
-                "--parallelism",
-                "64",
-            ],
-        )
-    });
+    let (_, code) =
+        tokio::task::block_in_place(|| sirops(&path, &endpoint, &support::CREATE_AND_BIND));
     assert_eq!(code, 0, "setup apply failed");
     unlimited.shutdown().await;
 
@@ -214,19 +171,7 @@ async fn scenario(cases: usize, rate: f64) {
             &["plan", "--parallelism", &parallelism],
         )
     });
-    for index in (0..cases).step_by(10) {
-        let name = format!("case-{index:05}");
-        let file = cases_dir.join(format!("{name}.yaml"));
-        let text = std::fs::read_to_string(&file).unwrap();
-        std::fs::write(
-            &file,
-            text.replace(
-                &format!("title: Incident {name}"),
-                &format!("title: Renamed {name}"),
-            ),
-        )
-        .unwrap();
-    }
+    support::retitle_a_tenth(&cases_dir, cases);
     tokio::task::block_in_place(|| {
         measure(
             Run {
