@@ -1,6 +1,6 @@
 //! The API calls a plan is made of, as plain values. Each serialises as
 //! `{"operation": "UpdateCase", "input": {...}}` with the API's own member names and wire values
-//! (design section 5), so the plan JSON shows exactly what apply will send, and the executor
+//! (`docs/reference.md`, "Plan JSON"), so the plan JSON shows exactly what apply will send, and the executor
 //! turns each value into one SDK call without deciding anything.
 //!
 //! A call that follows a CreateCase in the same plan does not know the new case's id yet; its

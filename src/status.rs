@@ -1,4 +1,4 @@
-//! The case status machine (design section 2): which moves the API allows, and the shortest
+//! The case status machine (`docs/reference.md`, "Status machine"): which moves the API allows, and the shortest
 //! legal path from a live status to a desired one, so a plan never asks the API for a move it
 //! would reject.
 
@@ -42,8 +42,9 @@ fn self_managed_moves(from: CaseStatus) -> &'static [CaseStatus] {
     }
 }
 
-/// Whether one move (one UpdateCaseStatus, or CloseCase when `to` is Closed) is legal. Shared
-/// with anything that must refuse what the service refuses, such as the emulator.
+/// Whether one move (one UpdateCaseStatus, or CloseCase when `to` is Closed) is legal. The
+/// emulator states the same rules on its own (`emulator::status_edges`), so that a mistake here
+/// cannot be mirrored by the stand-in the planner is tested against.
 pub fn is_legal_move(from: CaseStatus, to: CaseStatus, resolver: ResolverType) -> bool {
     if to.is_closed() {
         return !from.is_closed();

@@ -1,4 +1,4 @@
-//! Evidence that the status machine and the diff do what design sections 1-3 say, checked
+//! Evidence that the status machine and the diff do what `docs/reference.md` says, checked
 //! against code written separately from theirs: an exhaustive comparison of `shortest_path` with
 //! a reference breadth-first search over the edge list written out again, and property tests
 //! that apply every planned request to a pure model of the API's semantics.

@@ -198,3 +198,68 @@ fn the_readme_walkthrough_works_as_written() {
         std::fs::read_to_string(copy.path().join("cases/payroll-phishing.yaml")).unwrap();
     assert!(final_manifest.contains("carol@example.com"));
 }
+
+fn files_under(root: &Path, extension: &str, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(&path, extension, found);
+        } else if path.extension().is_some_and(|found| found == extension) {
+            found.push(path);
+        }
+    }
+}
+
+/// The project's documents stand on their own: every relative link in the README and in
+/// `docs/` leads to a file of the repository.
+#[test]
+fn every_relative_link_in_the_documentation_resolves() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut documents = vec![root.join("README.md")];
+    files_under(&root.join("docs"), "md", &mut documents);
+    assert!(documents.len() >= 4, "README and the docs: {documents:?}");
+    let link = regex::Regex::new(r"\]\(([^)#\s]+)(#[^)]*)?\)").unwrap();
+    let code = regex::Regex::new(r"`[^`\n]*`").unwrap();
+    for document in &documents {
+        let text = std::fs::read_to_string(document).unwrap();
+        let text = code.replace_all(&text, "");
+        for capture in link.captures_iter(&text) {
+            let target = &capture[1];
+            if target.starts_with("http://") || target.starts_with("https://") {
+                continue;
+            }
+            let resolved = document.parent().unwrap().join(target);
+            assert!(
+                resolved.exists(),
+                "{} links to {target}, which does not exist",
+                document.display()
+            );
+        }
+    }
+}
+
+/// Comments explain the code from what a clone contains, never by citing documents or
+/// trackers that live elsewhere.
+#[test]
+fn no_comment_cites_a_document_outside_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = Vec::new();
+    for folder in ["src", "tests", "benches", "examples"] {
+        files_under(&root.join(folder), "rs", &mut sources);
+    }
+    let citation =
+        regex::Regex::new(r"(?i)design (section|sections|doc)\b|\(issue \d+\)|\bissue #?\d+\b")
+            .unwrap();
+    let mut found = Vec::new();
+    for source in &sources {
+        let text = std::fs::read_to_string(source).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let comment = line.trim_start();
+            let is_comment = comment.starts_with("//");
+            if is_comment && citation.is_match(comment) {
+                found.push(format!("{}:{}: {comment}", source.display(), number + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

@@ -1,6 +1,6 @@
-//! sirops at scale and under faults (issue 6): injected API faults, a killed apply and two
+//! sirops at scale and under faults: injected API faults, a killed apply and two
 //! applies at once must all end with exactly one case per manifest, holding the manifest's
-//! values. "Never two cases for one manifest" (design section 3) is the property under test.
+//! values. "Never two cases for one manifest" is the property under test.
 
 mod support;
 

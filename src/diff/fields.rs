@@ -1,6 +1,6 @@
 //! The field deltas an existing case needs, which all travel in UpdateCase: scalars, the
 //! add/delete lists and caseMetadata. Kept apart from the request ordering in `diff` so the
-//! rules of "what a field means" (design section 1) read in one place.
+//! rules of managed and unmanaged fields (`docs/reference.md`) read in one place.
 
 use std::collections::{BTreeMap, BTreeSet};
 

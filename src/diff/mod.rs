@@ -1,8 +1,8 @@
-//! Minimal deltas (design section 1, "What a field means"): from a desired case and the live
+//! Minimal deltas (`docs/reference.md`, "Manifests": managed versus unmanaged): from a desired case and the live
 //! case it is bound to, the exact ordered API requests that make the live case match, and a
 //! field-by-field account of the changes for people.
 //!
-//! Decisions the design leaves open, made here once:
+//! Decisions the reference leaves open, made here once:
 //! - Requests of one case, in order: CreateCase or UpdateResolverType; one UpdateCase with every
 //!   field delta, and at most one more carrying only deferred adds; TagResource; UntagResource;
 //!   UpdateCaseStatus steps; CloseCase.
@@ -69,7 +69,7 @@ pub enum ChangeKind {
 /// Everything the planner needs to know about one case.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaseDelta {
-    /// In design order: CreateCase or UpdateResolverType, UpdateCase(s), TagResource /
+    /// In request order: CreateCase or UpdateResolverType, UpdateCase(s), TagResource /
     /// UntagResource, UpdateCaseStatus steps, CloseCase last.
     pub requests: Vec<Request>,
     /// The live status followed by every step, when the status changes; empty otherwise.

@@ -3,7 +3,7 @@
 //! unchanged. It enforces the service's rules as strictly as the model allows, keeps accounts,
 //! regions and signers apart, plays AWS's own responders, applies per-operation quotas, can
 //! persist every acknowledged change (`--state`), and can inject latency and reproducible
-//! faults for the tests and benchmarks of everything else. The README's "The local emulator"
+//! faults for the tests and benchmarks of everything else. `docs/emulator.md`
 //! lists its endpoints and each reading it takes where the API is silent.
 //!
 //! Layout: `routes` (HTTP to operation: signature, membership, quota) -> `operations` (the

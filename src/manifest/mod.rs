@@ -1,4 +1,4 @@
-//! Manifests (design section 1): reading YAML files into validated, normalised `DesiredCase`
+//! Manifests (`docs/reference.md`, "Manifests"): reading YAML files into validated, normalised `DesiredCase`
 //! values, with every problem reported as a `Diagnostic` that names file, line and column.
 //!
 //! The pipeline: `files` picks the paths, `yaml` reads each file into a located tree, `validate`
@@ -6,7 +6,7 @@
 //! and sorts the result. `schema` describes the same format as a JSON Schema for editors, and
 //! `write_back` records a created case's id into its file.
 //!
-//! Decisions where design section 1 is silent:
+//! Decisions the reference leaves to the implementation:
 //! - An empty file (or one of comments and `---` only) is a warning, not an error: kubectl
 //!   ignores such files, but under `cases/` one is probably a mistake. Empty documents inside a
 //!   file (a trailing `---`) are ignored silently. A directory with no `*.yaml`/`*.yml` file is a

@@ -232,7 +232,7 @@ fn tags_schema(_: &mut SchemaGenerator) -> Schema {
     })
 }
 
-/// Design section 2: an AWS-supported case may only be asked to close.
+/// The status machine: an AWS-supported case may only be asked to close.
 fn aws_resolver_only_closes(schema: &mut Schema) {
     schema.insert(
         "if".into(),

@@ -1,4 +1,4 @@
-//! The rules of design section 1 applied to one document: what each field may hold (the API's
+//! The manifest rules (`docs/reference.md`, "Manifests") applied to one document: what each field may hold (the API's
 //! limits, patterns and enums), how values are normalised (status alias, zero-padded accounts),
 //! and which combinations are refused (a status an AWS-supported case cannot be asked for).
 //! Rules that span documents (unique names and case ids) live in `collect`.

@@ -174,7 +174,7 @@ fn claim_case(
     add_tags(&mut delta.requests, tags, &live.case_arn);
 }
 
-/// Adds `tags` to the case's TagResource, or adds one where the design's order puts it:
+/// Adds `tags` to the case's TagResource, or adds one where the request order puts it:
 /// after the field updates, before untagging and the status moves.
 fn add_tags(requests: &mut Vec<Request>, tags: BTreeMap<String, String>, case_arn: &str) {
     if let Some(Request::TagResource(input)) = requests
@@ -530,7 +530,7 @@ mod tests {
         );
     }
 
-    // The tests below go through `diff::diff`; they pass once the diff stage has landed.
+    // The tests below go through `diff::diff`, so they check the planner and the diff together.
 
     #[test]
     fn a_manifest_with_no_bound_case_is_created() {

@@ -1,5 +1,5 @@
 //! The plan: for every manifest (and, with `--prune`, every orphaned owned case) what apply will
-//! do, as one value that renders as text, JSON (design section 5) or Markdown. Building the plan
+//! do, as one value that renders as text, JSON (`docs/reference.md`, "Plan JSON") or Markdown. Building the plan
 //! is pure; rendering never decides anything.
 //!
 //! The JSON (`render_json`, `parse_json`) is the documented plan format. Beyond `formatVersion`,
@@ -134,7 +134,7 @@ impl Summary {
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub create: usize,
-    /// Cases a manifest's `caseId` names that apply tags as sirops's (design: adoption).
+    /// Cases a manifest's `caseId` names that apply tags as sirops's (adoption).
     #[serde(default)]
     pub adopt: usize,
     pub update: usize,

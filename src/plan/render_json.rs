@@ -1,4 +1,4 @@
-//! The plan as JSON (design section 5): what `--format json` prints and `--out` saves, and the
+//! The plan as JSON (`docs/reference.md`, "Plan JSON"): what `--format json` prints and `--out` saves, and the
 //! reading side for `apply --plan FILE`, which refuses what it cannot apply safely.
 
 use super::{FORMAT_VERSION, Plan};
@@ -58,7 +58,7 @@ mod tests {
     use crate::plan::{CasePlan, fixtures};
     use crate::request::{Request, UpdateCaseInput, UpdateCaseStatusInput};
 
-    /// The example of design section 5, built as a value.
+    /// The example of the plan JSON reference, built as a value.
     fn design_example() -> Plan {
         let mut plan = Plan::from_cases(vec![CasePlan {
             name: "payroll-phishing".into(),

@@ -1,4 +1,4 @@
-//! The plan as a GitHub pull-request comment (issue 5): a one-line tally first, callouts for what
+//! The plan as a GitHub pull-request comment: a one-line tally first, callouts for what
 //! cannot be undone, then one collapsible section per changed case. A comment has a size limit,
 //! so a large plan drops whole case sections from the end and says so; the Markdown stays valid
 //! because nothing is ever cut inside a fence or a `<details>` block.
