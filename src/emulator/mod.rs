@@ -12,7 +12,6 @@
 //! file, `files` for the attachment file server, `rate_limit` for quotas, `faults` and `stats`
 //! for tests, `server` for the connection loop.
 
-mod api_error;
 mod faults;
 mod files;
 mod operations;
@@ -21,6 +20,7 @@ mod persistence;
 mod rate_limit;
 mod routes;
 mod server;
+mod service_error;
 mod shared;
 mod stats;
 mod status_edges;

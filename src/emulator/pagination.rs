@@ -2,7 +2,7 @@
 //! created between pages neither repeat nor shift the rest; comments and edits only ever grow at
 //! the end, so an offset is stable for them.
 
-use crate::emulator::api_error::ApiError;
+use crate::emulator::service_error::ServiceError;
 
 const CASES_PREFIX: &str = "cases-after:";
 const OFFSET_PREFIX: &str = "offset:";
@@ -15,8 +15,8 @@ fn decode(token: &str) -> Option<String> {
     String::from_utf8(hex::decode(token).ok()?).ok()
 }
 
-fn invalid_token() -> ApiError {
-    ApiError::invalid_field(
+fn invalid_token() -> ServiceError {
+    ServiceError::invalid_field(
         "nextToken",
         "is not a token this operation returned; start again without it",
     )
@@ -27,7 +27,7 @@ pub(crate) fn case_token(last_case_id: &str) -> String {
 }
 
 /// The case id a ListCases page resumes after.
-pub(crate) fn parse_case_token(token: &str) -> Result<String, ApiError> {
+pub(crate) fn parse_case_token(token: &str) -> Result<String, ServiceError> {
     decode(token)
         .and_then(|text| text.strip_prefix(CASES_PREFIX).map(str::to_string))
         .filter(|case_id| !case_id.is_empty())
@@ -38,7 +38,7 @@ pub(crate) fn offset_token(offset: usize) -> String {
     encode(&format!("{OFFSET_PREFIX}{offset}"))
 }
 
-pub(crate) fn parse_offset_token(token: &str) -> Result<usize, ApiError> {
+pub(crate) fn parse_offset_token(token: &str) -> Result<usize, ServiceError> {
     decode(token)
         .and_then(|text| text.strip_prefix(OFFSET_PREFIX)?.parse().ok())
         .ok_or_else(invalid_token)
@@ -49,7 +49,7 @@ pub(crate) fn page_by_offset<T: Clone>(
     items: &[T],
     next_token: Option<&str>,
     max_results: usize,
-) -> Result<(Vec<T>, Option<String>), ApiError> {
+) -> Result<(Vec<T>, Option<String>), ServiceError> {
     let offset = match next_token {
         Some(token) if !token.is_empty() => parse_offset_token(token)?,
         _ => 0,

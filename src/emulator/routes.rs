@@ -16,13 +16,13 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::emulator::api_error::ApiError;
 use crate::emulator::faults::Fault;
 use crate::emulator::operations::{
     self as ops, CallContext, Reply, attachments, cases, comments, memberships, responder, tags,
 };
 use crate::emulator::rate_limit::quota_code;
 use crate::emulator::server::ConnectionKiller;
+use crate::emulator::service_error::ServiceError;
 use crate::emulator::shared::Shared;
 use crate::emulator::store::Partition;
 use crate::emulator::wire::parse_body;
@@ -360,12 +360,12 @@ async fn aws_request(State(shared): State<Arc<Shared>>, request: Request) -> Res
         shared.stats.record_fault(fault.stats_name());
     }
     let injected = match fault {
-        Some(Fault::Throttle) => Some(ApiError::Throttling {
+        Some(Fault::Throttle) => Some(ServiceError::Throttling {
             message: "Rate exceeded".to_string(),
             retry_after_seconds: RETRY_AFTER_SECONDS,
             quota_code: None,
         }),
-        Some(Fault::InternalError) => Some(ApiError::InternalServer {
+        Some(Fault::InternalError) => Some(ServiceError::InternalServer {
             message: "The service could not process the request; try again".to_string(),
             retry_after_seconds: Some(RETRY_AFTER_SECONDS),
         }),
@@ -375,7 +375,9 @@ async fn aws_request(State(shared): State<Arc<Shared>>, request: Request) -> Res
     let result = match injected {
         Some(error) => Err(error),
         None => match axum::body::to_bytes(body, BODY_LIMIT).await {
-            Err(_) => Err(ApiError::cannot_parse("The request body could not be read")),
+            Err(_) => Err(ServiceError::cannot_parse(
+                "The request body could not be read",
+            )),
             Ok(body) => answer(&shared, route, &parts, body).await,
         },
     };
@@ -402,22 +404,22 @@ async fn answer(
     route: Option<Route>,
     parts: &axum::http::request::Parts,
     body: Bytes,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, ServiceError> {
     let query = parts.uri.query();
     if !is_signed(&parts.headers, query) {
-        return Err(ApiError::AccessDenied {
+        return Err(ServiceError::AccessDenied {
             message: "The request is not signed with AWS Signature Version 4".to_string(),
         });
     }
     let Some(route) = route else {
-        return Err(ApiError::unknown_operation(format!(
+        return Err(ServiceError::unknown_operation(format!(
             "No operation of the Security IR API matches {} {}",
             parts.method,
             parts.uri.path()
         )));
     };
     if let Route::NotEmulated(operation) = route {
-        return Err(ApiError::unknown_operation(format!(
+        return Err(ServiceError::unknown_operation(format!(
             "{operation} is not emulated: the sirops emulator serves the case operations and reads memberships"
         )));
     }
@@ -431,7 +433,7 @@ async fn answer(
         now: now_epoch_seconds(),
     };
     if shared.not_active && route.is_case_operation() {
-        return Err(ApiError::NotActive {
+        return Err(ServiceError::NotActive {
             message: format!(
                 "Security Incident Response is not active for account {} in {}",
                 context.partition.account, context.partition.region
@@ -445,7 +447,7 @@ async fn answer(
     {
         shared.stats.record_throttled(operation);
         let seconds = over.retry_after.as_secs_f64().ceil().max(1.0);
-        return Err(ApiError::Throttling {
+        return Err(ServiceError::Throttling {
             message: format!("Rate exceeded for {operation}"),
             retry_after_seconds: seconds as u32,
             quota_code: Some(quota_code(operation)),
@@ -460,7 +462,7 @@ async fn execute(
     context: &CallContext,
     query: Option<&str>,
     body: Bytes,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, ServiceError> {
     let active = !shared.not_active;
     match route {
         Route::CreateCase => {
@@ -561,7 +563,7 @@ async fn execute(
         Route::ListMemberships => {
             memberships::list_memberships(context, active, &parse_body(&body)?)
         }
-        Route::NotEmulated(operation) => Err(ApiError::unknown_operation(format!(
+        Route::NotEmulated(operation) => Err(ServiceError::unknown_operation(format!(
             "{operation} is not emulated"
         ))),
     }

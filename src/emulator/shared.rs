@@ -6,12 +6,12 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use crate::emulator::EmulatorConfig;
-use crate::emulator::api_error::ApiError;
 use crate::emulator::faults::FaultInjector;
 use crate::emulator::files::Files;
 use crate::emulator::operations::Reply;
 use crate::emulator::persistence::StateFile;
 use crate::emulator::rate_limit::Limiter;
+use crate::emulator::service_error::ServiceError;
 use crate::emulator::stats::{Stats, StatsSnapshot};
 use crate::emulator::store::State;
 
@@ -35,8 +35,8 @@ pub(crate) struct Shared {
     pub(crate) files: Files,
 }
 
-fn internal_error() -> ApiError {
-    ApiError::InternalServer {
+fn internal_error() -> ServiceError {
+    ServiceError::InternalServer {
         message: "The emulator could not store the change; it was not made".to_string(),
         retry_after_seconds: Some(1),
     }
@@ -87,8 +87,8 @@ impl Shared {
     /// caller answers only after this, so an acknowledged change is on disk.
     pub(crate) async fn change(
         &self,
-        apply: impl FnOnce(&mut State) -> Result<Reply, ApiError>,
-    ) -> Result<Reply, ApiError> {
+        apply: impl FnOnce(&mut State) -> Result<Reply, ServiceError>,
+    ) -> Result<Reply, ServiceError> {
         let _order = self.write_order.lock().await;
         let reply = apply(&mut self.write())?;
         if reply.changed {
@@ -97,7 +97,7 @@ impl Shared {
         Ok(reply)
     }
 
-    async fn persist(&self) -> Result<(), ApiError> {
+    async fn persist(&self) -> Result<(), ServiceError> {
         let Some(file) = &self.state_file else {
             return Ok(());
         };

@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::emulator::api_error::{ApiError, FieldProblem};
+use crate::emulator::service_error::{FieldProblem, ServiceError};
 use crate::emulator::wire::{MetadataEntryInput, RegionInput, ThreatActorIpInput, WatcherInput};
 
 pub(crate) const RESOLVER_TYPES: [&str; 2] = ["AWS", "Self"];
@@ -56,13 +56,13 @@ static MEMBERSHIP_ID: LazyLock<Regex> = LazyLock::new(|| model_pattern(r"m-[a-z0
 
 /// Collects the problems of one request.
 #[derive(Debug, Default)]
-pub(crate) struct Checker {
+pub(crate) struct RequestChecker {
     problems: Vec<FieldProblem>,
 }
 
-impl Checker {
+impl RequestChecker {
     pub(crate) fn new() -> Self {
-        Checker::default()
+        RequestChecker::default()
     }
 
     pub(crate) fn problem(&mut self, field: &str, message: impl Into<String>) {
@@ -261,18 +261,18 @@ impl Checker {
         }
     }
 
-    pub(crate) fn finish(self) -> Result<(), ApiError> {
+    pub(crate) fn finish(self) -> Result<(), ServiceError> {
         if self.problems.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::invalid_fields(self.problems))
+            Err(ServiceError::invalid_fields(self.problems))
         }
     }
 }
 
-/// Path members and paging members, checked in the same `Checker` as the body so that one
+/// Path members and paging members, checked in the same `RequestChecker` as the body so that one
 /// ValidationException names them all.
-impl Checker {
+impl RequestChecker {
     /// A case id from the URI: malformed is a ValidationException, so that only well-formed
     /// ids can be "not found".
     pub(crate) fn case_id(&mut self, case_id: &str) {
@@ -325,11 +325,11 @@ mod tests {
 
     #[test]
     fn one_request_reports_every_bad_field() {
-        let mut checker = Checker::new();
+        let mut checker = RequestChecker::new();
         checker.required::<String>("title", &None);
         checker.length("description", "", 1, 8000);
         checker.accounts("impactedAccounts", &Some(vec!["12345".into()]));
-        let Err(ApiError::Validation { fields, .. }) = checker.finish() else {
+        let Err(ServiceError::Validation { fields, .. }) = checker.finish() else {
             panic!("expected a validation error");
         };
         let names: Vec<_> = fields.iter().map(|field| field.name.as_str()).collect();
@@ -346,7 +346,7 @@ mod tests {
 
     #[test]
     fn watchers_need_a_valid_email_and_short_names() {
-        let mut checker = Checker::new();
+        let mut checker = RequestChecker::new();
         let watchers = vec![
             WatcherInput {
                 email: Some("alice@example.com".into()),
@@ -361,7 +361,7 @@ mod tests {
             WatcherInput::default(),
         ];
         checker.watchers("watchers", &Some(watchers));
-        let Err(ApiError::Validation { fields, .. }) = checker.finish() else {
+        let Err(ServiceError::Validation { fields, .. }) = checker.finish() else {
             panic!("expected a validation error");
         };
         let names: Vec<_> = fields.iter().map(|field| field.name.as_str()).collect();
@@ -373,7 +373,7 @@ mod tests {
 
     #[test]
     fn ip_addresses_regions_and_services_follow_the_model() {
-        let mut checker = Checker::new();
+        let mut checker = RequestChecker::new();
         checker.threat_actor_ips(
             "ips",
             &Some(vec![
@@ -396,7 +396,7 @@ mod tests {
         checker.services("services", &Some(vec!["Amazon S3".into()]));
         assert!(checker.finish().is_ok());
 
-        let mut checker = Checker::new();
+        let mut checker = RequestChecker::new();
         checker.threat_actor_ips(
             "ips",
             &Some(vec![ThreatActorIpInput {
@@ -411,7 +411,7 @@ mod tests {
             }]),
         );
         checker.services("services", &Some(vec!["S".into(), "EC2_instance".into()]));
-        let Err(ApiError::Validation { fields, .. }) = checker.finish() else {
+        let Err(ServiceError::Validation { fields, .. }) = checker.finish() else {
             panic!("expected a validation error");
         };
         // The pattern must match the whole value, as the service's anchored pattern does.
@@ -427,8 +427,8 @@ mod tests {
         );
     }
 
-    fn problems(check: impl FnOnce(&mut Checker)) -> Vec<String> {
-        let mut checker = Checker::new();
+    fn problems(check: impl FnOnce(&mut RequestChecker)) -> Vec<String> {
+        let mut checker = RequestChecker::new();
         check(&mut checker);
         checker
             .problems
@@ -455,7 +455,7 @@ mod tests {
             ["resourceArn"],
             "whole-value pattern"
         );
-        let mut checker = Checker::new();
+        let mut checker = RequestChecker::new();
         assert_eq!(checker.page(&None, None), 25);
         assert_eq!(checker.page(&Some("t".into()), Some(1)), 1);
         assert!(checker.problems.is_empty());

@@ -34,7 +34,7 @@ pub(crate) struct MetadataEntryInput {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct CreateCaseInput {
+pub(crate) struct CreateCaseBody {
     pub(crate) client_token: Option<String>,
     pub(crate) resolver_type: Option<String>,
     pub(crate) title: Option<String>,
@@ -105,12 +105,12 @@ pub(crate) struct PageInput {
 /// Parses a JSON body; an empty body is an empty structure, as restJson1 allows.
 pub(crate) fn parse_body<T: for<'de> Deserialize<'de> + Default>(
     body: &[u8],
-) -> Result<T, crate::emulator::api_error::ApiError> {
+) -> Result<T, crate::emulator::service_error::ServiceError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
     serde_json::from_slice(body).map_err(|error| {
-        crate::emulator::api_error::ApiError::cannot_parse(format!(
+        crate::emulator::service_error::ServiceError::cannot_parse(format!(
             "The request body is not valid for this operation: {error}"
         ))
     })

@@ -8,9 +8,9 @@ use serde_json::json;
 
 use super::cases::quota_exceeded;
 use super::{CallContext, Reply, case, open_case_mut, replayed};
-use crate::emulator::api_error::ApiError;
+use crate::emulator::service_error::ServiceError;
 use crate::emulator::store::{Attachment, AttachmentUpload, IdempotencyRecord, Partition, State};
-use crate::emulator::validation::Checker;
+use crate::emulator::validation::RequestChecker;
 use crate::emulator::wire::AttachmentUploadInput;
 
 /// Most attachments one case may hold.
@@ -55,8 +55,8 @@ pub(crate) fn get_upload_url(
     input: AttachmentUploadInput,
     digest: String,
     presign: impl FnOnce(Transfer) -> String,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.case_id(case_id);
     checker.optional_text("clientToken", &input.client_token, 1, 255);
     if let Some(file_name) = checker.required("fileName", &input.file_name) {
@@ -139,12 +139,12 @@ pub(crate) fn complete_upload(
     case_id: &str,
     attachment_id: &str,
     now: f64,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let case = state
         .case_mut(partition, case_id)
-        .ok_or_else(|| ApiError::case_not_found(case_id))?;
+        .ok_or_else(|| ServiceError::case_not_found(case_id))?;
     if case.is_closed() {
-        return Err(ApiError::case_closed(case_id));
+        return Err(ServiceError::case_closed(case_id));
     }
     let Some(attachment) = case
         .details
@@ -152,7 +152,7 @@ pub(crate) fn complete_upload(
         .iter_mut()
         .find(|attachment| attachment.attachment_id == attachment_id)
     else {
-        return Err(ApiError::ResourceNotFound {
+        return Err(ServiceError::ResourceNotFound {
             message: format!("Attachment {attachment_id} does not exist"),
         });
     };
@@ -173,13 +173,13 @@ pub(crate) fn get_download_url(
     case_id: &str,
     attachment_id: &str,
     presign: impl FnOnce(Transfer) -> String,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.case_id(case_id);
     checker.attachment_id(attachment_id);
     checker.finish()?;
     let case = case(state, context, case_id)?;
-    let not_found = || ApiError::ResourceNotFound {
+    let not_found = || ServiceError::ResourceNotFound {
         message: format!("Attachment {attachment_id} of case {case_id} does not exist"),
     };
     let attachment = case

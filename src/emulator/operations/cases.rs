@@ -9,18 +9,18 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{CallContext, ListPage, Reply, case, open_case_mut, parse_enum, replayed};
-use crate::emulator::api_error::ApiError;
 use crate::emulator::pagination;
+use crate::emulator::service_error::ServiceError;
 use crate::emulator::status_edges::is_legal_move;
 use crate::emulator::store::{
     CaseDetails, IdempotencyRecord, State, StoredCase, StoredMetadataEntry, StoredRegion,
     StoredThreatActorIp, StoredWatcher,
 };
 use crate::emulator::validation::{
-    Checker, ENGAGEMENT_TYPES, RESOLVER_TYPES, SELF_MANAGED_STATUSES,
+    ENGAGEMENT_TYPES, RESOLVER_TYPES, RequestChecker, SELF_MANAGED_STATUSES,
 };
 use crate::emulator::wire::{
-    CreateCaseInput, PageInput, RegionInput, ThreatActorIpInput, UpdateCaseInput,
+    CreateCaseBody, PageInput, RegionInput, ThreatActorIpInput, UpdateCaseInput,
     UpdateCaseStatusInput, UpdateResolverTypeInput, WatcherInput,
 };
 use crate::model::{CaseStatus, EngagementType, ResolverType};
@@ -94,16 +94,21 @@ fn ip_identity(ip: &StoredThreatActorIp) -> (String, Option<String>) {
     (ip.ip_address.clone(), ip.user_agent.clone())
 }
 
-pub(crate) fn quota_exceeded(case_id: &str, field: &str, count: usize, limit: usize) -> ApiError {
-    ApiError::ServiceQuotaExceeded {
+pub(crate) fn quota_exceeded(
+    case_id: &str,
+    field: &str,
+    count: usize,
+    limit: usize,
+) -> ServiceError {
+    ServiceError::ServiceQuotaExceeded {
         message: format!("Case {case_id} would have {count} {field}; at most {limit} are allowed"),
         resource_id: case_id.to_string(),
         quota_code: "case-list-size",
     }
 }
 
-pub(crate) fn validate_create_case(input: &CreateCaseInput) -> Result<(), ApiError> {
-    let mut checker = Checker::new();
+pub(crate) fn validate_create_case(input: &CreateCaseBody) -> Result<(), ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.optional_text("clientToken", &input.client_token, 1, 255);
     if let Some(resolver) = checker.required("resolverType", &input.resolver_type) {
         checker.one_of("resolverType", resolver, &RESOLVER_TYPES);
@@ -140,9 +145,9 @@ pub(crate) fn validate_create_case(input: &CreateCaseInput) -> Result<(), ApiErr
 pub(crate) fn create_case(
     state: &mut State,
     context: &CallContext,
-    input: CreateCaseInput,
+    input: CreateCaseBody,
     digest: String,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, ServiceError> {
     let token_key = input
         .client_token
         .as_deref()
@@ -228,8 +233,8 @@ pub(crate) fn create_case(
     Ok(Reply::json(StatusCode::CREATED, &json!({"caseId": case_id})).changed(true))
 }
 
-pub(crate) fn validate_case_id(case_id: &str) -> Result<(), ApiError> {
-    let mut checker = Checker::new();
+pub(crate) fn validate_case_id(case_id: &str) -> Result<(), ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.case_id(case_id);
     checker.finish()
 }
@@ -238,7 +243,7 @@ pub(crate) fn get_case(
     state: &State,
     context: &CallContext,
     case_id: &str,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, ServiceError> {
     validate_case_id(case_id)?;
     Ok(Reply::json(
         StatusCode::OK,
@@ -267,8 +272,8 @@ pub(crate) fn list_cases(
     state: &State,
     context: &CallContext,
     input: &PageInput,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     let max_results = checker.page(&input.next_token, input.max_results);
     checker.finish()?;
     let older_than = match input.next_token.as_deref() {
@@ -322,8 +327,11 @@ pub(crate) fn list_cases(
     ))
 }
 
-pub(crate) fn validate_update_case(case_id: &str, input: &UpdateCaseInput) -> Result<(), ApiError> {
-    let mut checker = Checker::new();
+pub(crate) fn validate_update_case(
+    case_id: &str,
+    input: &UpdateCaseInput,
+) -> Result<(), ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.case_id(case_id);
     checker.optional_text("title", &input.title, 1, 300);
     checker.optional_text("description", &input.description, 1, 8000);
@@ -371,9 +379,9 @@ pub(crate) fn validate_update_case(case_id: &str, input: &UpdateCaseInput) -> Re
 /// The API does not say in which order one UpdateCase applies a list's additions and
 /// deletions, so an item (a watcher by email, an IP by address) both added and deleted in one
 /// call has no defined outcome: refused, naming both places.
-fn refuse_add_and_delete_of_one_item(checker: &mut Checker, input: &UpdateCaseInput) {
+fn refuse_add_and_delete_of_one_item(checker: &mut RequestChecker, input: &UpdateCaseInput) {
     fn both<T, K: PartialEq>(
-        checker: &mut Checker,
+        checker: &mut RequestChecker,
         (add_field, added): (&str, &Option<Vec<T>>),
         (delete_field, deleted): (&str, &Option<Vec<T>>),
         key: impl Fn(&T) -> K,
@@ -451,7 +459,7 @@ fn update_list<T: PartialEq + Clone, K: PartialEq>(
     to_add: Vec<T>,
     to_delete: Vec<T>,
     identity: impl Fn(&T) -> K + Copy,
-) -> Result<(bool, u64), ApiError> {
+) -> Result<(bool, u64), ServiceError> {
     let before = list.clone();
     let mut redundant = add_items(list, to_add, identity);
     if list.len() > limit {
@@ -468,7 +476,7 @@ pub(crate) fn update_case(
     context: &CallContext,
     case_id: &str,
     input: UpdateCaseInput,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, ServiceError> {
     let stored = open_case_mut(state, context, case_id)?;
     let mut case = stored.clone();
     let mut changes: Vec<(&str, String)> = Vec::new();
@@ -619,8 +627,8 @@ pub(crate) fn update_case_status(
     context: &CallContext,
     case_id: &str,
     input: UpdateCaseStatusInput,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.case_id(case_id);
     if let Some(status) = checker.required("caseStatus", &input.case_status) {
         checker.one_of("caseStatus", status, &SELF_MANAGED_STATUSES);
@@ -632,7 +640,7 @@ pub(crate) fn update_case_status(
     )?;
     let case = open_case_mut(state, context, case_id)?;
     if case.details.resolver_type == ResolverType::Aws {
-        return Err(ApiError::rule(
+        return Err(ServiceError::rule(
             "caseStatus",
             format!("Case {case_id} is resolved by AWS; only AWS responders change its status"),
         ));
@@ -640,7 +648,7 @@ pub(crate) fn update_case_status(
     let current = case.details.case_status;
     // A move to the status the case already has is not an edge of the machine either.
     if !is_legal_move(current, target) {
-        return Err(ApiError::rule(
+        return Err(ServiceError::rule(
             "caseStatus",
             format!(
                 "Case {case_id} cannot move from status {current:?} to {target:?}",
@@ -663,7 +671,7 @@ pub(crate) fn close_case(
     state: &mut State,
     context: &CallContext,
     case_id: &str,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, ServiceError> {
     validate_case_id(case_id)?;
     // A second CloseCase finds the case closed: a ConflictException like any other write.
     let case = open_case_mut(state, context, case_id)?;
@@ -689,8 +697,8 @@ pub(crate) fn update_resolver_type(
     context: &CallContext,
     case_id: &str,
     input: UpdateResolverTypeInput,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.case_id(case_id);
     if let Some(resolver) = checker.required("resolverType", &input.resolver_type) {
         checker.one_of("resolverType", resolver, &RESOLVER_TYPES);
@@ -710,7 +718,7 @@ pub(crate) fn update_resolver_type(
         })
     };
     match (current, target) {
-        (ResolverType::Aws, ResolverType::SelfManaged) => Err(ApiError::rule(
+        (ResolverType::Aws, ResolverType::SelfManaged) => Err(ServiceError::rule(
             "resolverType",
             format!(
                 "Case {case_id} is resolved by AWS; the resolver type cannot go back from AWS to Self"
@@ -736,6 +744,6 @@ pub(crate) fn list_case_edits(
     context: &CallContext,
     case_id: &str,
     input: &PageInput,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, ServiceError> {
     super::list_of_case(state, context, case_id, input, |case| &case.edits)
 }

@@ -5,9 +5,9 @@ use serde_json::json;
 
 use super::cases::quota_exceeded;
 use super::{CallContext, Reply, open_case_mut, replayed};
-use crate::emulator::api_error::ApiError;
+use crate::emulator::service_error::ServiceError;
 use crate::emulator::store::{Comment, IdempotencyRecord, State, StoredCase};
-use crate::emulator::validation::Checker;
+use crate::emulator::validation::RequestChecker;
 use crate::emulator::wire::{CreateCaseCommentInput, PageInput, UpdateCaseCommentInput};
 
 /// Comment ids are six digits, so a case holds at most this many.
@@ -19,7 +19,7 @@ pub(crate) fn add_comment(
     now: f64,
     principal: &str,
     body: String,
-) -> Result<String, ApiError> {
+) -> Result<String, ServiceError> {
     if case.comments.len() >= COMMENTS_MAX {
         return Err(quota_exceeded(
             &case.case_id,
@@ -52,8 +52,8 @@ pub(crate) fn create_case_comment(
     case_id: &str,
     input: CreateCaseCommentInput,
     digest: String,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.case_id(case_id);
     checker.optional_text("clientToken", &input.client_token, 1, 255);
     if let Some(body) = checker.required("body", &input.body) {
@@ -94,7 +94,7 @@ pub(crate) fn list_comments(
     context: &CallContext,
     case_id: &str,
     input: &PageInput,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply, ServiceError> {
     super::list_of_case(state, context, case_id, input, |case| &case.comments)
 }
 
@@ -106,8 +106,8 @@ pub(crate) fn update_case_comment(
     case_id: &str,
     comment_id: &str,
     input: UpdateCaseCommentInput,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.case_id(case_id);
     checker.comment_id(comment_id);
     if let Some(body) = checker.required("body", &input.body) {
@@ -120,12 +120,12 @@ pub(crate) fn update_case_comment(
         .iter_mut()
         .find(|comment| comment.comment_id == comment_id)
     else {
-        return Err(ApiError::ResourceNotFound {
+        return Err(ServiceError::ResourceNotFound {
             message: format!("Comment {comment_id} of case {case_id} does not exist"),
         });
     };
     if comment.creator != context.principal {
-        return Err(ApiError::AccessDenied {
+        return Err(ServiceError::AccessDenied {
             message: format!(
                 "Comment {comment_id} was written by {}; only its author may change it",
                 comment.creator

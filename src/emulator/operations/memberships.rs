@@ -7,9 +7,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{CallContext, Reply};
-use crate::emulator::api_error::ApiError;
+use crate::emulator::service_error::ServiceError;
 use crate::emulator::store::Partition;
-use crate::emulator::validation::Checker;
+use crate::emulator::validation::RequestChecker;
 use crate::emulator::wire::PageInput;
 
 /// The membership of a partition: a stable id derived from its account and region.
@@ -51,13 +51,13 @@ pub(crate) fn get_membership(
     context: &CallContext,
     active: bool,
     membership_id: &str,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.membership_id(membership_id);
     checker.finish()?;
     let membership = Membership::of(&context.partition);
     if !active || membership.membership_id != membership_id {
-        return Err(ApiError::ResourceNotFound {
+        return Err(ServiceError::ResourceNotFound {
             message: format!("Membership {membership_id} does not exist"),
         });
     }
@@ -76,8 +76,8 @@ pub(crate) fn list_memberships(
     context: &CallContext,
     active: bool,
     input: &PageInput,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.page(&input.next_token, input.max_results);
     checker.finish()?;
     let items: Vec<Membership> = if active {

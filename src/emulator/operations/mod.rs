@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::emulator::api_error::ApiError;
+use crate::emulator::service_error::ServiceError;
 use crate::emulator::store::{IdempotencyRecord, Partition, State, StoredCase};
 
 /// What the operation answers, and what it did.
@@ -75,20 +75,20 @@ pub(crate) fn case<'a>(
     state: &'a State,
     context: &CallContext,
     case_id: &str,
-) -> Result<&'a StoredCase, ApiError> {
+) -> Result<&'a StoredCase, ServiceError> {
     state
         .case(&context.partition, case_id)
-        .ok_or_else(|| ApiError::case_not_found(case_id))
+        .ok_or_else(|| ServiceError::case_not_found(case_id))
 }
 
 pub(crate) fn case_mut<'a>(
     state: &'a mut State,
     context: &CallContext,
     case_id: &str,
-) -> Result<&'a mut StoredCase, ApiError> {
+) -> Result<&'a mut StoredCase, ServiceError> {
     state
         .case_mut(&context.partition, case_id)
-        .ok_or_else(|| ApiError::case_not_found(case_id))
+        .ok_or_else(|| ServiceError::case_not_found(case_id))
 }
 
 /// A case that accepts changes: Closed is final, the service refuses every write to it.
@@ -96,19 +96,22 @@ pub(crate) fn open_case_mut<'a>(
     state: &'a mut State,
     context: &CallContext,
     case_id: &str,
-) -> Result<&'a mut StoredCase, ApiError> {
+) -> Result<&'a mut StoredCase, ServiceError> {
     let case = case_mut(state, context, case_id)?;
     if case.is_closed() {
-        return Err(ApiError::case_closed(case_id));
+        return Err(ServiceError::case_closed(case_id));
     }
     Ok(case)
 }
 
 /// An enum member the validator already checked against its values.
-pub(crate) fn parse_enum<T: std::str::FromStr>(field: &str, value: &str) -> Result<T, ApiError> {
+pub(crate) fn parse_enum<T: std::str::FromStr>(
+    field: &str,
+    value: &str,
+) -> Result<T, ServiceError> {
     value
         .parse()
-        .map_err(|_| ApiError::invalid_field(field, format!("{value:?} is not a valid value")))
+        .map_err(|_| ServiceError::invalid_field(field, format!("{value:?} is not a valid value")))
 }
 
 /// The digest that tells a retried request from a different one reusing its `clientToken`.
@@ -131,12 +134,12 @@ pub(crate) fn replayed(
     digest: &str,
     operation: &str,
     resource_id: &str,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, ServiceError> {
     let Some(record) = record else {
         return Ok(None);
     };
     if record.request_digest != digest {
-        return Err(ApiError::Conflict {
+        return Err(ServiceError::Conflict {
             message: format!(
                 "clientToken {token:?} was already used with a different {operation} request"
             ),
@@ -154,8 +157,8 @@ pub(crate) fn list_of_case<T: Serialize + Clone>(
     case_id: &str,
     input: &crate::emulator::wire::PageInput,
     list: impl Fn(&StoredCase) -> &[T],
-) -> Result<Reply, ApiError> {
-    let mut checker = crate::emulator::validation::Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = crate::emulator::validation::RequestChecker::new();
     checker.case_id(case_id);
     let max_results = checker.page(&input.next_token, input.max_results);
     checker.finish()?;

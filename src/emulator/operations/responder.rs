@@ -10,9 +10,9 @@ use serde::Deserialize;
 use super::cases::watcher_identity;
 use super::comments::add_comment;
 use super::{Reply, parse_enum};
-use crate::emulator::api_error::ApiError;
+use crate::emulator::service_error::ServiceError;
 use crate::emulator::store::{AWS_RESPONDER, State, StoredCase, StoredWatcher};
-use crate::emulator::validation::Checker;
+use crate::emulator::validation::RequestChecker;
 use crate::emulator::wire::WatcherInput;
 use crate::model::{CaseStatus, ResolverType};
 
@@ -46,8 +46,8 @@ pub(crate) fn act_as_aws(
     state: &mut State,
     action: ResponderAction,
     now: f64,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     if let Some(case_id) = checker.required("caseId", &action.case_id) {
         checker.case_id(case_id);
     }
@@ -73,9 +73,9 @@ pub(crate) fn act_as_aws(
     let stored = state
         .cases
         .get_mut(&case_id)
-        .ok_or_else(|| ApiError::case_not_found(&case_id))?;
+        .ok_or_else(|| ServiceError::case_not_found(&case_id))?;
     if stored.details.resolver_type != ResolverType::Aws {
-        return Err(ApiError::rule(
+        return Err(ServiceError::rule(
             "caseId",
             format!(
                 "Case {case_id} is self-managed; AWS responders act only on AWS-supported cases"
@@ -83,7 +83,7 @@ pub(crate) fn act_as_aws(
         ));
     }
     if stored.is_closed() {
-        return Err(ApiError::case_closed(&case_id));
+        return Err(ServiceError::case_closed(&case_id));
     }
     let mut case = stored.clone();
     if let Some(code) = action.closure_code {

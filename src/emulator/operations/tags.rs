@@ -5,9 +5,9 @@ use serde_json::json;
 
 use super::cases::quota_exceeded;
 use super::{CallContext, Reply};
-use crate::emulator::api_error::ApiError;
+use crate::emulator::service_error::ServiceError;
 use crate::emulator::store::{State, StoredCase};
-use crate::emulator::validation::Checker;
+use crate::emulator::validation::RequestChecker;
 use crate::emulator::wire::TagResourceInput;
 
 /// Most tags one case may carry.
@@ -19,8 +19,8 @@ fn case_of_arn<'a>(
     state: &'a State,
     context: &CallContext,
     arn: &str,
-) -> Result<&'a StoredCase, ApiError> {
-    let not_found = || ApiError::ResourceNotFound {
+) -> Result<&'a StoredCase, ServiceError> {
+    let not_found = || ServiceError::ResourceNotFound {
         message: format!("Resource {arn} does not exist"),
     };
     let case_id = arn
@@ -37,7 +37,7 @@ fn case_of_arn_mut<'a>(
     state: &'a mut State,
     context: &CallContext,
     arn: &str,
-) -> Result<&'a mut StoredCase, ApiError> {
+) -> Result<&'a mut StoredCase, ServiceError> {
     let case_id = case_of_arn(state, context, arn)?.case_id.clone();
     super::case_mut(state, context, &case_id)
 }
@@ -47,15 +47,15 @@ pub(crate) fn tag_resource(
     context: &CallContext,
     arn: &str,
     input: TagResourceInput,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.resource_arn(arn);
     checker.required("tags", &input.tags);
     checker.tags("tags", &input.tags);
     checker.finish()?;
     let case = case_of_arn_mut(state, context, arn)?;
     if case.is_closed() {
-        return Err(ApiError::case_closed(&case.case_id));
+        return Err(ServiceError::case_closed(&case.case_id));
     }
     let mut tags = case.tags.clone();
     let mut redundant = 0;
@@ -89,8 +89,8 @@ pub(crate) fn untag_resource(
     context: &CallContext,
     arn: &str,
     tag_keys: Vec<String>,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.resource_arn(arn);
     if tag_keys.is_empty() {
         checker.problem("tagKeys", "is required");
@@ -101,7 +101,7 @@ pub(crate) fn untag_resource(
     checker.finish()?;
     let case = case_of_arn_mut(state, context, arn)?;
     if case.is_closed() {
-        return Err(ApiError::case_closed(&case.case_id));
+        return Err(ServiceError::case_closed(&case.case_id));
     }
     let mut redundant = 0;
     let mut changed = false;
@@ -129,8 +129,8 @@ pub(crate) fn list_tags_for_resource(
     state: &State,
     context: &CallContext,
     arn: &str,
-) -> Result<Reply, ApiError> {
-    let mut checker = Checker::new();
+) -> Result<Reply, ServiceError> {
+    let mut checker = RequestChecker::new();
     checker.resource_arn(arn);
     checker.finish()?;
     let case = case_of_arn(state, context, arn)?;

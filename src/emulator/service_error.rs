@@ -46,8 +46,10 @@ impl FieldProblem {
 /// The resource type ConflictException and ServiceQuotaExceededException name for a case.
 pub(crate) const CASE_RESOURCE_TYPE: &str = "case";
 
+/// An error the emulated service answers with; the client's view of a failed call is
+/// `live::ApiError`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub(crate) enum ApiError {
+pub(crate) enum ServiceError {
     #[error("{message}")]
     Validation {
         message: String,
@@ -85,14 +87,14 @@ pub(crate) enum ApiError {
     NotActive { message: String },
 }
 
-impl ApiError {
+impl ServiceError {
     pub(crate) fn invalid_fields(fields: Vec<FieldProblem>) -> Self {
         let summary = fields
             .iter()
             .map(|field| format!("{}: {}", field.name, field.message))
             .collect::<Vec<_>>()
             .join("; ");
-        ApiError::Validation {
+        ServiceError::Validation {
             message: format!("{} validation error(s) detected: {summary}", fields.len()),
             reason: ValidationReason::FieldValidationFailed,
             fields,
@@ -100,13 +102,13 @@ impl ApiError {
     }
 
     pub(crate) fn invalid_field(name: &str, message: impl Into<String>) -> Self {
-        ApiError::invalid_fields(vec![FieldProblem::new(name, message)])
+        ServiceError::invalid_fields(vec![FieldProblem::new(name, message)])
     }
 
     /// A request that is well formed but breaks a service rule (status machine, resolver type).
     pub(crate) fn rule(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        ApiError::Validation {
+        ServiceError::Validation {
             fields: vec![FieldProblem::new(field, message.clone())],
             message,
             reason: ValidationReason::Other,
@@ -114,7 +116,7 @@ impl ApiError {
     }
 
     pub(crate) fn cannot_parse(message: impl Into<String>) -> Self {
-        ApiError::Validation {
+        ServiceError::Validation {
             message: message.into(),
             reason: ValidationReason::CannotParse,
             fields: Vec::new(),
@@ -124,7 +126,7 @@ impl ApiError {
     /// A request for an operation the service does not have, or the emulator does not emulate:
     /// said in the model's own terms, so no client gets a bare 404.
     pub(crate) fn unknown_operation(message: impl Into<String>) -> Self {
-        ApiError::Validation {
+        ServiceError::Validation {
             message: message.into(),
             reason: ValidationReason::UnknownOperation,
             fields: Vec::new(),
@@ -132,13 +134,13 @@ impl ApiError {
     }
 
     pub(crate) fn case_not_found(case_id: &str) -> Self {
-        ApiError::ResourceNotFound {
+        ServiceError::ResourceNotFound {
             message: format!("Case {case_id} does not exist"),
         }
     }
 
     pub(crate) fn case_closed(case_id: &str) -> Self {
-        ApiError::Conflict {
+        ServiceError::Conflict {
             message: format!("Case {case_id} is closed and cannot be changed"),
             resource_id: case_id.to_string(),
         }
@@ -147,32 +149,34 @@ impl ApiError {
     /// The name the wire uses (`x-amzn-ErrorType`), also the key in the emulator's stats.
     pub(crate) fn type_name(&self) -> &'static str {
         match self {
-            ApiError::Validation { .. } => "ValidationException",
-            ApiError::Conflict { .. } => "ConflictException",
-            ApiError::ResourceNotFound { .. } => "ResourceNotFoundException",
-            ApiError::ServiceQuotaExceeded { .. } => "ServiceQuotaExceededException",
-            ApiError::Throttling { .. } => "ThrottlingException",
-            ApiError::InternalServer { .. } => "InternalServerException",
-            ApiError::AccessDenied { .. } => "AccessDeniedException",
-            ApiError::NotActive { .. } => "SecurityIncidentResponseNotActiveException",
+            ServiceError::Validation { .. } => "ValidationException",
+            ServiceError::Conflict { .. } => "ConflictException",
+            ServiceError::ResourceNotFound { .. } => "ResourceNotFoundException",
+            ServiceError::ServiceQuotaExceeded { .. } => "ServiceQuotaExceededException",
+            ServiceError::Throttling { .. } => "ThrottlingException",
+            ServiceError::InternalServer { .. } => "InternalServerException",
+            ServiceError::AccessDenied { .. } => "AccessDeniedException",
+            ServiceError::NotActive { .. } => "SecurityIncidentResponseNotActiveException",
         }
     }
 
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::Validation { .. } | ApiError::NotActive { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::ResourceNotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::ServiceQuotaExceeded { .. } => StatusCode::PAYMENT_REQUIRED,
-            ApiError::Throttling { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::InternalServer { .. } => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::AccessDenied { .. } => StatusCode::FORBIDDEN,
+            ServiceError::Validation { .. } | ServiceError::NotActive { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+            ServiceError::ResourceNotFound { .. } => StatusCode::NOT_FOUND,
+            ServiceError::ServiceQuotaExceeded { .. } => StatusCode::PAYMENT_REQUIRED,
+            ServiceError::Throttling { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ServiceError::InternalServer { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            ServiceError::AccessDenied { .. } => StatusCode::FORBIDDEN,
         }
     }
 
     fn body(&self) -> serde_json::Value {
         match self {
-            ApiError::Validation {
+            ServiceError::Validation {
                 message,
                 reason,
                 fields,
@@ -183,7 +187,7 @@ impl ApiError {
                 }
                 body
             }
-            ApiError::Conflict {
+            ServiceError::Conflict {
                 message,
                 resource_id,
             } => json!({
@@ -191,7 +195,7 @@ impl ApiError {
                 "resourceId": resource_id,
                 "resourceType": CASE_RESOURCE_TYPE,
             }),
-            ApiError::ServiceQuotaExceeded {
+            ServiceError::ServiceQuotaExceeded {
                 message,
                 resource_id,
                 quota_code,
@@ -203,7 +207,7 @@ impl ApiError {
                 "quotaCode": quota_code,
             }),
             // `retryAfterSeconds` is bound to the `Retry-After` header, not the body.
-            ApiError::Throttling {
+            ServiceError::Throttling {
                 message,
                 quota_code,
                 ..
@@ -214,20 +218,20 @@ impl ApiError {
                 }
                 body
             }
-            ApiError::ResourceNotFound { message }
-            | ApiError::InternalServer { message, .. }
-            | ApiError::AccessDenied { message }
-            | ApiError::NotActive { message } => json!({"message": message}),
+            ServiceError::ResourceNotFound { message }
+            | ServiceError::InternalServer { message, .. }
+            | ServiceError::AccessDenied { message }
+            | ServiceError::NotActive { message } => json!({"message": message}),
         }
     }
 
     fn retry_after_seconds(&self) -> Option<u32> {
         match self {
-            ApiError::Throttling {
+            ServiceError::Throttling {
                 retry_after_seconds,
                 ..
             } => Some(*retry_after_seconds),
-            ApiError::InternalServer {
+            ServiceError::InternalServer {
                 retry_after_seconds,
                 ..
             } => *retry_after_seconds,
@@ -236,7 +240,7 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
+impl IntoResponse for ServiceError {
     fn into_response(self) -> Response {
         let mut body = self.body();
         // Clients that look for the error type in the body find it there too.
