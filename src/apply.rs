@@ -2,7 +2,7 @@
 //! requests of one case run in the plan's order and stop at the first failure, so a case is
 //! never left further along than its last successful step, and a re-run plans the rest.
 
-use crate::live::{ApiError, CaseApi, map_concurrently};
+use crate::live::{ApiError, ApiErrorKind, CaseApi, map_concurrently};
 use crate::model::CaseStatus;
 use crate::plan::{CasePlan, Plan};
 use crate::request::Request;
@@ -198,8 +198,8 @@ async fn status_steps_already_taken<A: CaseApi>(
     refusal: &ApiError,
 ) -> Result<usize, ApiError> {
     let refused_as_out_of_place = matches!(
-        refusal.code(),
-        Some("ValidationException" | "ConflictException")
+        refusal.kind,
+        ApiErrorKind::Validation | ApiErrorKind::Conflict
     );
     let Some(case_id) = case_id else { return Ok(0) };
     if !refused_as_out_of_place || remaining.first().and_then(status_target).is_none() {
@@ -389,7 +389,7 @@ mod tests {
             if self.refuse_comments {
                 return Err(ApiError {
                     operation: "CreateCaseComment",
-                    kind: crate::live::ApiErrorKind::Service("ConflictException".into()),
+                    kind: crate::live::ApiErrorKind::Conflict,
                     message: "the case is closed".into(),
                 });
             }

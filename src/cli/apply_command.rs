@@ -248,7 +248,7 @@ mod tests {
             completed: vec![],
             failure: Some(ApiError {
                 operation: "UpdateCase",
-                kind: ApiErrorKind::Service("ValidationException".into()),
+                kind: ApiErrorKind::Validation,
                 message: message.into(),
             }),
             warnings: vec![format!("the audit comment was not posted: {message}")],

@@ -302,7 +302,7 @@ where
                     retry_after: retry_after(service.raw().headers().get("retry-after")),
                 }
             } else {
-                ApiErrorKind::Service(code.to_string())
+                ApiErrorKind::from_service_code(code)
             };
             return ApiError {
                 operation,

@@ -292,7 +292,7 @@ mod tests {
                 .and_then(|case| case.tags.clone())
                 .ok_or_else(|| ApiError {
                     operation: "ListTagsForResource",
-                    kind: crate::live::ApiErrorKind::Service("ResourceNotFoundException".into()),
+                    kind: crate::live::ApiErrorKind::NotFound,
                     message: format!("no resource {case_arn}"),
                 })
         }

@@ -33,9 +33,25 @@ pub struct ApiError {
 }
 
 /// What kind of failure, so callers match a kind and people get a line they can act on.
+/// [`ApiErrorKind::from_service_code`] is the one place that reads the service's error types.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiErrorKind {
-    /// The service answered with this error type (`ValidationException`, ...).
+    /// `ResourceNotFoundException`: no such case (or not in this account and region).
+    NotFound,
+    /// `ConflictException`: the case's state refuses the call (closed, a status move already
+    /// made, a client token reused for other content).
+    Conflict,
+    /// `ValidationException`: a value the API refuses.
+    Validation,
+    /// `AccessDeniedException`: the caller lacks the IAM action.
+    AccessDenied,
+    /// `SecurityIncidentResponseNotActiveException`: no membership in this account and region.
+    NotActive,
+    /// The credentials were refused as expired (`ExpiredTokenException` and kin).
+    ExpiredCredentials(String),
+    /// The credentials were refused as invalid (`UnrecognizedClientException` and kin).
+    InvalidCredentials(String),
+    /// Any other error type the service answered with (`InternalServerException`, ...).
     Service(String),
     /// The service refused the call for its rate (a 429, `ThrottlingException` and kin): the
     /// call took no effect and may be sent again, after `retry_after` when the service said.
@@ -60,15 +76,23 @@ impl fmt::Display for ApiError {
         let operation = self.operation;
         let message = &self.message;
         match &self.kind {
-            ApiErrorKind::Service(code) => {
+            ApiErrorKind::Throttled { code, .. } => {
+                write!(f, "{operation} failed: {code}: {message}")
+            }
+            ApiErrorKind::NotFound
+            | ApiErrorKind::Conflict
+            | ApiErrorKind::Validation
+            | ApiErrorKind::AccessDenied
+            | ApiErrorKind::NotActive
+            | ApiErrorKind::ExpiredCredentials(_)
+            | ApiErrorKind::InvalidCredentials(_)
+            | ApiErrorKind::Service(_) => {
+                let code = self.code().unwrap_or_default();
                 write!(f, "{operation} failed: {code}: {message}")?;
-                if let Some(fix) = service_error_fix(code, operation) {
+                if let Some(fix) = self.kind.fix(operation) {
                     write!(f, " ({fix})")?;
                 }
                 Ok(())
-            }
-            ApiErrorKind::Throttled { code, .. } => {
-                write!(f, "{operation} failed: {code}: {message}")
             }
             ApiErrorKind::NoCredentials => write!(
                 f,
@@ -91,58 +115,83 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// The fix for a service error a person can act on, in a few words.
-fn service_error_fix(code: &str, operation: &str) -> Option<String> {
-    Some(match code {
-        "AccessDeniedException" => format!(
-            "the role or user lacks the IAM action security-ir:{operation}; the README lists the policy sirops needs"
-        ),
-        "SecurityIncidentResponseNotActiveException" => "Security Incident Response is not active in this account and region: activate a membership, check --region, or try sirops with --local".to_string(),
-        "ExpiredTokenException" | "ExpiredToken" | "RequestExpired" => {
-            "the credentials have expired: refresh them (e.g. `aws sso login` or a new role session)".to_string()
+impl ApiErrorKind {
+    /// The kind of a service error type, read from the code the service answered with.
+    pub fn from_service_code(code: &str) -> ApiErrorKind {
+        match code {
+            "ResourceNotFoundException" => ApiErrorKind::NotFound,
+            "ConflictException" => ApiErrorKind::Conflict,
+            "ValidationException" => ApiErrorKind::Validation,
+            "AccessDeniedException" => ApiErrorKind::AccessDenied,
+            "SecurityIncidentResponseNotActiveException" => ApiErrorKind::NotActive,
+            "ExpiredTokenException" | "ExpiredToken" | "RequestExpired" => {
+                ApiErrorKind::ExpiredCredentials(code.to_string())
+            }
+            "UnrecognizedClientException"
+            | "InvalidClientTokenId"
+            | "InvalidSignatureException"
+            | "SignatureDoesNotMatch" => ApiErrorKind::InvalidCredentials(code.to_string()),
+            other => ApiErrorKind::Service(other.to_string()),
         }
-        "UnrecognizedClientException" | "InvalidClientTokenId" | "InvalidSignatureException" | "SignatureDoesNotMatch" => {
-            "the credentials are not valid for this account: check the access key, the profile and the clock".to_string()
-        }
-        _ => return None,
-    })
+    }
+
+    /// The fix for a service error a person can act on, in a few words.
+    fn fix(&self, operation: &str) -> Option<String> {
+        Some(match self {
+            ApiErrorKind::AccessDenied => format!(
+                "the role or user lacks the IAM action security-ir:{operation}; the README lists the policy sirops needs"
+            ),
+            ApiErrorKind::NotActive => "Security Incident Response is not active in this account and region: activate a membership, check --region, or try sirops with --local".to_string(),
+            ApiErrorKind::ExpiredCredentials(_) => {
+                "the credentials have expired: refresh them (e.g. `aws sso login` or a new role session)".to_string()
+            }
+            ApiErrorKind::InvalidCredentials(_) => {
+                "the credentials are not valid for this account: check the access key, the profile and the clock".to_string()
+            }
+            _ => return None,
+        })
+    }
 }
 
 impl ApiError {
     /// The service's error type, when the service answered.
     pub fn code(&self) -> Option<&str> {
-        match &self.kind {
-            ApiErrorKind::Service(code) | ApiErrorKind::Throttled { code, .. } => Some(code),
-            _ => None,
-        }
+        Some(match &self.kind {
+            ApiErrorKind::NotFound => "ResourceNotFoundException",
+            ApiErrorKind::Conflict => "ConflictException",
+            ApiErrorKind::Validation => "ValidationException",
+            ApiErrorKind::AccessDenied => "AccessDeniedException",
+            ApiErrorKind::NotActive => "SecurityIncidentResponseNotActiveException",
+            ApiErrorKind::ExpiredCredentials(code)
+            | ApiErrorKind::InvalidCredentials(code)
+            | ApiErrorKind::Service(code)
+            | ApiErrorKind::Throttled { code, .. } => code,
+            ApiErrorKind::NoCredentials
+            | ApiErrorKind::Credentials
+            | ApiErrorKind::NoRegion
+            | ApiErrorKind::Unreachable { .. }
+            | ApiErrorKind::Client => return None,
+        })
     }
 
     pub fn is_not_found(&self) -> bool {
-        self.code() == Some("ResourceNotFoundException")
+        self.kind == ApiErrorKind::NotFound
     }
 
     /// True when no other call of the run can succeed either (no credentials, no region, an
     /// unreachable endpoint, expired or invalid credentials, the service not active): such a
     /// failure ends the run with one line instead of one error per case.
     pub fn stops_every_call(&self) -> bool {
-        match &self.kind {
+        matches!(
+            self.kind,
             ApiErrorKind::NoCredentials
-            | ApiErrorKind::Credentials
-            | ApiErrorKind::NoRegion
-            | ApiErrorKind::Unreachable { .. } => true,
-            ApiErrorKind::Service(code) => matches!(
-                code.as_str(),
-                "SecurityIncidentResponseNotActiveException"
-                    | "ExpiredTokenException"
-                    | "ExpiredToken"
-                    | "RequestExpired"
-                    | "UnrecognizedClientException"
-                    | "InvalidClientTokenId"
-                    | "InvalidSignatureException"
-                    | "SignatureDoesNotMatch"
-            ),
-            ApiErrorKind::Client | ApiErrorKind::Throttled { .. } => false,
-        }
+                | ApiErrorKind::Credentials
+                | ApiErrorKind::NoRegion
+                | ApiErrorKind::Unreachable { .. }
+                | ApiErrorKind::NotActive
+                | ApiErrorKind::ExpiredCredentials(_)
+                | ApiErrorKind::InvalidCredentials(_)
+        )
     }
 }
 
@@ -229,7 +278,7 @@ mod tests {
 
     #[test]
     fn each_common_failure_says_what_to_do() {
-        let service = |code: &str| failure(ApiErrorKind::Service(code.into())).to_string();
+        let service = |code: &str| failure(ApiErrorKind::from_service_code(code)).to_string();
         assert!(service("AccessDeniedException").contains("IAM action security-ir:ListCases"));
         assert!(
             service("SecurityIncidentResponseNotActiveException")
@@ -257,11 +306,43 @@ mod tests {
     }
 
     #[test]
+    fn service_codes_become_kinds_and_say_their_code_again() {
+        let codes = [
+            ("ResourceNotFoundException", ApiErrorKind::NotFound),
+            ("ConflictException", ApiErrorKind::Conflict),
+            ("ValidationException", ApiErrorKind::Validation),
+            ("AccessDeniedException", ApiErrorKind::AccessDenied),
+            (
+                "SecurityIncidentResponseNotActiveException",
+                ApiErrorKind::NotActive,
+            ),
+            (
+                "ExpiredToken",
+                ApiErrorKind::ExpiredCredentials("ExpiredToken".into()),
+            ),
+            (
+                "InvalidSignatureException",
+                ApiErrorKind::InvalidCredentials("InvalidSignatureException".into()),
+            ),
+            (
+                "InternalServerException",
+                ApiErrorKind::Service("InternalServerException".into()),
+            ),
+        ];
+        for (code, kind) in codes {
+            assert_eq!(ApiErrorKind::from_service_code(code), kind);
+            assert_eq!(failure(kind).code(), Some(code));
+        }
+        assert!(failure(ApiErrorKind::NotFound).is_not_found());
+        assert_eq!(failure(ApiErrorKind::Client).code(), None);
+    }
+
+    #[test]
     fn only_failures_no_call_can_get_past_stop_the_run() {
         assert!(failure(ApiErrorKind::NoCredentials).stops_every_call());
         assert!(
-            failure(ApiErrorKind::Service(
-                "SecurityIncidentResponseNotActiveException".into()
+            failure(ApiErrorKind::from_service_code(
+                "SecurityIncidentResponseNotActiveException"
             ))
             .stops_every_call()
         );
@@ -272,7 +353,8 @@ mod tests {
             })
             .stops_every_call()
         );
-        assert!(!failure(ApiErrorKind::Service("AccessDeniedException".into())).stops_every_call());
+        assert!(!failure(ApiErrorKind::AccessDenied).stops_every_call());
+        assert!(failure(ApiErrorKind::from_service_code("ExpiredToken")).stops_every_call());
         assert!(!failure(ApiErrorKind::Client).stops_every_call());
     }
 

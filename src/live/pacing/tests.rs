@@ -242,7 +242,7 @@ async fn other_failures_are_returned_at_once() {
             async {
                 Err::<(), _>(ApiError {
                     operation: "UpdateCase",
-                    kind: ApiErrorKind::Service("ValidationException".into()),
+                    kind: ApiErrorKind::Validation,
                     message: "bad".into(),
                 })
             }
