@@ -2,10 +2,8 @@
 //! throttled calls never count against `--max-attempts`, the run says it was slowed down, and
 //! `--timeout` bounds how long it keeps trying.
 
-mod support;
-
+use crate::support::{Sandbox, manifest};
 use sirops::emulator::{EmulatorConfig, RateLimitSpec, RateLimits};
-use support::{Sandbox, manifest};
 
 fn rate_limited(per_second: f64) -> EmulatorConfig {
     let mut rate_limits = RateLimits::default();

@@ -5,7 +5,7 @@ use aws_sdk_securityir::operation::get_case::GetCaseError;
 use aws_sdk_securityir::operation::update_case::UpdateCaseError;
 use sirops::emulator::{EmulatorConfig, RateLimits};
 
-use crate::support::{client, create, start_with};
+use super::support::{client, create, start_with};
 
 fn limited(specs: &[&str]) -> EmulatorConfig {
     let mut rate_limits = RateLimits::default();

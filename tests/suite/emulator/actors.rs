@@ -7,7 +7,7 @@ use aws_sdk_securityir::operation::get_case::GetCaseError;
 use aws_sdk_securityir::types::ResolverType;
 use sirops::emulator::EmulatorConfig;
 
-use crate::support::{
+use super::support::{
     SIGNED, client, client_as, create, new_case, raw_exchange, start, start_with,
 };
 

@@ -6,7 +6,7 @@ use aws_sdk_securityir::types::{
     ResolverType, SelfManagedCaseStatus, ThreatActorIp,
 };
 
-use crate::support::{client, create, new_case, start, watcher};
+use super::support::{client, create, new_case, start, watcher};
 
 #[tokio::test]
 async fn a_case_is_created_read_updated_and_closed_through_the_sdk() {

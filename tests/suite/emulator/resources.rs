@@ -8,7 +8,7 @@ use aws_sdk_securityir::operation::update_case_comment::UpdateCaseCommentError;
 use aws_sdk_securityir::types::ValidationExceptionReason;
 use sirops::emulator::EmulatorConfig;
 
-use crate::support::{client, client_as, create, new_case, raw_exchange, start, start_with};
+use super::support::{client, client_as, create, new_case, raw_exchange, start, start_with};
 
 #[tokio::test]
 async fn a_comment_is_updated_by_its_author_only_and_not_on_a_closed_case() {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use aws_sdk_securityir::types::SelfManagedCaseStatus;
 
-use crate::support::{client, create, new_case, start};
+use super::support::{client, create, new_case, start};
 
 const TASKS: usize = 256;
 

@@ -10,7 +10,7 @@ use aws_sdk_securityir::types::{
     AwsRegion, ImpactedAwsRegion, SelfManagedCaseStatus, ThreatActorIp, ValidationExceptionReason,
 };
 
-use crate::support::{SIGNED, client, create, new_case, raw_exchange, start, watcher};
+use super::support::{SIGNED, client, create, new_case, raw_exchange, start, watcher};
 
 fn names(fields: &[aws_sdk_securityir::types::ValidationExceptionField]) -> Vec<String> {
     fields

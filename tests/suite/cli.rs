@@ -1,9 +1,7 @@
 //! End to end: the `sirops` binary against the emulator, live state checked through the real
 //! SDK and the emulator's call counts.
 
-mod support;
-
-use support::{Sandbox, counts, manifest, planned_operations};
+use crate::support::{Sandbox, counts, manifest, planned_operations};
 
 /// Applies, then checks the apply made exactly the planned write calls, that a new plan shows
 /// no change and that a second apply writes nothing.

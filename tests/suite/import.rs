@@ -1,9 +1,7 @@
 //! `sirops import` end to end: the file names it writes come from valid manifest names only,
 //! and it never writes over a file.
 
-mod support;
-
-use support::Sandbox;
+use crate::support::Sandbox;
 
 /// A case made in the console, tagged by someone as if sirops owned it under `owner`.
 async fn case_tagged(sandbox: &Sandbox, owner: &str) -> String {

@@ -2,14 +2,12 @@
 //! applies at once must all end with exactly one case per manifest, holding the manifest's
 //! values. "Never two cases for one manifest" is the property under test.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use crate::support::{Run, Sandbox, manifest};
 use aws_sdk_securityir::Client;
 use sirops::emulator::{EmulatorConfig, RateLimitSpec, RateLimits};
-use support::{Run, Sandbox, manifest};
 
 /// Attempts per call for sirops and for the test's own reads while faults are injected. At a
 /// 20% fault rate a call fails every one of ten attempts with odds of 1 in 10 million.
@@ -346,7 +344,7 @@ fn writes_so_far(sandbox: &Sandbox) -> u64 {
         .stats()
         .operations
         .iter()
-        .filter(|(operation, _)| support::WRITE_OPERATIONS.contains(&operation.as_str()))
+        .filter(|(operation, _)| crate::support::WRITE_OPERATIONS.contains(&operation.as_str()))
         .map(|(_, count)| count)
         .sum()
 }

@@ -1,11 +1,9 @@
 //! The guardrails, end to end: the `sirops` binary against the emulator, each test one way a
 //! run could close, overwrite or hide a case the reviewer did not see coming.
 
-mod support;
-
 use std::collections::BTreeMap;
 
-use support::{Sandbox, counts, manifest};
+use crate::support::{Sandbox, counts, manifest};
 
 fn case_named<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     plan["cases"]

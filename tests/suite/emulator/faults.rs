@@ -9,7 +9,7 @@ use aws_sdk_securityir::error::SdkError;
 use aws_sdk_securityir::operation::create_case::CreateCaseError;
 use sirops::emulator::EmulatorConfig;
 
-use crate::support::{client, client_with_retries, create, new_case, raw_request, start_with};
+use super::support::{client, client_with_retries, create, new_case, raw_request, start_with};
 
 fn faulty(rate: f64, seed: u64) -> EmulatorConfig {
     EmulatorConfig {

@@ -10,7 +10,7 @@ use aws_sdk_securityir::operation::update_case_status::UpdateCaseStatusError;
 use aws_sdk_securityir::operation::update_resolver_type::UpdateResolverTypeError;
 use aws_sdk_securityir::types::{ResolverType, SelfManagedCaseStatus, ValidationExceptionReason};
 
-use crate::support::{SIGNED, client, create, new_case, raw_request, start, watcher};
+use super::support::{SIGNED, client, create, new_case, raw_request, start, watcher};
 
 fn field_names(fields: &[aws_sdk_securityir::types::ValidationExceptionField]) -> Vec<&str> {
     fields.iter().map(|field| field.name()).collect()

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use sirops::emulator::EmulatorConfig;
 
-use crate::support::client;
+use super::support::client;
 
 const CHILD_STATE_VARIABLE: &str = "SIROPS_TEST_EMULATOR_CHILD_STATE";
 
@@ -40,7 +40,7 @@ fn spawn_emulator(state_file: &Path) -> (Child, String) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "durability::emulator_child_process",
+            "emulator::durability::emulator_child_process",
             "--nocapture",
             "--test-threads=1",
         ])
@@ -109,7 +109,7 @@ async fn acknowledged_cases_survive_sigkill() {
             tokio::spawn(async move {
                 for index in 0.. {
                     let title = format!("Round {round} case {index}");
-                    match crate::support::new_case(&client, &title).send().await {
+                    match super::support::new_case(&client, &title).send().await {
                         Ok(created) => acknowledged
                             .lock()
                             .unwrap()
