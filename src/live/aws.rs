@@ -22,7 +22,10 @@ use crate::model::{
     CaseStatus, EngagementType, LiveCase, MetadataEntry, ResolverType, ThreatActorIp, Timestamp,
     Watcher,
 };
-use crate::request::{ImpactedAwsRegion, Request};
+use crate::request::{
+    CloseCaseInput, CreateCaseInput, ImpactedAwsRegion, Request, TagResourceInput,
+    UntagResourceInput, UpdateCaseInput, UpdateCaseStatusInput, UpdateResolverTypeInput,
+};
 
 /// The SDK default is 3 attempts; an incident-time run against a throttled API deserves more.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
@@ -441,45 +444,211 @@ where
     })
 }
 
-fn sdk_watcher(watcher: &Watcher) -> Result<sdk::Watcher, ApiError> {
-    sdk::Watcher::builder()
-        .email(&watcher.email)
-        .set_name(watcher.name.clone())
-        .set_job_title(watcher.job_title.clone())
-        .build()
-        .map_err(|error| build_error("UpdateCase", error))
+/// The request's case id (or ARN), which a create's later requests get from its response.
+fn known_case_id<'a>(operation: &'static str, id: &'a Option<String>) -> Result<&'a str, ApiError> {
+    id.as_deref().ok_or_else(|| missing_case_id(operation))
 }
 
-fn sdk_watchers(watchers: &[Watcher]) -> Result<Vec<sdk::Watcher>, ApiError> {
-    watchers.iter().map(sdk_watcher).collect()
+fn sdk_watchers(
+    operation: &'static str,
+    watchers: &[Watcher],
+) -> Result<Vec<sdk::Watcher>, ApiError> {
+    watchers
+        .iter()
+        .map(|watcher| {
+            sdk::Watcher::builder()
+                .email(&watcher.email)
+                .set_name(watcher.name.clone())
+                .set_job_title(watcher.job_title.clone())
+                .build()
+                .map_err(|error| build_error(operation, error))
+        })
+        .collect()
 }
 
-fn sdk_ips(ips: &[ThreatActorIp]) -> Result<Vec<sdk::ThreatActorIp>, ApiError> {
+fn sdk_ips(
+    operation: &'static str,
+    ips: &[ThreatActorIp],
+) -> Result<Vec<sdk::ThreatActorIp>, ApiError> {
     ips.iter()
         .map(|ip| {
             sdk::ThreatActorIp::builder()
                 .ip_address(&ip.ip_address)
                 .set_user_agent(ip.user_agent.clone())
                 .build()
-                .map_err(|error| build_error("UpdateCase", error))
+                .map_err(|error| build_error(operation, error))
         })
         .collect()
 }
 
-fn sdk_regions(regions: &[ImpactedAwsRegion]) -> Result<Vec<sdk::ImpactedAwsRegion>, ApiError> {
+fn sdk_regions(
+    operation: &'static str,
+    regions: &[ImpactedAwsRegion],
+) -> Result<Vec<sdk::ImpactedAwsRegion>, ApiError> {
     regions
         .iter()
         .map(|region| {
             sdk::ImpactedAwsRegion::builder()
                 .region(sdk::AwsRegion::from(region.region.as_str()))
                 .build()
-                .map_err(|error| build_error("UpdateCase", error))
+                .map_err(|error| build_error(operation, error))
+        })
+        .collect()
+}
+
+fn sdk_metadata(
+    operation: &'static str,
+    entries: &[MetadataEntry],
+) -> Result<Vec<sdk::CaseMetadataEntry>, ApiError> {
+    entries
+        .iter()
+        .map(|entry| {
+            sdk::CaseMetadataEntry::builder()
+                .key(&entry.key)
+                .value(&entry.value)
+                .build()
+                .map_err(|error| build_error(operation, error))
         })
         .collect()
 }
 
 fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
     (!items.is_empty()).then_some(items)
+}
+
+/// One function per planned request: the request's values in the SDK's types, then the call.
+impl SdkCaseApi {
+    async fn create_case(&self, input: &CreateCaseInput) -> Result<RequestOutcome, ApiError> {
+        const OPERATION: &str = "CreateCase";
+        let call = self
+            .client
+            .create_case()
+            .client_token(&input.client_token)
+            .resolver_type(sdk::ResolverType::from(input.resolver_type.as_str()))
+            .title(&input.title)
+            .description(&input.description)
+            .engagement_type(sdk::EngagementType::from(input.engagement_type.as_str()))
+            .reported_incident_start_date(to_sdk_date(input.reported_incident_start_date))
+            .set_impacted_accounts(Some(input.impacted_accounts.clone()))
+            .set_watchers(Some(sdk_watchers(OPERATION, &input.watchers)?))
+            .set_threat_actor_ip_addresses(non_empty(sdk_ips(
+                OPERATION,
+                &input.threat_actor_ip_addresses,
+            )?))
+            .set_impacted_services(non_empty(input.impacted_services.clone()))
+            .set_impacted_aws_regions(non_empty(sdk_regions(
+                OPERATION,
+                &input.impacted_aws_regions,
+            )?))
+            .set_tags(Some(input.tags.clone().into_iter().collect()));
+        let output = self.paced(OPERATION, || call.clone().send()).await?;
+        Ok(RequestOutcome {
+            created_case_id: Some(output.case_id().to_string()),
+        })
+    }
+
+    async fn update_resolver_type(&self, input: &UpdateResolverTypeInput) -> Result<(), ApiError> {
+        const OPERATION: &str = "UpdateResolverType";
+        let call = self
+            .client
+            .update_resolver_type()
+            .case_id(known_case_id(OPERATION, &input.case_id)?)
+            .resolver_type(sdk::ResolverType::from(input.resolver_type.as_str()));
+        self.paced(OPERATION, || call.clone().send()).await?;
+        Ok(())
+    }
+
+    async fn update_case(&self, input: &UpdateCaseInput) -> Result<(), ApiError> {
+        const OPERATION: &str = "UpdateCase";
+        let metadata = match &input.case_metadata {
+            Some(entries) => Some(sdk_metadata(OPERATION, entries)?),
+            None => None,
+        };
+        let call = self
+            .client
+            .update_case()
+            .case_id(known_case_id(OPERATION, &input.case_id)?)
+            .set_title(input.title.clone())
+            .set_description(input.description.clone())
+            .set_reported_incident_start_date(input.reported_incident_start_date.map(to_sdk_date))
+            .set_actual_incident_start_date(input.actual_incident_start_date.map(to_sdk_date))
+            .set_engagement_type(
+                input
+                    .engagement_type
+                    .map(|kind| sdk::EngagementType::from(kind.as_str())),
+            )
+            .set_watchers_to_add(non_empty(sdk_watchers(OPERATION, &input.watchers_to_add)?))
+            .set_watchers_to_delete(non_empty(sdk_watchers(
+                OPERATION,
+                &input.watchers_to_delete,
+            )?))
+            .set_threat_actor_ip_addresses_to_add(non_empty(sdk_ips(
+                OPERATION,
+                &input.threat_actor_ip_addresses_to_add,
+            )?))
+            .set_threat_actor_ip_addresses_to_delete(non_empty(sdk_ips(
+                OPERATION,
+                &input.threat_actor_ip_addresses_to_delete,
+            )?))
+            .set_impacted_services_to_add(non_empty(input.impacted_services_to_add.clone()))
+            .set_impacted_services_to_delete(non_empty(input.impacted_services_to_delete.clone()))
+            .set_impacted_aws_regions_to_add(non_empty(sdk_regions(
+                OPERATION,
+                &input.impacted_aws_regions_to_add,
+            )?))
+            .set_impacted_aws_regions_to_delete(non_empty(sdk_regions(
+                OPERATION,
+                &input.impacted_aws_regions_to_delete,
+            )?))
+            .set_impacted_accounts_to_add(non_empty(input.impacted_accounts_to_add.clone()))
+            .set_impacted_accounts_to_delete(non_empty(input.impacted_accounts_to_delete.clone()))
+            .set_case_metadata(metadata);
+        self.paced(OPERATION, || call.clone().send()).await?;
+        Ok(())
+    }
+
+    async fn update_case_status(&self, input: &UpdateCaseStatusInput) -> Result<(), ApiError> {
+        const OPERATION: &str = "UpdateCaseStatus";
+        let call = self
+            .client
+            .update_case_status()
+            .case_id(known_case_id(OPERATION, &input.case_id)?)
+            .case_status(sdk::SelfManagedCaseStatus::from(input.case_status.as_str()));
+        self.paced(OPERATION, || call.clone().send()).await?;
+        Ok(())
+    }
+
+    async fn close_case(&self, input: &CloseCaseInput) -> Result<(), ApiError> {
+        const OPERATION: &str = "CloseCase";
+        let call = self
+            .client
+            .close_case()
+            .case_id(known_case_id(OPERATION, &input.case_id)?);
+        self.paced(OPERATION, || call.clone().send()).await?;
+        Ok(())
+    }
+
+    async fn tag_resource(&self, input: &TagResourceInput) -> Result<(), ApiError> {
+        const OPERATION: &str = "TagResource";
+        let call = self
+            .client
+            .tag_resource()
+            .resource_arn(known_case_id(OPERATION, &input.resource_arn)?)
+            .set_tags(Some(input.tags.clone().into_iter().collect()));
+        self.paced(OPERATION, || call.clone().send()).await?;
+        Ok(())
+    }
+
+    async fn untag_resource(&self, input: &UntagResourceInput) -> Result<(), ApiError> {
+        const OPERATION: &str = "UntagResource";
+        let call = self
+            .client
+            .untag_resource()
+            .resource_arn(known_case_id(OPERATION, &input.resource_arn)?)
+            .set_tag_keys(Some(input.tag_keys.clone()));
+        self.paced(OPERATION, || call.clone().send()).await?;
+        Ok(())
+    }
 }
 
 impl CaseApi for SdkCaseApi {
@@ -598,143 +767,17 @@ impl CaseApi for SdkCaseApi {
     }
 
     async fn send(&self, request: &Request) -> Result<RequestOutcome, ApiError> {
-        let operation = request.operation();
+        let done = RequestOutcome::default();
         match request {
-            Request::CreateCase(input) => {
-                let call = self
-                    .client
-                    .create_case()
-                    .client_token(&input.client_token)
-                    .resolver_type(sdk::ResolverType::from(input.resolver_type.as_str()))
-                    .title(&input.title)
-                    .description(&input.description)
-                    .engagement_type(sdk::EngagementType::from(input.engagement_type.as_str()))
-                    .reported_incident_start_date(to_sdk_date(input.reported_incident_start_date))
-                    .set_impacted_accounts(Some(input.impacted_accounts.clone()))
-                    .set_watchers(Some(sdk_watchers(&input.watchers)?))
-                    .set_threat_actor_ip_addresses(non_empty(sdk_ips(
-                        &input.threat_actor_ip_addresses,
-                    )?))
-                    .set_impacted_services(non_empty(input.impacted_services.clone()))
-                    .set_impacted_aws_regions(non_empty(sdk_regions(&input.impacted_aws_regions)?))
-                    .set_tags(Some(input.tags.clone().into_iter().collect()));
-                let output = self.paced(operation, || call.clone().send()).await?;
-                Ok(RequestOutcome {
-                    created_case_id: Some(output.case_id().to_string()),
-                })
-            }
+            Request::CreateCase(input) => self.create_case(input).await,
             Request::UpdateResolverType(input) => {
-                let case_id = input.case_id.as_deref().ok_or(missing_case_id(operation))?;
-                let call = self
-                    .client
-                    .update_resolver_type()
-                    .case_id(case_id)
-                    .resolver_type(sdk::ResolverType::from(input.resolver_type.as_str()));
-                self.paced(operation, || call.clone().send()).await?;
-                Ok(RequestOutcome::default())
+                self.update_resolver_type(input).await.map(|()| done)
             }
-            Request::UpdateCase(input) => {
-                let case_id = input.case_id.as_deref().ok_or(missing_case_id(operation))?;
-                let metadata = match &input.case_metadata {
-                    Some(entries) => Some(
-                        entries
-                            .iter()
-                            .map(|entry| {
-                                sdk::CaseMetadataEntry::builder()
-                                    .key(&entry.key)
-                                    .value(&entry.value)
-                                    .build()
-                                    .map_err(|error| build_error(operation, error))
-                            })
-                            .collect::<Result<Vec<_>, _>>()?,
-                    ),
-                    None => None,
-                };
-                let call = self
-                    .client
-                    .update_case()
-                    .case_id(case_id)
-                    .set_title(input.title.clone())
-                    .set_description(input.description.clone())
-                    .set_reported_incident_start_date(
-                        input.reported_incident_start_date.map(to_sdk_date),
-                    )
-                    .set_actual_incident_start_date(
-                        input.actual_incident_start_date.map(to_sdk_date),
-                    )
-                    .set_engagement_type(
-                        input
-                            .engagement_type
-                            .map(|kind| sdk::EngagementType::from(kind.as_str())),
-                    )
-                    .set_watchers_to_add(non_empty(sdk_watchers(&input.watchers_to_add)?))
-                    .set_watchers_to_delete(non_empty(sdk_watchers(&input.watchers_to_delete)?))
-                    .set_threat_actor_ip_addresses_to_add(non_empty(sdk_ips(
-                        &input.threat_actor_ip_addresses_to_add,
-                    )?))
-                    .set_threat_actor_ip_addresses_to_delete(non_empty(sdk_ips(
-                        &input.threat_actor_ip_addresses_to_delete,
-                    )?))
-                    .set_impacted_services_to_add(non_empty(input.impacted_services_to_add.clone()))
-                    .set_impacted_services_to_delete(non_empty(
-                        input.impacted_services_to_delete.clone(),
-                    ))
-                    .set_impacted_aws_regions_to_add(non_empty(sdk_regions(
-                        &input.impacted_aws_regions_to_add,
-                    )?))
-                    .set_impacted_aws_regions_to_delete(non_empty(sdk_regions(
-                        &input.impacted_aws_regions_to_delete,
-                    )?))
-                    .set_impacted_accounts_to_add(non_empty(input.impacted_accounts_to_add.clone()))
-                    .set_impacted_accounts_to_delete(non_empty(
-                        input.impacted_accounts_to_delete.clone(),
-                    ))
-                    .set_case_metadata(metadata);
-                self.paced(operation, || call.clone().send()).await?;
-                Ok(RequestOutcome::default())
-            }
-            Request::UpdateCaseStatus(input) => {
-                let case_id = input.case_id.as_deref().ok_or(missing_case_id(operation))?;
-                let call = self
-                    .client
-                    .update_case_status()
-                    .case_id(case_id)
-                    .case_status(sdk::SelfManagedCaseStatus::from(input.case_status.as_str()));
-                self.paced(operation, || call.clone().send()).await?;
-                Ok(RequestOutcome::default())
-            }
-            Request::CloseCase(input) => {
-                let case_id = input.case_id.as_deref().ok_or(missing_case_id(operation))?;
-                let call = self.client.close_case().case_id(case_id);
-                self.paced(operation, || call.clone().send()).await?;
-                Ok(RequestOutcome::default())
-            }
-            Request::TagResource(input) => {
-                let arn = input
-                    .resource_arn
-                    .as_deref()
-                    .ok_or(missing_case_id(operation))?;
-                let call = self
-                    .client
-                    .tag_resource()
-                    .resource_arn(arn)
-                    .set_tags(Some(input.tags.clone().into_iter().collect()));
-                self.paced(operation, || call.clone().send()).await?;
-                Ok(RequestOutcome::default())
-            }
-            Request::UntagResource(input) => {
-                let arn = input
-                    .resource_arn
-                    .as_deref()
-                    .ok_or(missing_case_id(operation))?;
-                let call = self
-                    .client
-                    .untag_resource()
-                    .resource_arn(arn)
-                    .set_tag_keys(Some(input.tag_keys.clone()));
-                self.paced(operation, || call.clone().send()).await?;
-                Ok(RequestOutcome::default())
-            }
+            Request::UpdateCase(input) => self.update_case(input).await.map(|()| done),
+            Request::UpdateCaseStatus(input) => self.update_case_status(input).await.map(|()| done),
+            Request::CloseCase(input) => self.close_case(input).await.map(|()| done),
+            Request::TagResource(input) => self.tag_resource(input).await.map(|()| done),
+            Request::UntagResource(input) => self.untag_resource(input).await.map(|()| done),
         }
     }
 
@@ -821,6 +864,18 @@ mod tests {
             error.kind,
             ApiErrorKind::Service("InternalServerException".into())
         );
+    }
+
+    #[test]
+    fn a_request_that_cannot_be_built_is_reported_under_its_own_operation() {
+        let error = known_case_id("CloseCase", &None).unwrap_err();
+        assert_eq!(error.operation, "CloseCase");
+        assert_eq!(error.kind, ApiErrorKind::Client);
+        assert_eq!(known_case_id("TagResource", &Some("arn".into())), Ok("arn"));
+        let regions = [ImpactedAwsRegion {
+            region: "eu-west-1".into(),
+        }];
+        assert_eq!(sdk_regions("CreateCase", &regions).unwrap().len(), 1);
     }
 
     #[test]
