@@ -2,6 +2,7 @@
 //! every case that planned cleanly, record case ids, and report every failure.
 
 use std::io::{BufRead, Write};
+use std::path::Path;
 
 use anyhow::{Context, bail};
 
@@ -10,27 +11,17 @@ use super::plan_command::read_and_plan;
 use super::{Connection, Outcome, connect, load_valid_workspace, output};
 use crate::apply::{ApplyOptions, AuditContext, CaseOutcome, apply};
 use crate::live::CaseApi;
+use crate::ops::Workspace;
 use crate::ops::apply::{case_ids_to_record, check_saved_plan, write_back};
-use crate::ops::plan::{PlanOptions, check_prune_scope};
+use crate::ops::plan::{Endpoint, PlanOptions, check_prune_scope};
 use crate::plan::target::manifest_digest;
-use crate::plan::{self, Redactor, RenderOptions, plural};
+use crate::plan::{self, Plan, Redactor, RenderOptions, plural};
 
 pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Outcome> {
-    let saved = match &args.plan {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("could not read the saved plan {}", path.display()))?;
-            Some(
-                plan::parse_json(&text)
-                    .with_context(|| format!("{} is not a sirops plan", path.display()))?,
-            )
-        }
-        None => None,
-    };
+    let saved = args.plan.as_deref().map(read_saved_plan).transpose()?;
     let Some(workspace) = load_valid_workspace(&args.paths)? else {
         return Ok(Outcome::Failure);
     };
-    let parallelism = args.parallelism.get();
     check_prune_scope(&workspace, args.prune)?;
     let Connection {
         api,
@@ -38,46 +29,98 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
         _local,
     } = connect(global).await?;
     let plan = match saved {
-        Some(plan) => {
-            let now = endpoint.target(&workspace.project.scope, None);
-            let digest = manifest_digest(
-                workspace
-                    .manifests
-                    .manifests
-                    .iter()
-                    .map(|loaded| &loaded.desired),
-            );
-            check_saved_plan(&api, &plan, &now, &digest, parallelism).await?;
-            plan
-        }
-        None => {
-            let options = PlanOptions {
-                parallelism,
-                prune: args.prune,
-                max_prune: args.max_prune,
-            };
-            read_and_plan(global, &api, &workspace, &endpoint, options).await?
-        }
+        Some(plan) => checked_saved_plan(&api, &workspace, &endpoint, plan, &args).await?,
+        None => read_and_plan(global, &api, &workspace, &endpoint, plan_options(&args)).await?,
     };
-
-    let redactor = args.redact.then(|| Redactor::for_plan(&plan));
-    let shown = if args.redact {
-        plan::redact(&plan)
-    } else {
-        plan.clone()
-    };
-    let rendered = plan::render_text(
-        &shown,
-        &RenderOptions {
-            color: output::stdout_color(global),
-        },
-    );
-    if let Err(error) = output::print_stdout(&rendered) {
+    if let Err(error) = show_plan(global, &plan, args.redact) {
         // Nobody saw the plan, so nothing may be applied; and a cut-short apply is never a
         // success, unlike a cut-short read-only command.
         eprintln!("error: could not show the plan ({error}); nothing was applied");
         return Ok(Outcome::Failure);
     }
+    report_unplanned(&plan);
+
+    let mut outcomes = Vec::new();
+    if plan.has_changes() {
+        if !args.auto_approve && !confirm()? {
+            eprintln!("Apply cancelled; nothing was changed.");
+            return Ok(Outcome::Failure);
+        }
+        outcomes = apply_with_progress(global, &api, &plan, &args).await;
+    }
+
+    let redactor = args.redact.then(|| Redactor::for_plan(&plan));
+    let mut failed =
+        plan.summary.errors > 0 || outcomes.iter().any(|outcome| outcome.failure.is_some());
+    let mut text = if outcomes.is_empty() {
+        String::new()
+    } else {
+        summary(&outcomes, redactor.as_ref())
+    };
+    if args.write_back {
+        failed |= !record_case_ids(&workspace, &plan, &outcomes, &mut text);
+    }
+    if let Some(line) = api.pacing().describe() {
+        text.push_str(&format!("Note: {line}.\n"));
+    }
+    // The apply is done: a reader that went away changes nothing about its outcome.
+    let _ = output::print_stdout(&text);
+    Ok(if failed {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
+}
+
+fn read_saved_plan(path: &Path) -> anyhow::Result<Plan> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read the saved plan {}", path.display()))?;
+    plan::parse_json(&text).with_context(|| format!("{} is not a sirops plan", path.display()))
+}
+
+fn plan_options(args: &ApplyArgs) -> PlanOptions {
+    PlanOptions {
+        parallelism: args.parallelism.get(),
+        prune: args.prune,
+        max_prune: args.max_prune,
+    }
+}
+
+/// The saved plan, once it is shown to still fit its target, its manifests and the live cases.
+async fn checked_saved_plan<A: CaseApi>(
+    api: &A,
+    workspace: &Workspace,
+    endpoint: &Endpoint,
+    plan: Plan,
+    args: &ApplyArgs,
+) -> anyhow::Result<Plan> {
+    let now = endpoint.target(&workspace.project.scope, None);
+    let digest = manifest_digest(
+        workspace
+            .manifests
+            .manifests
+            .iter()
+            .map(|loaded| &loaded.desired),
+    );
+    check_saved_plan(api, &plan, &now, &digest, args.parallelism.get()).await?;
+    Ok(plan)
+}
+
+fn show_plan(global: &GlobalArgs, plan: &Plan, redact: bool) -> std::io::Result<()> {
+    let shown = if redact {
+        plan::redact(plan)
+    } else {
+        plan.clone()
+    };
+    output::print_stdout(&plan::render_text(
+        &shown,
+        &RenderOptions {
+            color: output::stdout_color(global),
+        },
+    ))
+}
+
+fn report_unplanned(plan: &Plan) {
     let unplanned = plan.summary.errors;
     if unplanned > 0 {
         eprintln!(
@@ -90,58 +133,50 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
             }
         );
     }
+}
 
-    let mut outcomes = Vec::new();
-    if plan.has_changes() {
-        if !args.auto_approve && !confirm()? {
-            eprintln!("Apply cancelled; nothing was changed.");
-            return Ok(Outcome::Failure);
-        }
-        const APPLYING: &str = "applying cases";
-        let progress = output::progress(global, APPLYING);
-        let on_case_done = |_: &CaseOutcome| {
-            progress.inc(1);
-            output::show_pacing(&progress, APPLYING, &api.pacing());
-        };
-        let options = ApplyOptions {
-            parallelism,
-            audit: args.comment.then(audit_context),
-        };
-        outcomes = apply(&api, &plan, &options, &on_case_done).await;
-        progress.finish_and_clear();
-    }
-
-    let mut failed = unplanned > 0 || outcomes.iter().any(|outcome| outcome.failure.is_some());
-    let mut text = if outcomes.is_empty() {
-        String::new()
-    } else {
-        summary(&outcomes, redactor.as_ref())
+async fn apply_with_progress<A: CaseApi>(
+    global: &GlobalArgs,
+    api: &A,
+    plan: &Plan,
+    args: &ApplyArgs,
+) -> Vec<CaseOutcome> {
+    const APPLYING: &str = "applying cases";
+    let progress = output::progress(global, APPLYING);
+    let on_case_done = |_: &CaseOutcome| {
+        progress.inc(1);
+        output::show_pacing(&progress, APPLYING, &api.pacing());
     };
-    if args.write_back {
-        let recorded = case_ids_to_record(&workspace.manifests, &plan, &outcomes);
-        let failures = write_back(&recorded);
-        failed |= !failures.is_empty();
-        for failure in &failures {
-            eprintln!("error: {failure}");
-        }
-        let written = recorded.len() - failures.len();
-        if written > 0 {
-            text.push_str(&format!(
-                "Recorded {} in the manifests (metadata.caseId).\n",
-                plural(written, "case id")
-            ));
-        }
+    let options = ApplyOptions {
+        parallelism: args.parallelism.get(),
+        audit: args.comment.then(audit_context),
+    };
+    let outcomes = apply(api, plan, &options, &on_case_done).await;
+    progress.finish_and_clear();
+    outcomes
+}
+
+/// `--write-back`: records the case ids in their manifests, adds a line to `text`, prints each
+/// failure; false when any failed.
+fn record_case_ids(
+    workspace: &Workspace,
+    plan: &Plan,
+    outcomes: &[CaseOutcome],
+    text: &mut String,
+) -> bool {
+    let recorded = case_ids_to_record(&workspace.manifests, plan, outcomes);
+    let failures = write_back(&recorded);
+    for failure in &failures {
+        eprintln!("error: {failure}");
     }
-    if let Some(line) = api.pacing().describe() {
-        text.push_str(&format!("Note: {line}.\n"));
+    let written = recorded.len() - failures.len();
+    if written > 0 {
+        text.push_str(&format!(
+            "Recorded {} in the manifests (metadata.caseId).\n",
+            plural(written, "case id")
+        ));
     }
-    // The apply is done: a reader that went away changes nothing about its outcome.
-    let _ = output::print_stdout(&text);
-    Ok(if failed {
-        Outcome::Failure
-    } else {
-        Outcome::Success
-    })
+    failures.is_empty()
 }
 
 fn confirm() -> anyhow::Result<bool> {
