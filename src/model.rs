@@ -62,8 +62,6 @@ pub mod limits {
     pub const TAG_KEY: (usize, usize) = (1, 128);
     pub const TAG_VALUE: (usize, usize) = (0, 256);
     pub const CASE_ID: (usize, usize) = (10, 32);
-    pub const CLIENT_TOKEN: (usize, usize) = (1, 255);
-    pub const COMMENT_BODY: (usize, usize) = (1, 12000);
 }
 
 /// Patterns of the API model. The API anchors none of them; sirops anchors them at both ends
@@ -74,7 +72,6 @@ pub mod patterns {
     pub const AWS_SERVICE: &str = r"[a-zA-Z0-9 -.():]+";
     pub const ACCOUNT_ID: &str = r"[0-9]{12}";
     pub const CASE_ID: &str = r"\d{10,32}.*";
-    pub const CASE_ARN: &str = r"arn:aws:security-ir:\w+?-\w+?-\d+:[0-9]{12}:case/[0-9]{10}";
     pub const MANIFEST_NAME: &str = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 }
 

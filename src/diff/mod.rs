@@ -101,13 +101,6 @@ pub enum DiffError {
     EmptyCaseMetadata,
 }
 
-impl CaseDelta {
-    /// True when the delta changes nothing live (it may still report drift on a closed case).
-    pub fn has_requests(&self) -> bool {
-        !self.requests.is_empty()
-    }
-}
-
 /// The note a closed case's drift carries instead of requests.
 pub const CLOSED_CASE_NOTE: &str = "case is closed; changes not applied";
 

@@ -110,17 +110,6 @@ impl SdkCaseApi {
         }
     }
 
-    pub fn from_client(client: Client) -> SdkCaseApi {
-        let config = client.config();
-        SdkCaseApi {
-            pacer: Pacer::new(DEFAULT_TIMEOUT),
-            region: config.region().map(|region| region.to_string()),
-            endpoint: AWS_ENDPOINT.to_string(),
-            credentials_configured: true,
-            client,
-        }
-    }
-
     /// The configured region, if any.
     pub fn region(&self) -> Option<&str> {
         self.region.as_deref()
