@@ -282,6 +282,7 @@ async fn resolve_arn<A: CaseApi>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::live::memory::MemoryApi;
     use crate::model::ResolverType;
     use crate::request::{CloseCaseInput, UpdateCaseStatusInput, UpdateResolverTypeInput};
 
@@ -338,63 +339,10 @@ mod tests {
         );
     }
 
-    /// The live side in memory: records every call, and refuses comments when asked to.
-    struct RecordingApi {
-        calls: std::sync::Mutex<Vec<&'static str>>,
-        refuse_comments: bool,
-    }
-
-    impl RecordingApi {
-        fn new(refuse_comments: bool) -> RecordingApi {
-            RecordingApi {
-                calls: std::sync::Mutex::new(Vec::new()),
-                refuse_comments,
-            }
-        }
-
-        fn calls(&self) -> Vec<&'static str> {
-            self.calls.lock().unwrap().clone()
-        }
-    }
-
-    impl CaseApi for RecordingApi {
-        async fn get_case(
-            &self,
-            _case_id: &str,
-        ) -> Result<Option<crate::model::LiveCase>, ApiError> {
-            self.calls.lock().unwrap().push("GetCase");
-            Ok(None)
-        }
-
-        async fn list_tags(
-            &self,
-            _case_arn: &str,
-        ) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
-            self.calls.lock().unwrap().push("ListTagsForResource");
-            Ok(Default::default())
-        }
-
-        async fn list_cases(&self) -> Result<Vec<crate::live::CaseSummary>, ApiError> {
-            self.calls.lock().unwrap().push("ListCases");
-            Ok(Vec::new())
-        }
-
-        async fn send(&self, request: &Request) -> Result<crate::live::RequestOutcome, ApiError> {
-            self.calls.lock().unwrap().push(request.operation());
-            Ok(Default::default())
-        }
-
-        async fn create_comment(&self, _case_id: &str, _body: &str) -> Result<(), ApiError> {
-            self.calls.lock().unwrap().push("CreateCaseComment");
-            if self.refuse_comments {
-                return Err(ApiError {
-                    operation: "CreateCaseComment",
-                    kind: crate::live::ApiErrorKind::Conflict,
-                    message: "the case is closed".into(),
-                });
-            }
-            Ok(())
-        }
+    fn api(refuse_comments: bool) -> MemoryApi {
+        let mut api = MemoryApi::default();
+        api.refuse_comments = refuse_comments;
+        api
     }
 
     fn audited_plan(requests: Vec<Request>) -> Plan {
@@ -412,7 +360,7 @@ mod tests {
         })
     }
 
-    async fn run(api: &RecordingApi, plan: &Plan) -> Vec<CaseOutcome> {
+    async fn run(api: &MemoryApi, plan: &Plan) -> Vec<CaseOutcome> {
         let options = ApplyOptions {
             parallelism: 1,
             audit: Some(AuditContext::default()),
@@ -422,7 +370,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_audit_comment_goes_in_before_the_first_status_move() {
-        let api = RecordingApi::new(false);
+        let api = api(false);
         let plan = audited_plan(vec![
             update(),
             move_to(CaseStatus::PostIncidentActivities),
@@ -444,14 +392,14 @@ mod tests {
 
     #[tokio::test]
     async fn without_status_moves_the_comment_comes_last() {
-        let api = RecordingApi::new(false);
+        let api = api(false);
         run(&api, &audited_plan(vec![update()])).await;
         assert_eq!(api.calls(), ["UpdateCase", "CreateCaseComment"]);
     }
 
     #[tokio::test]
     async fn a_comment_that_cannot_be_posted_is_a_warning_and_the_case_goes_on() {
-        let api = RecordingApi::new(true);
+        let api = api(true);
         let outcomes = run(&api, &audited_plan(vec![update(), close()])).await;
         assert_eq!(
             api.calls(),

@@ -261,54 +261,11 @@ async fn bind_one<A: CaseApi>(
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::sync::Mutex;
 
     use super::*;
-    use crate::live::RequestOutcome;
+    use crate::live::memory::MemoryApi;
     use crate::model::{CaseStatus, DEFAULT_SCOPE, OWNERSHIP_TAG_KEY, SCOPE_TAG_KEY};
     use crate::plan::fixtures::{desired_case, live_case};
-    use crate::request::Request;
-
-    /// Cases in memory; tags are found by ARN, as the service finds them.
-    #[derive(Default)]
-    struct MemoryApi {
-        cases: BTreeMap<String, LiveCase>,
-        tag_reads: Mutex<Vec<String>>,
-    }
-
-    impl CaseApi for MemoryApi {
-        async fn get_case(&self, case_id: &str) -> Result<Option<LiveCase>, ApiError> {
-            Ok(self.cases.get(case_id).map(|case| LiveCase {
-                tags: None,
-                ..case.clone()
-            }))
-        }
-
-        async fn list_tags(&self, case_arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
-            self.tag_reads.lock().unwrap().push(case_arn.to_string());
-            self.cases
-                .values()
-                .find(|case| case.case_arn == case_arn)
-                .and_then(|case| case.tags.clone())
-                .ok_or_else(|| ApiError {
-                    operation: "ListTagsForResource",
-                    kind: crate::live::ApiErrorKind::NotFound,
-                    message: format!("no resource {case_arn}"),
-                })
-        }
-
-        async fn list_cases(&self) -> Result<Vec<CaseSummary>, ApiError> {
-            Ok(Vec::new())
-        }
-
-        async fn send(&self, _request: &Request) -> Result<RequestOutcome, ApiError> {
-            unreachable!("discovery only reads")
-        }
-
-        async fn create_comment(&self, _case_id: &str, _body: &str) -> Result<(), ApiError> {
-            unreachable!("discovery only reads")
-        }
-    }
 
     #[tokio::test]
     async fn a_tag_read_sent_ahead_to_the_wrong_arn_is_read_again_at_the_right_one() {
@@ -347,7 +304,7 @@ mod tests {
             assert_eq!(live.owner_name(), Some(desired.name.as_str()));
             assert_eq!(live.tags.as_ref().unwrap()[OWNERSHIP_TAG_KEY], desired.name);
         }
-        let reads = api.tag_reads.lock().unwrap().clone();
+        let reads = api.tag_reads();
         assert_eq!(
             reads,
             [

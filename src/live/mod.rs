@@ -4,6 +4,8 @@
 
 pub mod aws;
 pub mod discover;
+#[cfg(test)]
+pub(crate) mod memory;
 pub mod pacing;
 
 use std::collections::BTreeMap;
