@@ -284,7 +284,9 @@ fn per_second(rate: f64) -> String {
 #[derive(Debug)]
 pub struct Pacer {
     operations: Mutex<HashMap<&'static str, Operation>>,
-    deadline: Instant,
+    started: Instant,
+    /// `None` when the timeout reaches past what the clock can represent: no deadline.
+    deadline: Option<Instant>,
     timeout: Duration,
 }
 
@@ -294,7 +296,8 @@ impl Pacer {
         let now = Instant::now();
         Pacer {
             operations: Mutex::new(HashMap::new()),
-            deadline: now.checked_add(timeout).unwrap_or(now + DEFAULT_TIMEOUT),
+            started: now,
+            deadline: now.checked_add(timeout),
             timeout,
         }
     }
@@ -399,13 +402,13 @@ impl Pacer {
         sent: Instant,
         retry_at: Instant,
     ) -> Option<String> {
-        if retry_at > self.deadline {
+        if self.deadline.is_some_and(|deadline| retry_at > deadline) {
             return Some(format!(
                 "still throttled when the run's --timeout of {} ran out; run again later or raise --timeout",
                 describe_duration(self.timeout)
             ));
         }
-        let progress = last_success.unwrap_or(self.deadline - self.timeout);
+        let progress = last_success.unwrap_or(self.started);
         if sent.saturating_duration_since(progress) > STALL {
             return Some(format!(
                 "every call of it was throttled for {}; the quota may be used up by another client: run again later",

@@ -271,6 +271,18 @@ async fn a_call_throttled_until_the_timeout_says_so() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_timeout_beyond_the_clock_means_no_deadline_and_stalls_still_end_calls() {
+    let pacer = Pacer::new(Duration::MAX);
+    let error = pacer
+        .call("GetCase", || async {
+            Err::<(), _>(throttling("GetCase", Some(Duration::from_secs(30))))
+        })
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("throttled for 5m"), "{error}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_call_is_given_up_when_its_operation_stops_making_progress() {
     let pacer = Arc::new(Pacer::new(DEFAULT_TIMEOUT));
     let started = Instant::now();
