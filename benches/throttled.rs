@@ -17,9 +17,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use sirops::emulator::{
-    Emulator, EmulatorConfig, RateLimitSpec, RateLimits, RunningEmulator, StatsSnapshot,
-};
+use sirops::emulator::{Emulator, EmulatorConfig, RateLimits, RunningEmulator, StatsSnapshot};
 
 mod support;
 
@@ -145,11 +143,10 @@ async fn scenario(cases: usize, rate: f64) {
     assert_eq!(code, 0, "setup apply failed");
     unlimited.shutdown().await;
 
-    let mut rate_limits = RateLimits::default();
-    rate_limits.add(RateLimitSpec {
-        operation: None,
-        per_second: rate,
-    });
+    let rate_limits = RateLimits {
+        every_operation: Some(rate),
+        ..RateLimits::default()
+    };
     let emulator = Emulator::start(EmulatorConfig {
         state_file: Some(state_file),
         rate_limits,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{Run, Sandbox, manifest};
 use aws_sdk_securityir::Client;
-use sirops::emulator::{EmulatorConfig, RateLimitSpec, RateLimits};
+use sirops::emulator::{EmulatorConfig, RateLimits};
 
 /// Attempts per call for sirops and for the test's own reads while faults are injected. At a
 /// 20% fault rate a call fails every one of ten attempts with odds of 1 in 10 million.
@@ -243,11 +243,10 @@ async fn chaos_two_hundred_manifests_converge_without_duplicates() {
 /// the quota and from faults together still converge, with no duplicate.
 #[tokio::test(flavor = "multi_thread")]
 async fn chaos_behind_a_quota_converges_without_duplicates() {
-    let mut rate_limits = RateLimits::default();
-    rate_limits.add(RateLimitSpec {
-        operation: None,
-        per_second: 20.0,
-    });
+    let rate_limits = RateLimits {
+        every_operation: Some(20.0),
+        ..RateLimits::default()
+    };
     chaos(
         EmulatorConfig {
             fault_rate: 0.2,

@@ -3,14 +3,13 @@
 //! `--timeout` bounds how long it keeps trying.
 
 use crate::support::{Sandbox, manifest};
-use sirops::emulator::{EmulatorConfig, RateLimitSpec, RateLimits};
+use sirops::emulator::{EmulatorConfig, RateLimits};
 
 fn rate_limited(per_second: f64) -> EmulatorConfig {
-    let mut rate_limits = RateLimits::default();
-    rate_limits.add(RateLimitSpec {
-        operation: None,
-        per_second,
-    });
+    let rate_limits = RateLimits {
+        every_operation: Some(per_second),
+        ..RateLimits::default()
+    };
     EmulatorConfig {
         rate_limits,
         ..EmulatorConfig::default()
