@@ -3,7 +3,7 @@
 //! never left further along than its last successful step, and a re-run plans the rest.
 
 use crate::live::{ApiError, ApiErrorKind, CaseApi, map_concurrently};
-use crate::model::CaseStatus;
+use crate::model::{CaseStatus, SpecField};
 use crate::plan::{CasePlan, Plan};
 use crate::request::Request;
 
@@ -42,8 +42,9 @@ pub fn audit_comment(case: &CasePlan, context: &AuditContext) -> String {
     let mut fields: Vec<&str> = case
         .changes
         .iter()
-        .map(|change| change.field.as_str())
-        .filter(|field| *field != "status")
+        .map(|change| change.field)
+        .filter(|field| field.definition().audited_as_change)
+        .map(SpecField::name)
         .collect();
     fields.dedup();
     if !fields.is_empty() {

@@ -10,6 +10,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+mod spec_field;
+
+pub use spec_field::{FieldDefinition, FieldValues, SpecField};
+
 /// The tag sirops puts on every case it creates; its value is the manifest's `metadata.name`.
 pub const OWNERSHIP_TAG_KEY: &str = "sirops:name";
 
@@ -74,25 +78,6 @@ pub mod patterns {
     pub const CASE_ID: &str = r"\d{10,32}.*";
     pub const MANIFEST_NAME: &str = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 }
-
-/// The keys of a manifest's `spec`, in the order a reviewer reads a case: the validator accepts
-/// exactly these and plans list changes in this order.
-pub const SPEC_FIELDS: [&str; 14] = [
-    "title",
-    "description",
-    "engagementType",
-    "resolverType",
-    "status",
-    "reportedIncidentStartDate",
-    "actualIncidentStartDate",
-    "watchers",
-    "threatActorIpAddresses",
-    "impactedServices",
-    "impactedAwsRegions",
-    "impactedAccounts",
-    "caseMetadata",
-    "tags",
-];
 
 /// The API's `AwsRegion` enum.
 pub const AWS_REGIONS: [&str; 36] = [

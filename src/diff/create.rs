@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::fields::{item_change, metadata_entries};
 use super::{CaseDelta, DiffError, FieldChange, scoped_client_token, status_requests};
 use crate::model::{
-    CaseStatus, DesiredCase, OWNERSHIP_TAG_KEY, SCOPE_TAG_KEY, is_reserved_tag_key,
+    CaseStatus, DesiredCase, OWNERSHIP_TAG_KEY, SCOPE_TAG_KEY, SpecField, is_reserved_tag_key,
 };
 use crate::request::{CreateCaseInput, ImpactedAwsRegion, Request, UpdateCaseInput};
 use crate::status::shortest_path;
@@ -92,12 +92,16 @@ pub(crate) fn diff_create(desired: &DesiredCase, scope: &str) -> Result<CaseDelt
 /// One Add per managed field that has a value, the whole value at once: a new case has no
 /// items to compare, and one line per field keeps the plan of a large create readable.
 fn creation_changes(desired: &DesiredCase) -> Vec<FieldChange> {
-    fn add<T: serde::Serialize + ?Sized>(changes: &mut Vec<FieldChange>, field: &str, value: &T) {
+    fn add<T: serde::Serialize + ?Sized>(
+        changes: &mut Vec<FieldChange>,
+        field: SpecField,
+        value: &T,
+    ) {
         changes.push(item_change(field, None, Some(value)));
     }
     fn add_list<T: serde::Serialize>(
         changes: &mut Vec<FieldChange>,
-        field: &str,
+        field: SpecField,
         items: &Option<Vec<T>>,
     ) {
         if let Some(items) = items.as_ref().filter(|items| !items.is_empty()) {
@@ -106,36 +110,52 @@ fn creation_changes(desired: &DesiredCase) -> Vec<FieldChange> {
     }
 
     let mut changes = Vec::new();
-    add(&mut changes, "title", &desired.title);
-    add(&mut changes, "description", &desired.description);
-    add(&mut changes, "engagementType", &desired.engagement_type);
-    add(&mut changes, "resolverType", &desired.resolver_type);
+    add(&mut changes, SpecField::Title, &desired.title);
+    add(&mut changes, SpecField::Description, &desired.description);
+    add(
+        &mut changes,
+        SpecField::EngagementType,
+        &desired.engagement_type,
+    );
+    add(
+        &mut changes,
+        SpecField::ResolverType,
+        &desired.resolver_type,
+    );
     if let Some(status) = desired.status {
-        add(&mut changes, "status", &status);
+        add(&mut changes, SpecField::Status, &status);
     }
     add(
         &mut changes,
-        "reportedIncidentStartDate",
+        SpecField::ReportedIncidentStartDate,
         &desired.reported_incident_start_date,
     );
     if let Some(actual) = &desired.actual_incident_start_date {
-        add(&mut changes, "actualIncidentStartDate", actual);
+        add(&mut changes, SpecField::ActualIncidentStartDate, actual);
     }
-    add_list(&mut changes, "watchers", &desired.watchers);
+    add_list(&mut changes, SpecField::Watchers, &desired.watchers);
     add_list(
         &mut changes,
-        "threatActorIpAddresses",
+        SpecField::ThreatActorIpAddresses,
         &desired.threat_actor_ip_addresses,
     );
-    add_list(&mut changes, "impactedServices", &desired.impacted_services);
     add_list(
         &mut changes,
-        "impactedAwsRegions",
+        SpecField::ImpactedServices,
+        &desired.impacted_services,
+    );
+    add_list(
+        &mut changes,
+        SpecField::ImpactedAwsRegions,
         &desired.impacted_aws_regions,
     );
-    add_list(&mut changes, "impactedAccounts", &desired.impacted_accounts);
+    add_list(
+        &mut changes,
+        SpecField::ImpactedAccounts,
+        &desired.impacted_accounts,
+    );
     if let Some(metadata) = desired.case_metadata.as_ref().filter(|m| !m.is_empty()) {
-        add(&mut changes, "caseMetadata", metadata);
+        add(&mut changes, SpecField::CaseMetadata, metadata);
     }
     // The manifest's tags as they will be written (the ownership tag shows in the request).
     let tags: BTreeMap<&String, &String> = desired
@@ -145,7 +165,68 @@ fn creation_changes(desired: &DesiredCase) -> Vec<FieldChange> {
         .filter(|(key, _)| !is_reserved_tag_key(key))
         .collect();
     if !tags.is_empty() {
-        add(&mut changes, "tags", &tags);
+        add(&mut changes, SpecField::Tags, &tags);
     }
     changes
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{CaseStatus, ThreatActorIp, Watcher};
+    use crate::plan::fixtures;
+
+    fn every_field_set() -> DesiredCase {
+        let one = |key: &str| BTreeMap::from([(key.to_string(), "v".to_string())]);
+        DesiredCase {
+            status: Some(CaseStatus::DetectionAndAnalysis),
+            actual_incident_start_date: Some(fixtures::date()),
+            watchers: Some(vec![Watcher {
+                email: "ann@example.com".into(),
+                name: None,
+                job_title: None,
+            }]),
+            threat_actor_ip_addresses: Some(vec![ThreatActorIp {
+                ip_address: "198.51.100.7".into(),
+                user_agent: None,
+            }]),
+            impacted_services: Some(vec!["Amazon S3".into()]),
+            impacted_aws_regions: Some(vec!["eu-west-1".into()]),
+            impacted_accounts: Some(vec!["000123456789".into()]),
+            case_metadata: Some(one("ticket")),
+            tags: Some(one("team")),
+            ..fixtures::desired_case("every-field")
+        }
+    }
+
+    #[test]
+    fn create_case_sends_exactly_the_fields_defined_as_sent_on_create() {
+        let delta = diff_create(&every_field_set(), "default").unwrap();
+        let Some(Request::CreateCase(create)) = delta.requests.first() else {
+            panic!("a create starts with CreateCase: {:?}", delta.requests);
+        };
+        let input = serde_json::to_value(create).unwrap();
+        let sent: Vec<&str> = SpecField::names()
+            .iter()
+            .copied()
+            .filter(|name| input.get(name).is_some())
+            .collect();
+        let defined: Vec<&str> = SpecField::ALL
+            .into_iter()
+            .filter(|field| field.definition().sent_on_create)
+            .map(SpecField::name)
+            .collect();
+        assert_eq!(sent, defined);
+        let members = input.as_object().unwrap().len();
+        assert_eq!(members, defined.len() + 1, "and clientToken: {input}");
+    }
+
+    #[test]
+    fn a_create_lists_every_field_it_sets_in_manifest_order() {
+        let delta = diff_create(&every_field_set(), "default").unwrap();
+        let fields: Vec<SpecField> = delta.changes.iter().map(|change| change.field).collect();
+        assert_eq!(fields, SpecField::ALL);
+    }
 }

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::{ChangeKind, FieldChange};
-use crate::model::{DesiredCase, LiveCase, MetadataEntry, ThreatActorIp, Watcher, limits};
+use crate::model::{
+    DesiredCase, LiveCase, MetadataEntry, SpecField, ThreatActorIp, Watcher, limits,
+};
 use crate::request::{ImpactedAwsRegion, UpdateCaseInput};
 
 /// What UpdateCase must carry, before the case id is known.
@@ -31,7 +33,7 @@ pub(crate) fn diff_fields(desired: &DesiredCase, live: &LiveCase) -> FieldDelta 
     }
     if let Some(ips) = &desired.threat_actor_ip_addresses {
         let (add, delete) = diff_items(
-            "threatActorIpAddresses",
+            SpecField::ThreatActorIpAddresses,
             ips,
             &live.threat_actor_ip_addresses,
             &mut delta.changes,
@@ -41,7 +43,7 @@ pub(crate) fn diff_fields(desired: &DesiredCase, live: &LiveCase) -> FieldDelta 
     }
     if let Some(services) = &desired.impacted_services {
         let (add, delete) = diff_items(
-            "impactedServices",
+            SpecField::ImpactedServices,
             services,
             &live.impacted_services,
             &mut delta.changes,
@@ -52,7 +54,7 @@ pub(crate) fn diff_fields(desired: &DesiredCase, live: &LiveCase) -> FieldDelta 
     if let Some(regions) = &desired.impacted_aws_regions {
         // Shown as the manifest spells a region (a plain string), sent wrapped as the API wants.
         let (add, delete) = diff_items(
-            "impactedAwsRegions",
+            SpecField::ImpactedAwsRegions,
             regions,
             &live.impacted_aws_regions,
             &mut delta.changes,
@@ -62,7 +64,7 @@ pub(crate) fn diff_fields(desired: &DesiredCase, live: &LiveCase) -> FieldDelta 
     }
     if let Some(accounts) = &desired.impacted_accounts {
         let (add, delete) = diff_items(
-            "impactedAccounts",
+            SpecField::ImpactedAccounts,
             accounts,
             &live.impacted_accounts,
             &mut delta.changes,
@@ -146,12 +148,12 @@ fn diff_scalars(desired: &DesiredCase, live: &LiveCase, delta: &mut FieldDelta) 
     let changes = &mut delta.changes;
     if desired.title != live.title {
         update.title = Some(desired.title.clone());
-        changes.push(modify("title", &live.title, &desired.title));
+        changes.push(modify(SpecField::Title, &live.title, &desired.title));
     }
     if desired.description != live.description {
         update.description = Some(desired.description.clone());
         changes.push(modify(
-            "description",
+            SpecField::Description,
             &live.description,
             &desired.description,
         ));
@@ -159,7 +161,7 @@ fn diff_scalars(desired: &DesiredCase, live: &LiveCase, delta: &mut FieldDelta) 
     if desired.engagement_type != live.engagement_type {
         update.engagement_type = Some(desired.engagement_type);
         changes.push(modify(
-            "engagementType",
+            SpecField::EngagementType,
             &live.engagement_type,
             &desired.engagement_type,
         ));
@@ -168,7 +170,7 @@ fn diff_scalars(desired: &DesiredCase, live: &LiveCase, delta: &mut FieldDelta) 
     if live.reported_incident_start_date != Some(reported) {
         update.reported_incident_start_date = Some(reported);
         changes.push(set_scalar(
-            "reportedIncidentStartDate",
+            SpecField::ReportedIncidentStartDate,
             live.reported_incident_start_date,
             reported,
         ));
@@ -178,7 +180,7 @@ fn diff_scalars(desired: &DesiredCase, live: &LiveCase, delta: &mut FieldDelta) 
     {
         update.actual_incident_start_date = Some(actual);
         changes.push(set_scalar(
-            "actualIncidentStartDate",
+            SpecField::ActualIncidentStartDate,
             live.actual_incident_start_date,
             actual,
         ));
@@ -215,14 +217,14 @@ fn diff_watchers(desired: &[Watcher], live: &[Watcher], delta: &mut FieldDelta) 
                     delta.update.watchers_to_delete.push(gone.clone());
                     delta
                         .changes
-                        .push(item_change("watchers", Some(gone), None));
+                        .push(item_change(SpecField::Watchers, Some(gone), None));
                 }
             }
             (Some(&wanted), []) => {
                 delta.update.watchers_to_add.push(wanted.clone());
                 delta
                     .changes
-                    .push(item_change("watchers", None, Some(wanted)));
+                    .push(item_change(SpecField::Watchers, None, Some(wanted)));
             }
             (Some(&wanted), [only]) if is_same_person_detail(only, wanted) => {}
             (Some(&wanted), [first, extra @ ..]) => {
@@ -231,12 +233,12 @@ fn diff_watchers(desired: &[Watcher], live: &[Watcher], delta: &mut FieldDelta) 
                 delta.update.watchers_to_delete.push((*first).clone());
                 delta
                     .changes
-                    .push(item_change("watchers", Some(*first), Some(wanted)));
+                    .push(item_change(SpecField::Watchers, Some(*first), Some(wanted)));
                 for &gone in extra {
                     delta.update.watchers_to_delete.push(gone.clone());
                     delta
                         .changes
-                        .push(item_change("watchers", Some(gone), None));
+                        .push(item_change(SpecField::Watchers, Some(gone), None));
                 }
                 delta.update.watchers_to_add.push(wanted.clone());
             }
@@ -251,7 +253,7 @@ fn is_same_person_detail(live: &Watcher, desired: &Watcher) -> bool {
 /// Lists whose identity is the whole item: add what only the manifest has, delete what only the
 /// live case has, each once, sorted so the same inputs always give the same plan.
 fn diff_items<T: Ord + Clone + Serialize>(
-    field: &str,
+    field: SpecField,
     desired: &[T],
     live: &[T],
     changes: &mut Vec<FieldChange>,
@@ -300,7 +302,7 @@ fn diff_case_metadata(
     delta.update.case_metadata = Some(metadata_entries(desired));
     delta
         .changes
-        .push(modify("caseMetadata", &live_map, desired));
+        .push(modify(SpecField::CaseMetadata, &live_map, desired));
 }
 
 /// The API's list form of a metadata map, sorted by key (a BTreeMap iterates in key order).
@@ -318,9 +320,13 @@ pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).expect("model values always serialise")
 }
 
-pub(crate) fn modify<T: Serialize + ?Sized>(field: &str, before: &T, after: &T) -> FieldChange {
+pub(crate) fn modify<T: Serialize + ?Sized>(
+    field: SpecField,
+    before: &T,
+    after: &T,
+) -> FieldChange {
     FieldChange {
-        field: field.to_string(),
+        field,
         kind: ChangeKind::Modify,
         before: Some(to_json(before)),
         after: Some(to_json(after)),
@@ -328,7 +334,7 @@ pub(crate) fn modify<T: Serialize + ?Sized>(field: &str, before: &T, after: &T) 
 }
 
 /// A scalar the live case may not have yet: setting it for the first time is an Add.
-fn set_scalar<T: Serialize>(field: &str, before: Option<T>, after: T) -> FieldChange {
+fn set_scalar<T: Serialize>(field: SpecField, before: Option<T>, after: T) -> FieldChange {
     match before {
         Some(before) => modify(field, &before, &after),
         None => item_change(field, None, Some(&after)),
@@ -336,7 +342,7 @@ fn set_scalar<T: Serialize>(field: &str, before: Option<T>, after: T) -> FieldCh
 }
 
 pub(crate) fn item_change<T: Serialize + ?Sized>(
-    field: &str,
+    field: SpecField,
     before: Option<&T>,
     after: Option<&T>,
 ) -> FieldChange {
@@ -346,7 +352,7 @@ pub(crate) fn item_change<T: Serialize + ?Sized>(
         (Some(_), Some(_)) => ChangeKind::Modify,
     };
     FieldChange {
-        field: field.to_string(),
+        field,
         kind,
         before: before.map(to_json),
         after: after.map(to_json),

@@ -36,7 +36,7 @@ mod tags;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{CaseStatus, DEFAULT_SCOPE, DesiredCase, LiveCase, ResolverType};
+use crate::model::{CaseStatus, DEFAULT_SCOPE, DesiredCase, LiveCase, ResolverType, SpecField};
 use crate::request::{
     CloseCaseInput, Request, TagResourceInput, UntagResourceInput, UpdateCaseInput,
     UpdateCaseStatusInput, UpdateResolverTypeInput,
@@ -47,8 +47,8 @@ use crate::status::{StatusPathError, shortest_path};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldChange {
-    /// The manifest's field name: `title`, `watchers`, `tags`, `status`, ...
-    pub field: String,
+    /// Serialised as the manifest's key: `title`, `watchers`, `tags`, `status`, ...
+    pub field: SpecField,
     pub kind: ChangeKind,
     /// The item or value removed or replaced; `None` for an add.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,7 +162,7 @@ fn diff_existing(desired: &DesiredCase, live: &LiveCase) -> Result<CaseDelta, Di
     let mut changes = field_delta.changes;
     if resolver_changes {
         changes.push(fields::modify(
-            "resolverType",
+            SpecField::ResolverType,
             &live.resolver_type,
             &desired.resolver_type,
         ));
@@ -173,7 +173,7 @@ fn diff_existing(desired: &DesiredCase, live: &LiveCase) -> Result<CaseDelta, Di
         // the manifest still asks for included, are drift that apply will not change.
         let mut notes = Vec::new();
         if let Some(wanted) = desired.status.filter(|status| !status.is_closed()) {
-            changes.push(fields::modify("status", &live.status, &wanted));
+            changes.push(fields::modify(SpecField::Status, &live.status, &wanted));
             notes.push(format!(
                 "the case is Closed and a closed case cannot be reopened, but the manifest asks for {wanted}; set `status: Closed` in the manifest to match"
             ));
@@ -200,7 +200,7 @@ fn diff_existing(desired: &DesiredCase, live: &LiveCase) -> Result<CaseDelta, Di
         None => Vec::new(),
     };
     if let Some(&last) = steps.last() {
-        changes.push(fields::modify("status", &live.status, &last));
+        changes.push(fields::modify(SpecField::Status, &live.status, &last));
     }
     changes.extend(tag_delta.changes);
     sort_in_manifest_order(&mut changes);
@@ -286,12 +286,7 @@ fn status_requests(steps: &[CaseStatus], case_id: Option<String>) -> Vec<Request
 
 /// Stable, so the items of one field keep the identity order they were produced in.
 fn sort_in_manifest_order(changes: &mut [FieldChange]) {
-    changes.sort_by_key(|change| {
-        crate::model::SPEC_FIELDS
-            .iter()
-            .position(|field| *field == change.field)
-            .unwrap_or(crate::model::SPEC_FIELDS.len())
-    });
+    changes.sort_by_key(|change| change.field);
 }
 
 #[cfg(test)]
@@ -757,7 +752,11 @@ mod tests {
         assert!(delta.requests.is_empty(), "a closed case is never written");
         assert_eq!(
             delta.changes,
-            [fields::modify("status", &Closed, &DetectionAndAnalysis)]
+            [fields::modify(
+                SpecField::Status,
+                &Closed,
+                &DetectionAndAnalysis
+            )]
         );
         assert_eq!(delta.notes[0], CLOSED_CASE_NOTE);
         assert!(

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::FieldChange;
 use super::fields::item_change;
-use crate::model::is_reserved_tag_key;
+use crate::model::{SpecField, is_reserved_tag_key};
 
 #[derive(Debug, Default)]
 pub(crate) struct TagDelta {
@@ -42,9 +42,11 @@ pub(crate) fn diff_tags(
             }
             None => delta.to_remove.push(key.clone()),
         }
-        delta
-            .changes
-            .push(item_change("tags", before.as_ref(), after.as_ref()));
+        delta.changes.push(item_change(
+            SpecField::Tags,
+            before.as_ref(),
+            after.as_ref(),
+        ));
     }
     delta
 }

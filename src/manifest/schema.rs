@@ -338,6 +338,33 @@ mod tests {
         assert_eq!(serde_json::to_value(Kind::Case).unwrap(), KIND);
     }
 
+    /// The schema is written as a struct for schemars; the spec's fields are defined once in
+    /// `SpecField`, so the two must name the same keys and the same required ones.
+    #[test]
+    fn schema_has_exactly_the_spec_fields() {
+        let schema = json_schema();
+        let spec = &schema["definitions"]["CaseSpec"];
+        let properties: std::collections::BTreeSet<&str> = spec["properties"]
+            .as_object()
+            .expect("CaseSpec has properties")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let fields: std::collections::BTreeSet<&str> =
+            crate::model::SpecField::names().iter().copied().collect();
+        assert_eq!(properties, fields);
+        let mut required: Vec<&str> = spec["required"]
+            .as_array()
+            .expect("CaseSpec has required fields")
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        required.sort_unstable();
+        let mut expected: Vec<&str> = crate::model::SpecField::required_names().collect();
+        expected.sort_unstable();
+        assert_eq!(required, expected);
+    }
+
     #[test]
     fn schema_carries_the_api_limits() {
         let schema = json_schema();

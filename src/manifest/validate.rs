@@ -16,7 +16,7 @@ use super::walk::{Checker, Problem, is_plain_number};
 use super::yaml::{Node, Position};
 use crate::model::{
     AWS_REGIONS, AWS_TAG_PREFIX, CaseStatus, DesiredCase, EngagementType, OWNERSHIP_TAG_KEY,
-    RESERVED_TAG_PREFIX, ResolverType, SCOPE_TAG_KEY, ThreatActorIp, Timestamp, Watcher,
+    RESERVED_TAG_PREFIX, ResolverType, SCOPE_TAG_KEY, SpecField, ThreatActorIp, Timestamp, Watcher,
     is_reserved_tag_key, limits, patterns,
 };
 
@@ -28,13 +28,6 @@ pub(crate) const STATUS_ALIAS: &str = "Containment, Eradication, and Recovery";
 
 const TOP_FIELDS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
 const METADATA_FIELDS: [&str; 3] = ["name", "caseId", "previousNames"];
-const SPEC_REQUIRED: [&str; 5] = [
-    "title",
-    "description",
-    "engagementType",
-    "resolverType",
-    "reportedIncidentStartDate",
-];
 const WATCHER_FIELDS: [&str; 3] = ["email", "name", "jobTitle"];
 const THREAT_ACTOR_IP_FIELDS: [&str; 2] = ["ipAddress", "userAgent"];
 
@@ -301,56 +294,50 @@ impl Spec {
 }
 
 fn read_spec(checker: &mut Checker, node: &Node) -> Option<Spec> {
-    let fields = checker.fields(node, "spec", &crate::model::SPEC_FIELDS, &SPEC_REQUIRED)?;
+    let required: Vec<&str> = SpecField::required_names().collect();
+    let fields = checker.fields(node, "spec", SpecField::names(), &required)?;
     let mut spec = Spec::default();
-    if let Some(node) = fields.get("title") {
-        spec.title = checker
-            .bounded_text(node, "spec.title", limits::TITLE)
-            .map(str::to_string);
-    }
-    if let Some(node) = fields.get("description") {
-        spec.description = checker
-            .bounded_text(node, "spec.description", limits::DESCRIPTION)
-            .map(str::to_string);
-    }
-    if let Some(node) = fields.get("engagementType") {
-        spec.engagement_type = read_enum(checker, node, "spec.engagementType");
-    }
-    if let Some(node) = fields.get("resolverType") {
-        spec.resolver_type = read_enum(checker, node, "spec.resolverType");
-    }
-    if let Some(node) = fields.get("status") {
-        spec.status = read_status(checker, node, spec.resolver_type);
-    }
-    if let Some(node) = fields.get("reportedIncidentStartDate") {
-        spec.reported_incident_start_date =
-            read_date(checker, node, "spec.reportedIncidentStartDate");
-    }
-    if let Some(node) = fields.get("actualIncidentStartDate") {
-        spec.actual_incident_start_date = read_date(checker, node, "spec.actualIncidentStartDate");
-    }
-    if let Some(node) = fields.get("watchers") {
-        spec.watchers = read_watchers(checker, node);
-    }
-    if let Some(node) = fields.get("threatActorIpAddresses") {
-        spec.threat_actor_ip_addresses = read_threat_actor_ips(checker, node);
-    }
-    if let Some(node) = fields.get("impactedServices") {
-        spec.impacted_services = read_services(checker, node);
-    }
-    if let Some(node) = fields.get("impactedAwsRegions") {
-        spec.impacted_aws_regions = read_regions(checker, node);
-    }
-    if let Some(node) = fields.get("impactedAccounts") {
-        spec.impacted_accounts = read_accounts(checker, node);
-    }
-    if let Some(node) = fields.get("caseMetadata") {
-        spec.case_metadata = read_case_metadata(checker, node);
-    }
-    if let Some(node) = fields.get("tags") {
-        spec.tags = read_tags(checker, node);
+    // In manifest order, which reads resolverType before the status its rules depend on.
+    for field in SpecField::ALL {
+        if let Some(node) = fields.get(field.name()) {
+            read_spec_field(checker, field, node, &mut spec);
+        }
     }
     Some(spec)
+}
+
+fn read_spec_field(checker: &mut Checker, field: SpecField, node: &Node, spec: &mut Spec) {
+    let path = format!("spec.{field}");
+    match field {
+        SpecField::Title => {
+            spec.title = checker
+                .bounded_text(node, &path, limits::TITLE)
+                .map(str::to_string);
+        }
+        SpecField::Description => {
+            spec.description = checker
+                .bounded_text(node, &path, limits::DESCRIPTION)
+                .map(str::to_string);
+        }
+        SpecField::EngagementType => spec.engagement_type = read_enum(checker, node, &path),
+        SpecField::ResolverType => spec.resolver_type = read_enum(checker, node, &path),
+        SpecField::Status => spec.status = read_status(checker, node, spec.resolver_type),
+        SpecField::ReportedIncidentStartDate => {
+            spec.reported_incident_start_date = read_date(checker, node, &path);
+        }
+        SpecField::ActualIncidentStartDate => {
+            spec.actual_incident_start_date = read_date(checker, node, &path);
+        }
+        SpecField::Watchers => spec.watchers = read_watchers(checker, node),
+        SpecField::ThreatActorIpAddresses => {
+            spec.threat_actor_ip_addresses = read_threat_actor_ips(checker, node);
+        }
+        SpecField::ImpactedServices => spec.impacted_services = read_services(checker, node),
+        SpecField::ImpactedAwsRegions => spec.impacted_aws_regions = read_regions(checker, node),
+        SpecField::ImpactedAccounts => spec.impacted_accounts = read_accounts(checker, node),
+        SpecField::CaseMetadata => spec.case_metadata = read_case_metadata(checker, node),
+        SpecField::Tags => spec.tags = read_tags(checker, node),
+    }
 }
 
 /// The API enums all parse their wire spellings with `FromStr` into `UnknownEnumValue`.

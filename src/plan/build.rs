@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::diff::{self, ChangeKind, FieldChange};
-use crate::model::{CaseStatus, DesiredCase, LiveCase, OWNERSHIP_TAG_KEY};
+use crate::model::{CaseStatus, DesiredCase, LiveCase, OWNERSHIP_TAG_KEY, SpecField};
 use crate::request::{CloseCaseInput, Request, TagResourceInput};
 
 use super::bind::{Binding, Claim, ownership_tags_to_set};
@@ -161,7 +161,7 @@ fn claim_case(
     for (key, value) in &tags {
         let item = |value: &str| serde_json::json!({ "key": key, "value": value });
         delta.changes.push(FieldChange {
-            field: "tags".into(),
+            field: SpecField::Tags,
             kind: if live_tags.contains_key(key) {
                 ChangeKind::Modify
             } else {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::model::CaseStatus;
+use crate::model::{CaseStatus, SpecField};
 use crate::request::Request;
 
 use super::{Action, CasePlan};
@@ -32,7 +32,7 @@ pub(crate) enum Detail {
     /// `field: value` or `field: before -> after`; values already formatted.
     Field {
         sign: Sign,
-        field: String,
+        field: SpecField,
         value: String,
         /// The change cannot be undone (resolverType Self -> AWS).
         irreversible: bool,
@@ -61,7 +61,7 @@ fn change_details(case: &CasePlan) -> Vec<Detail> {
     let mut details = Vec::new();
     for change in &case.changes {
         // The status walk is drawn once, from `status_path`, which shows every step.
-        if change.field == "status" && case.status_path.len() >= 2 {
+        if change.field == SpecField::Status && case.status_path.len() >= 2 {
             continue;
         }
         let sign = match (&change.before, &change.after) {
@@ -69,7 +69,7 @@ fn change_details(case: &CasePlan) -> Vec<Detail> {
             (Some(_), None) => Sign::Remove,
             (Some(_), Some(_)) => Sign::Modify,
         };
-        if change.field == "description"
+        if change.field == SpecField::Description
             && let Some(unified) = description_diff(change.before.as_ref(), change.after.as_ref())
         {
             details.push(Detail::Description { sign, unified });
@@ -84,9 +84,9 @@ fn change_details(case: &CasePlan) -> Vec<Detail> {
         };
         details.push(Detail::Field {
             sign,
-            field: change.field.clone(),
+            field: change.field,
             value,
-            irreversible: change.field == "resolverType"
+            irreversible: change.field == SpecField::ResolverType
                 && case
                     .requests
                     .iter()
@@ -98,19 +98,6 @@ fn change_details(case: &CasePlan) -> Vec<Detail> {
 
 /// A create has no "before": show what CreateCase sends, in the manifest's field order.
 fn create_details(case: &CasePlan) -> Vec<Detail> {
-    const ORDER: [&str; 11] = [
-        "title",
-        "description",
-        "engagementType",
-        "resolverType",
-        "reportedIncidentStartDate",
-        "watchers",
-        "threatActorIpAddresses",
-        "impactedServices",
-        "impactedAwsRegions",
-        "impactedAccounts",
-        "tags",
-    ];
     let Some(create) = case.requests.first() else {
         return Vec::new();
     };
@@ -120,28 +107,21 @@ fn create_details(case: &CasePlan) -> Vec<Detail> {
     let Some(Value::Object(input)) = request.get("input") else {
         return Vec::new();
     };
-    let mut members: Vec<&String> = input.keys().filter(|key| *key != "clientToken").collect();
-    members.sort_by_key(|key| {
-        (
-            ORDER
-                .iter()
-                .position(|known| known == key)
-                .unwrap_or(ORDER.len()),
-            key.as_str(),
-        )
-    });
+    let members = SpecField::ALL
+        .into_iter()
+        .filter(|field| field.definition().sent_on_create)
+        .filter_map(|field| Some((field, input.get(field.name())?)));
 
     let mut details = Vec::new();
-    let add = |field: &str, value: String| Detail::Field {
+    let add = |field: SpecField, value: String| Detail::Field {
         sign: Sign::Add,
-        field: field.to_string(),
+        field,
         value,
         irreversible: false,
     };
-    for member in members {
-        let value = &input[member.as_str()];
+    for (member, value) in members {
         match value {
-            Value::String(text) if member == "description" => {
+            Value::String(text) if member == SpecField::Description => {
                 if let Some(unified) = description_diff(None, Some(&Value::String(text.clone()))) {
                     details.push(Detail::Description {
                         sign: Sign::Add,
@@ -331,7 +311,7 @@ mod tests {
     fn a_status_change_is_drawn_once_from_the_path() {
         let mut case = fixtures::update_case();
         case.changes.push(crate::diff::FieldChange {
-            field: "status".into(),
+            field: SpecField::Status,
             kind: crate::diff::ChangeKind::Modify,
             before: Some(serde_json::json!("Submitted")),
             after: Some(serde_json::json!("Post-incident Activities")),
@@ -351,7 +331,7 @@ mod tests {
         let details = details(&fixtures::create_case());
         assert!(details.contains(&Detail::Field {
             sign: Sign::Add,
-            field: "title".into(),
+            field: SpecField::Title,
             value: r#""Suspicious logins from a Tor exit""#.into(),
             irreversible: false,
         }));

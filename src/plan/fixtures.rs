@@ -117,7 +117,7 @@ fn change(
     after: Option<serde_json::Value>,
 ) -> FieldChange {
     FieldChange {
-        field: field.into(),
+        field: crate::model::SpecField::from_name(field).expect("fixtures name spec fields"),
         kind,
         before,
         after,

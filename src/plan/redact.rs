@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::{CasePlan, Plan};
 use crate::diff::FieldChange;
+use crate::model::{FieldValues, SpecField};
 use crate::request::Request;
 
 /// What a sensitive value is, which names its placeholder.
@@ -57,24 +58,30 @@ impl Kind {
     }
 }
 
-/// Members whose keys are the user's (tags, case metadata): a key there that happens to be
-/// `name` or `title` is not the API member of that name.
-const USER_KEYED_MEMBERS: [&str; 2] = ["tags", "caseMetadata"];
+/// Whether an API member's keys are the user's (tags, case metadata): a key there that happens
+/// to be `name` or `title` is not the API member of that name.
+fn is_user_keyed(member: &str) -> bool {
+    SpecField::from_name(member)
+        .is_some_and(|field| field.definition().values == FieldValues::UserKeyed)
+}
 
-/// Members that hold enum values, dates or identifiers. Free text is never searched inside them:
-/// they are not sensitive, and a request must still deserialise after redaction.
-const NOT_FREE_TEXT: [&str; 10] = [
+/// Members outside a manifest's spec that hold enum values or identifiers.
+const API_MEMBERS_NOT_FREE_TEXT: [&str; 5] = [
     "caseId",
     "resourceArn",
     "clientToken",
     "caseStatus",
-    "status",
-    "resolverType",
-    "engagementType",
-    "reportedIncidentStartDate",
-    "actualIncidentStartDate",
     "tagKeys",
 ];
+
+/// Members that hold enum values, dates or identifiers. Free text is never searched inside them:
+/// they are not sensitive, and a request must still deserialise after redaction.
+fn is_not_free_text(member: &str) -> bool {
+    match SpecField::from_name(member) {
+        Some(field) => field.definition().values == FieldValues::Fixed,
+        None => API_MEMBERS_NOT_FREE_TEXT.contains(&member),
+    }
+}
 
 /// The plan with every sensitive value replaced by its placeholder, marked `redacted`.
 /// The live fingerprints are dropped too: a digest of a case is a way to test guesses of its
@@ -182,10 +189,9 @@ fn rebuild_request(request: &Request, input: Value) -> Request {
 
 /// A change's field names the kind of its scalar values: `title: "old" -> "new"`.
 fn change_kind(change: &FieldChange) -> Option<Kind> {
-    match change.field.as_str() {
-        "title" => Some(Kind::Title),
-        "description" => Some(Kind::Description),
-        _ => None,
+    match change.field.definition().values {
+        FieldValues::SensitiveText => Kind::of_member(change.field.name()),
+        FieldValues::Fixed | FieldValues::Items | FieldValues::UserKeyed => None,
     }
 }
 
@@ -196,10 +202,12 @@ fn redact_change(
 ) -> FieldChange {
     let redact_value = |value: &Value| {
         let mut value = value.clone();
-        if USER_KEYED_MEMBERS.contains(&change.field.as_str()) {
-            replace_free_text(&mut value, free_text);
-        } else if !NOT_FREE_TEXT.contains(&change.field.as_str()) {
-            replace(&mut value, change_kind(change), placeholders, free_text);
+        match change.field.definition().values {
+            FieldValues::UserKeyed => replace_free_text(&mut value, free_text),
+            FieldValues::Fixed => {}
+            FieldValues::SensitiveText | FieldValues::Items => {
+                replace(&mut value, change_kind(change), placeholders, free_text);
+            }
         }
         value
     };
@@ -224,7 +232,7 @@ fn collect(value: &Value, kind: Option<Kind>, placeholders: &mut Placeholders) {
             .for_each(|item| collect(item, kind, placeholders)),
         Value::Object(members) => {
             for (member, value) in members {
-                if USER_KEYED_MEMBERS.contains(&member.as_str()) {
+                if is_user_keyed(member) {
                     continue;
                 }
                 collect(value, Kind::of_member(member), placeholders);
@@ -254,10 +262,10 @@ fn replace(
             .for_each(|item| replace(item, kind, placeholders, free_text)),
         Value::Object(members) => {
             for (member, value) in members.iter_mut() {
-                if NOT_FREE_TEXT.contains(&member.as_str()) {
+                if is_not_free_text(member) {
                     continue;
                 }
-                if USER_KEYED_MEMBERS.contains(&member.as_str()) {
+                if is_user_keyed(member) {
                     replace_free_text(value, free_text);
                 } else {
                     replace(value, Kind::of_member(member), placeholders, free_text);
