@@ -2,19 +2,16 @@
 //! every case that planned cleanly, record case ids, and report every failure.
 
 use std::io::{BufRead, Write};
-use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 use super::args::{ApplyArgs, GlobalArgs};
 use super::plan_command::read_and_plan;
 use super::{Connection, Outcome, connect, load_valid_workspace, output};
-use crate::apply::{ApplyOptions, AuditContext, CaseOutcome, apply};
+use crate::apply::{ApplyOptions, CaseOutcome, apply};
 use crate::live::CaseApi;
-use crate::ops::Workspace;
-use crate::ops::apply::{case_ids_to_record, check_saved_plan, write_back};
-use crate::ops::plan::{Endpoint, PlanOptions, check_prune_scope};
-use crate::plan::target::manifest_digest;
+use crate::ops::apply::{audit_context, check_saved_plan_for, read_saved_plan, record_case_ids};
+use crate::ops::plan::{PlanOptions, check_prune_scope};
 use crate::plan::{self, Plan, Redactor, RenderOptions, plural};
 
 pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Outcome> {
@@ -29,7 +26,11 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
         _local,
     } = connect(global).await?;
     let plan = match saved {
-        Some(plan) => checked_saved_plan(&api, &workspace, &endpoint, plan, &args).await?,
+        Some(plan) => {
+            check_saved_plan_for(&api, &workspace, &endpoint, &plan, args.parallelism.get())
+                .await?;
+            plan
+        }
         None => read_and_plan(global, &api, &workspace, &endpoint, plan_options(&args)).await?,
     };
     if let Err(error) = show_plan(global, &plan, args.redact) {
@@ -58,7 +59,17 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
         summary(&outcomes, redactor.as_ref())
     };
     if args.write_back {
-        failed |= !record_case_ids(&workspace, &plan, &outcomes, &mut text);
+        let (written, failures) = record_case_ids(&workspace, &plan, &outcomes);
+        for failure in &failures {
+            eprintln!("error: {failure}");
+        }
+        if written > 0 {
+            text.push_str(&format!(
+                "Recorded {} in the manifests (metadata.caseId).\n",
+                plural(written, "case id")
+            ));
+        }
+        failed |= !failures.is_empty();
     }
     if let Some(line) = api.pacing().describe() {
         text.push_str(&format!("Note: {line}.\n"));
@@ -72,38 +83,12 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
     })
 }
 
-fn read_saved_plan(path: &Path) -> anyhow::Result<Plan> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("could not read the saved plan {}", path.display()))?;
-    plan::parse_json(&text).with_context(|| format!("{} is not a sirops plan", path.display()))
-}
-
 fn plan_options(args: &ApplyArgs) -> PlanOptions {
     PlanOptions {
         parallelism: args.parallelism.get(),
         prune: args.prune,
         max_prune: args.max_prune,
     }
-}
-
-/// The saved plan, once it is shown to still fit its target, its manifests and the live cases.
-async fn checked_saved_plan<A: CaseApi>(
-    api: &A,
-    workspace: &Workspace,
-    endpoint: &Endpoint,
-    plan: Plan,
-    args: &ApplyArgs,
-) -> anyhow::Result<Plan> {
-    let now = endpoint.target(&workspace.project.scope, None);
-    let digest = manifest_digest(
-        workspace
-            .manifests
-            .manifests
-            .iter()
-            .map(|loaded| &loaded.desired),
-    );
-    check_saved_plan(api, &plan, &now, &digest, args.parallelism.get()).await?;
-    Ok(plan)
 }
 
 fn show_plan(global: &GlobalArgs, plan: &Plan, redact: bool) -> std::io::Result<()> {
@@ -154,29 +139,6 @@ async fn apply_with_progress<A: CaseApi>(
     let outcomes = apply(api, plan, &options, &on_case_done).await;
     progress.finish_and_clear();
     outcomes
-}
-
-/// `--write-back`: records the case ids in their manifests, adds a line to `text`, prints each
-/// failure; false when any failed.
-fn record_case_ids(
-    workspace: &Workspace,
-    plan: &Plan,
-    outcomes: &[CaseOutcome],
-    text: &mut String,
-) -> bool {
-    let recorded = case_ids_to_record(&workspace.manifests, plan, outcomes);
-    let failures = write_back(&recorded);
-    for failure in &failures {
-        eprintln!("error: {failure}");
-    }
-    let written = recorded.len() - failures.len();
-    if written > 0 {
-        text.push_str(&format!(
-            "Recorded {} in the manifests (metadata.caseId).\n",
-            plural(written, "case id")
-        ));
-    }
-    failures.is_empty()
 }
 
 fn confirm() -> anyhow::Result<bool> {
@@ -245,28 +207,6 @@ fn summary(outcomes: &[CaseOutcome], redactor: Option<&Redactor>) -> String {
         }
     }
     text
-}
-
-fn audit_context() -> AuditContext {
-    let from_env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(args)
-            .output()
-            .ok()
-            .filter(|output| output.status.success())
-            .and_then(|output| String::from_utf8(output.stdout).ok())
-            .map(|text| text.trim().to_string())
-            .filter(|text| !text.is_empty())
-    };
-    AuditContext {
-        commit: from_env("GITHUB_SHA")
-            .or_else(|| from_env("CI_COMMIT_SHA"))
-            .or_else(|| git(&["rev-parse", "HEAD"])),
-        author: from_env("GITHUB_ACTOR")
-            .or_else(|| from_env("GITLAB_USER_LOGIN"))
-            .or_else(|| git(&["log", "-1", "--format=%an"])),
-    }
 }
 
 #[cfg(test)]

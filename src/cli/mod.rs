@@ -15,7 +15,7 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
 pub use args::Cli;
-use args::{Command, GlobalArgs, PathsArgs};
+use args::{Command, EmulatorArgs, GlobalArgs, PathsArgs, SchemaArgs};
 
 use crate::live::aws::{ClientSettings, SdkCaseApi};
 use crate::manifest;
@@ -109,41 +109,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Plan(args) => plan_command::run(&global, args).await,
         Command::Apply(args) => apply_command::run(&global, args).await,
         Command::Import(args) => import_command::run(&global, args).await,
-        Command::Schema(args) => {
-            let schema = if args.project {
-                crate::project::json_schema()
-            } else {
-                manifest::json_schema()
-            };
-            let schema = serde_json::to_string_pretty(&schema)?;
-            output::print_stdout(&format!("{schema}\n"))?;
-            Ok(Outcome::Success)
-        }
+        Command::Schema(args) => schema(&args),
         Command::Emulator(args) => {
-            let mut rate_limits = crate::emulator::RateLimits::default();
-            for spec in args.rate_limit {
-                rate_limits.add(spec);
-            }
-            let responder_delay = match args.aws_responder_delay {
-                Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
-                    Some(std::time::Duration::from_secs_f64(seconds))
-                }
-                Some(_) => anyhow::bail!("--aws-responder-delay is a number of seconds, 0 or more"),
-                None => None,
-            };
-            crate::emulator::run(crate::emulator::EmulatorConfig {
-                listen: args.listen,
-                state_file: args.state,
-                latency: std::time::Duration::from_millis(args.latency_ms),
-                fault_rate: args.fault_rate,
-                seed: args.seed,
-                account: args.account,
-                rate_limits,
-                not_active: args.not_active,
-                aws_responder_delay: responder_delay,
-            })
-            .await
-            .context("the emulator stopped")?;
+            crate::emulator::run(emulator_config(args)?)
+                .await
+                .context("the emulator stopped")?;
             Ok(Outcome::Success)
         }
         Command::Completions { shell } => {
@@ -152,6 +122,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             Ok(Outcome::Success)
         }
     }
+}
+
+fn schema(args: &SchemaArgs) -> anyhow::Result<Outcome> {
+    let schema = if args.project {
+        crate::project::json_schema()
+    } else {
+        manifest::json_schema()
+    };
+    let schema = serde_json::to_string_pretty(&schema)?;
+    output::print_stdout(&format!("{schema}\n"))?;
+    Ok(Outcome::Success)
+}
+
+fn emulator_config(args: EmulatorArgs) -> anyhow::Result<crate::emulator::EmulatorConfig> {
+    let mut rate_limits = crate::emulator::RateLimits::default();
+    for spec in args.rate_limit {
+        rate_limits.add(spec);
+    }
+    let responder_delay = match args.aws_responder_delay {
+        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+            Some(std::time::Duration::from_secs_f64(seconds))
+        }
+        Some(_) => anyhow::bail!("--aws-responder-delay is a number of seconds, 0 or more"),
+        None => None,
+    };
+    Ok(crate::emulator::EmulatorConfig {
+        listen: args.listen,
+        state_file: args.state,
+        latency: std::time::Duration::from_millis(args.latency_ms),
+        fault_rate: args.fault_rate,
+        seed: args.seed,
+        account: args.account,
+        rate_limits,
+        not_active: args.not_active,
+        aws_responder_delay: responder_delay,
+    })
 }
 
 fn validate(paths: &PathsArgs) -> anyhow::Result<Outcome> {

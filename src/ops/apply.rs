@@ -11,9 +11,13 @@
 //!   healed by the next apply.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::apply::CaseOutcome;
+use anyhow::Context;
+
+use super::Workspace;
+use super::plan::Endpoint;
+use crate::apply::{AuditContext, CaseOutcome};
 use crate::live::discover::{account_of, list_tagged_cases};
 use crate::live::{ApiError, CaseApi, map_concurrently};
 use crate::manifest::{self, Manifests};
@@ -38,6 +42,34 @@ pub enum SavedPlanError {
     Live(#[from] ApiError),
 }
 
+/// Reads a plan saved by `plan --out`.
+pub fn read_saved_plan(path: &Path) -> anyhow::Result<Plan> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read the saved plan {}", path.display()))?;
+    crate::plan::parse_json(&text)
+        .with_context(|| format!("{} is not a sirops plan", path.display()))
+}
+
+/// Checks a saved plan against this run: the workspace's scope and manifests, the endpoint,
+/// and the live cases it touches.
+pub async fn check_saved_plan_for<A: CaseApi>(
+    api: &A,
+    workspace: &Workspace,
+    endpoint: &Endpoint,
+    plan: &Plan,
+    parallelism: usize,
+) -> Result<(), SavedPlanError> {
+    let now = endpoint.target(&workspace.project.scope, None);
+    let digest = target::manifest_digest(
+        workspace
+            .manifests
+            .manifests
+            .iter()
+            .map(|loaded| &loaded.desired),
+    );
+    check_saved_plan(api, plan, &now, &digest, parallelism).await
+}
+
 /// Checks `plan` against this run (`now`, the digest of the manifests it read) and then
 /// against the live cases it touches.
 pub async fn check_saved_plan<A: CaseApi>(
@@ -54,29 +86,62 @@ pub async fn check_saved_plan<A: CaseApi>(
         }
         .into());
     }
-    let scope = now.scope.as_str();
     let touched: Vec<&CasePlan> = plan
         .cases
         .iter()
         .filter(|case| case.has_changes())
         .collect();
     let mut accounts = BTreeSet::new();
+    let mut reasons =
+        creates_made_since(api, &touched, &now.scope, parallelism, &mut accounts).await?;
+    reasons.extend(bound_cases_changed_since(api, &touched, parallelism, &mut accounts).await?);
+    if let Some(mismatch) = target::check_account(plan, accounts.iter().next().map(String::as_str))
+    {
+        reasons.insert(0, mismatch.to_string());
+    }
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(StalePlan { reasons }.into())
+    }
+}
+
+/// A planned create whose case exists by now (another run made it): applying would make a
+/// second case.
+async fn creates_made_since<A: CaseApi>(
+    api: &A,
+    touched: &[&CasePlan],
+    scope: &str,
+    parallelism: usize,
+    accounts: &mut BTreeSet<String>,
+) -> Result<Vec<String>, ApiError> {
     let mut reasons = Vec::new();
-    if touched.iter().any(|case| is_create(case)) {
-        let (tagged, listed_accounts) = list_tagged_cases(api, parallelism, &|| {}).await?;
-        accounts.extend(listed_accounts);
-        for case in touched.iter().filter(|case| is_create(case)) {
-            if let Some(found) = tagged.iter().find(|tagged| {
-                let owner = Owner::of(&tagged.tags);
-                owner.name == Some(case.name.as_str()) && owner.scope == Some(scope)
-            }) {
-                reasons.push(format!(
-                    "{}: case {} was created for it since the plan was made",
-                    case.name, found.case_id
-                ));
-            }
+    if !touched.iter().any(|case| is_create(case)) {
+        return Ok(reasons);
+    }
+    let (tagged, listed_accounts) = list_tagged_cases(api, parallelism, &|| {}).await?;
+    accounts.extend(listed_accounts);
+    for case in touched.iter().filter(|case| is_create(case)) {
+        if let Some(found) = tagged.iter().find(|tagged| {
+            let owner = Owner::of(&tagged.tags);
+            owner.name == Some(case.name.as_str()) && owner.scope == Some(scope)
+        }) {
+            reasons.push(format!(
+                "{}: case {} was created for it since the plan was made",
+                case.name, found.case_id
+            ));
         }
     }
+    Ok(reasons)
+}
+
+/// A planned change to an existing case that is gone or changed since the plan was made.
+async fn bound_cases_changed_since<A: CaseApi>(
+    api: &A,
+    touched: &[&CasePlan],
+    parallelism: usize,
+    accounts: &mut BTreeSet<String>,
+) -> Result<Vec<String>, ApiError> {
     let bound: Vec<&CasePlan> = touched
         .iter()
         .copied()
@@ -99,6 +164,7 @@ pub async fn check_saved_plan<A: CaseApi>(
         ))
     })
     .await;
+    let mut reasons = Vec::new();
     for read in reads {
         let (case, live) = read?;
         let id = case.case_id.as_deref().unwrap_or("(none)");
@@ -115,15 +181,7 @@ pub async fn check_saved_plan<A: CaseApi>(
             }
         }
     }
-    if let Some(mismatch) = target::check_account(plan, accounts.iter().next().map(String::as_str))
-    {
-        reasons.insert(0, mismatch.to_string());
-    }
-    if reasons.is_empty() {
-        Ok(())
-    } else {
-        Err(StalePlan { reasons }.into())
-    }
+    Ok(reasons)
 }
 
 fn is_create(case: &CasePlan) -> bool {
@@ -207,4 +265,39 @@ pub fn write_back(recorded: &[Recorded]) -> Vec<WriteBackFailure> {
         }
     }
     failures
+}
+
+/// `--write-back`: records the case ids of `outcomes` and of the plan's bindings in the
+/// manifests that lack them. Returns how many were written, and the failures.
+pub fn record_case_ids(
+    workspace: &Workspace,
+    plan: &Plan,
+    outcomes: &[CaseOutcome],
+) -> (usize, Vec<WriteBackFailure>) {
+    let recorded = case_ids_to_record(&workspace.manifests, plan, outcomes);
+    let failures = write_back(&recorded);
+    (recorded.len() - failures.len(), failures)
+}
+
+/// The commit and author an audit comment names: from the CI's environment, else from git.
+pub fn audit_context() -> AuditContext {
+    let from_env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+            .and_then(|output| String::from_utf8(output.stdout).ok())
+            .map(|text| text.trim().to_string())
+            .filter(|text| !text.is_empty())
+    };
+    AuditContext {
+        commit: from_env("GITHUB_SHA")
+            .or_else(|| from_env("CI_COMMIT_SHA"))
+            .or_else(|| git(&["rev-parse", "HEAD"])),
+        author: from_env("GITHUB_ACTOR")
+            .or_else(|| from_env("GITLAB_USER_LOGIN"))
+            .or_else(|| git(&["log", "-1", "--format=%an"])),
+    }
 }

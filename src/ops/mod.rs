@@ -6,8 +6,10 @@
 //!    to its target.
 //! 3. [`apply`]: check a saved plan against its target and the live cases, apply, and record
 //!    case ids in the manifests (`--write-back`).
+//! 4. [`import`]: read existing cases and write their manifests.
 
 pub mod apply;
+pub mod import;
 pub mod plan;
 
 use std::path::{Path, PathBuf};
