@@ -60,7 +60,8 @@ impl Fault {
         Fault { nth, ..self }
     }
 
-    /// Counts only the calls that address this case.
+    /// Counts only the calls that address this case. CreateCase names no case before it
+    /// makes one, so a fault on it counts over all creates.
     pub(crate) fn on_case(self, case_id: &str) -> Fault {
         Fault {
             case_id: Some(case_id.to_string()),
