@@ -1,89 +1,544 @@
-//! The live side in memory, for unit tests of discovery and the executor: cases by id, tags
-//! found by ARN as the service finds them, every call recorded in order, and comment refusals
-//! on demand.
+//! The live side in memory, for unit tests of discovery and the executor. Writes take effect as
+//! the service makes them: CreateCase makes a Submitted case carrying its tags, UpdateCase
+//! changes fields, a status moves one legal step per call, a closed case refuses every write.
+//! Every call is logged with the case it addressed, in the order the service took them, and any
+//! call can be made to fail: refused before it takes effect, or taking effect with its response
+//! lost.
+//!
+//! CreateCase deliberately ignores the client token: a second create for the same manifest
+//! makes a second case here, so a test sees a duplicate instead of the service hiding it.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::{ApiError, ApiErrorKind, CaseApi, CaseSummary, RequestOutcome};
-use crate::model::LiveCase;
-use crate::request::Request;
+use crate::model::{CaseStatus, LiveCase, ResolverType};
+use crate::request::{CreateCaseInput, Request, UpdateCaseInput};
+
+/// One call as the service received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Call {
+    pub(crate) operation: &'static str,
+    /// The case the call addressed (for CreateCase, the case it made), when it named one.
+    pub(crate) case_id: Option<String>,
+}
+
+/// A call made to fail. Counting is per operation, or per operation and case with
+/// [`Fault::on_case`]; each fault fires once.
+#[derive(Debug, Clone)]
+pub(crate) struct Fault {
+    operation: &'static str,
+    case_id: Option<String>,
+    nth: usize,
+    kind: ApiErrorKind,
+    takes_effect: bool,
+}
+
+impl Fault {
+    /// The first call of `operation` is refused with `kind` and changes nothing.
+    pub(crate) fn refuse(operation: &'static str, kind: ApiErrorKind) -> Fault {
+        Fault {
+            operation,
+            case_id: None,
+            nth: 1,
+            kind,
+            takes_effect: false,
+        }
+    }
+
+    /// The first call of `operation` takes effect, then its caller gets `kind` instead of the
+    /// response, as when the connection drops after the service acted.
+    pub(crate) fn lose_response(operation: &'static str, kind: ApiErrorKind) -> Fault {
+        Fault {
+            takes_effect: true,
+            ..Fault::refuse(operation, kind)
+        }
+    }
+
+    /// The `nth` call (from 1) instead of the first.
+    pub(crate) fn call(self, nth: usize) -> Fault {
+        Fault { nth, ..self }
+    }
+
+    /// Counts only the calls that address this case. CreateCase names no case before it
+    /// makes one, so a fault on it counts over all creates.
+    pub(crate) fn on_case(self, case_id: &str) -> Fault {
+        Fault {
+            case_id: Some(case_id.to_string()),
+            ..self
+        }
+    }
+
+    fn error(&self) -> ApiError {
+        ApiError {
+            operation: self.operation,
+            kind: self.kind.clone(),
+            message: "injected by the test".into(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    cases: BTreeMap<String, LiveCase>,
+    statuses: BTreeMap<String, Vec<CaseStatus>>,
+    calls: Vec<Call>,
+    tag_reads: Vec<String>,
+    faults: Vec<Fault>,
+    counts: BTreeMap<(&'static str, Option<String>), usize>,
+    created: usize,
+}
 
 #[derive(Default)]
 pub(crate) struct MemoryApi {
-    pub(crate) cases: BTreeMap<String, LiveCase>,
-    /// CreateCaseComment answers ConflictException, as for a closed case.
+    /// CreateCaseComment answers ConflictException on every case, as for a closed one.
     pub(crate) refuse_comments: bool,
-    calls: Mutex<Vec<&'static str>>,
-    tag_reads: Mutex<Vec<String>>,
+    state: Mutex<State>,
 }
 
 impl MemoryApi {
+    /// A case the service already holds, with its tags.
+    pub(crate) fn add_case(&self, case: LiveCase) {
+        let mut state = self.state();
+        state
+            .statuses
+            .insert(case.case_id.clone(), vec![case.status]);
+        state.cases.insert(case.case_id.clone(), case);
+    }
+
+    /// Makes a future call fail; see [`Fault`].
+    pub(crate) fn inject(&self, fault: Fault) {
+        self.state().faults.push(fault);
+    }
+
+    /// The case as it stands now, with its tags.
+    pub(crate) fn case(&self, case_id: &str) -> Option<LiveCase> {
+        self.state().cases.get(case_id).cloned()
+    }
+
+    /// Every case the service holds, by id.
+    pub(crate) fn cases(&self) -> Vec<LiveCase> {
+        self.state().cases.values().cloned().collect()
+    }
+
+    /// The statuses the case has stood at, from the first known to the current one.
+    pub(crate) fn statuses(&self, case_id: &str) -> Vec<CaseStatus> {
+        self.state()
+            .statuses
+            .get(case_id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Every call so far, by operation, in order.
     pub(crate) fn calls(&self) -> Vec<&'static str> {
-        self.calls.lock().unwrap().clone()
+        self.state()
+            .calls
+            .iter()
+            .map(|call| call.operation)
+            .collect()
+    }
+
+    /// Every call so far with the case it addressed, in order.
+    pub(crate) fn call_log(&self) -> Vec<Call> {
+        self.state().calls.clone()
+    }
+
+    /// The calls that addressed this case, by operation, in order.
+    pub(crate) fn calls_for(&self, case_id: &str) -> Vec<&'static str> {
+        self.state()
+            .calls
+            .iter()
+            .filter(|call| call.case_id.as_deref() == Some(case_id))
+            .map(|call| call.operation)
+            .collect()
     }
 
     /// The ARNs tags were read for, in order.
     pub(crate) fn tag_reads(&self) -> Vec<String> {
-        self.tag_reads.lock().unwrap().clone()
+        self.state().tag_reads.clone()
     }
 
-    fn record(&self, operation: &'static str) {
-        self.calls.lock().unwrap().push(operation);
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap()
+    }
+
+    /// One call: logged, then refused by a fault or made. The yield first lets concurrent
+    /// callers interleave as they would over a network; the lock then makes each call atomic.
+    async fn call<T>(
+        &self,
+        operation: &'static str,
+        case_id: Option<String>,
+        effect: impl FnOnce(&mut State) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        tokio::task::yield_now().await;
+        let mut state = self.state();
+        let fault = state.take_fault(operation, case_id.as_deref());
+        state.calls.push(Call { operation, case_id });
+        match fault {
+            None => effect(&mut state),
+            Some(fault) => {
+                if fault.takes_effect {
+                    let _ = effect(&mut state);
+                }
+                Err(fault.error())
+            }
+        }
+    }
+}
+
+impl State {
+    fn take_fault(&mut self, operation: &'static str, case_id: Option<&str>) -> Option<Fault> {
+        let mut count = |key: Option<&str>| {
+            let count = self
+                .counts
+                .entry((operation, key.map(str::to_string)))
+                .or_default();
+            *count += 1;
+            *count
+        };
+        let overall = count(None);
+        let on_case = case_id.map(|case_id| count(Some(case_id)));
+        let index = self.faults.iter().position(|fault| {
+            fault.operation == operation
+                && match &fault.case_id {
+                    None => fault.nth == overall,
+                    Some(id) => case_id == Some(id.as_str()) && on_case == Some(fault.nth),
+                }
+        })?;
+        Some(self.faults.remove(index))
+    }
+
+    fn case_id_of_arn(&self, case_arn: &str) -> Option<String> {
+        self.cases
+            .values()
+            .find(|case| case.case_arn == case_arn)
+            .map(|case| case.case_id.clone())
+    }
+
+    fn open_case(
+        &mut self,
+        operation: &'static str,
+        case_id: Option<&str>,
+    ) -> Result<&mut LiveCase, ApiError> {
+        let case_id =
+            case_id.ok_or_else(|| refusal(operation, ApiErrorKind::Validation, "no caseId"))?;
+        let case = self.cases.get_mut(case_id).ok_or_else(|| {
+            refusal(
+                operation,
+                ApiErrorKind::NotFound,
+                &format!("no case {case_id}"),
+            )
+        })?;
+        if case.status.is_closed() {
+            return Err(refusal(
+                operation,
+                ApiErrorKind::Conflict,
+                &format!("case {case_id} is closed"),
+            ));
+        }
+        Ok(case)
+    }
+
+    fn open_case_by_arn(
+        &mut self,
+        operation: &'static str,
+        case_arn: Option<&str>,
+    ) -> Result<&mut LiveCase, ApiError> {
+        let case_arn = case_arn
+            .ok_or_else(|| refusal(operation, ApiErrorKind::Validation, "no resourceArn"))?;
+        let case_id = self.case_id_of_arn(case_arn).ok_or_else(|| {
+            refusal(
+                operation,
+                ApiErrorKind::NotFound,
+                &format!("no resource {case_arn}"),
+            )
+        })?;
+        self.open_case(operation, Some(&case_id))
+    }
+
+    fn create(&mut self, input: &CreateCaseInput) -> RequestOutcome {
+        self.created += 1;
+        let case_id = format!("{}", 9_000_000_000_u64 + self.created as u64);
+        let case = LiveCase {
+            case_id: case_id.clone(),
+            case_arn: format!("arn:aws:security-ir:us-east-1:123456789012:case/{case_id}"),
+            title: input.title.clone(),
+            description: input.description.clone(),
+            status: CaseStatus::Submitted,
+            engagement_type: input.engagement_type,
+            resolver_type: input.resolver_type,
+            reported_incident_start_date: Some(input.reported_incident_start_date),
+            actual_incident_start_date: None,
+            watchers: input.watchers.clone(),
+            threat_actor_ip_addresses: input.threat_actor_ip_addresses.clone(),
+            impacted_services: input.impacted_services.clone(),
+            impacted_aws_regions: input
+                .impacted_aws_regions
+                .iter()
+                .map(|region| region.region.clone())
+                .collect(),
+            impacted_accounts: input.impacted_accounts.clone(),
+            case_metadata: Vec::new(),
+            tags: Some(input.tags.clone()),
+        };
+        self.statuses
+            .insert(case_id.clone(), vec![CaseStatus::Submitted]);
+        self.cases.insert(case_id.clone(), case);
+        if let Some(call) = self.calls.last_mut() {
+            call.case_id = Some(case_id.clone());
+        }
+        RequestOutcome {
+            created_case_id: Some(case_id),
+        }
+    }
+
+    fn apply(&mut self, request: &Request) -> Result<RequestOutcome, ApiError> {
+        let operation = request.operation();
+        match request {
+            Request::CreateCase(input) => return Ok(self.create(input)),
+            Request::UpdateCase(input) => {
+                let case = self.open_case(operation, input.case_id.as_deref())?;
+                update_fields(case, input);
+            }
+            Request::UpdateCaseStatus(input) => {
+                let case = self.open_case(operation, input.case_id.as_deref())?;
+                let (from, to) = (case.status, input.case_status);
+                if case.resolver_type == ResolverType::Aws || !is_status_step(from, to) {
+                    return Err(refusal(
+                        operation,
+                        ApiErrorKind::Validation,
+                        &format!("cannot move from {from} to {to}"),
+                    ));
+                }
+                self.move_case(input.case_id.as_deref(), to);
+            }
+            Request::CloseCase(input) => {
+                self.open_case(operation, input.case_id.as_deref())?;
+                self.move_case(input.case_id.as_deref(), CaseStatus::Closed);
+            }
+            Request::UpdateResolverType(input) => {
+                let case = self.open_case(operation, input.case_id.as_deref())?;
+                if case.resolver_type == ResolverType::Aws
+                    && input.resolver_type == ResolverType::SelfManaged
+                {
+                    return Err(refusal(
+                        operation,
+                        ApiErrorKind::Validation,
+                        "the resolver type cannot go back from AWS to Self",
+                    ));
+                }
+                case.resolver_type = input.resolver_type;
+            }
+            Request::TagResource(input) => {
+                let case = self.open_case_by_arn(operation, input.resource_arn.as_deref())?;
+                let tags = case.tags.get_or_insert_with(BTreeMap::new);
+                tags.extend(input.tags.clone());
+            }
+            Request::UntagResource(input) => {
+                let case = self.open_case_by_arn(operation, input.resource_arn.as_deref())?;
+                let tags = case.tags.get_or_insert_with(BTreeMap::new);
+                for key in &input.tag_keys {
+                    tags.remove(key);
+                }
+            }
+        }
+        Ok(RequestOutcome::default())
+    }
+
+    fn move_case(&mut self, case_id: Option<&str>, to: CaseStatus) {
+        let case_id = case_id.expect("checked open");
+        if let Some(case) = self.cases.get_mut(case_id) {
+            case.status = to;
+        }
+        self.statuses
+            .entry(case_id.to_string())
+            .or_default()
+            .push(to);
+    }
+}
+
+/// The self-managed moves UpdateCaseStatus allows, stated here on their own so that a mistake
+/// in the planner's status machine is not mirrored by the stand-in it is tested against.
+fn is_status_step(from: CaseStatus, to: CaseStatus) -> bool {
+    use CaseStatus::*;
+    matches!(
+        (from, to),
+        (Submitted, DetectionAndAnalysis)
+            | (DetectionAndAnalysis, ContainmentEradicationAndRecovery)
+            | (DetectionAndAnalysis, PostIncidentActivities)
+            | (ContainmentEradicationAndRecovery, DetectionAndAnalysis)
+            | (ContainmentEradicationAndRecovery, PostIncidentActivities)
+            | (PostIncidentActivities, ContainmentEradicationAndRecovery)
+            | (PostIncidentActivities, DetectionAndAnalysis)
+    )
+}
+
+fn update_fields(case: &mut LiveCase, input: &UpdateCaseInput) {
+    fn set<T: Clone>(field: &mut T, value: &Option<T>) {
+        if let Some(value) = value {
+            *field = value.clone();
+        }
+    }
+    fn add_then_delete<T: Clone, K: PartialEq>(
+        list: &mut Vec<T>,
+        add: &[T],
+        delete: &[T],
+        identity: impl Fn(&T) -> K,
+    ) {
+        for item in add {
+            if !list
+                .iter()
+                .any(|present| identity(present) == identity(item))
+            {
+                list.push(item.clone());
+            }
+        }
+        list.retain(|present| {
+            !delete
+                .iter()
+                .any(|item| identity(item) == identity(present))
+        });
+    }
+    set(&mut case.title, &input.title);
+    set(&mut case.description, &input.description);
+    set(&mut case.engagement_type, &input.engagement_type);
+    if input.reported_incident_start_date.is_some() {
+        case.reported_incident_start_date = input.reported_incident_start_date;
+    }
+    if input.actual_incident_start_date.is_some() {
+        case.actual_incident_start_date = input.actual_incident_start_date;
+    }
+    add_then_delete(
+        &mut case.watchers,
+        &input.watchers_to_add,
+        &input.watchers_to_delete,
+        |watcher| watcher.identity(),
+    );
+    add_then_delete(
+        &mut case.threat_actor_ip_addresses,
+        &input.threat_actor_ip_addresses_to_add,
+        &input.threat_actor_ip_addresses_to_delete,
+        Clone::clone,
+    );
+    add_then_delete(
+        &mut case.impacted_services,
+        &input.impacted_services_to_add,
+        &input.impacted_services_to_delete,
+        Clone::clone,
+    );
+    let regions = |list: &[crate::request::ImpactedAwsRegion]| -> Vec<String> {
+        list.iter().map(|region| region.region.clone()).collect()
+    };
+    add_then_delete(
+        &mut case.impacted_aws_regions,
+        &regions(&input.impacted_aws_regions_to_add),
+        &regions(&input.impacted_aws_regions_to_delete),
+        Clone::clone,
+    );
+    add_then_delete(
+        &mut case.impacted_accounts,
+        &input.impacted_accounts_to_add,
+        &input.impacted_accounts_to_delete,
+        Clone::clone,
+    );
+    if let Some(entries) = &input.case_metadata {
+        case.case_metadata.clone_from(entries);
+    }
+}
+
+fn refusal(operation: &'static str, kind: ApiErrorKind, message: &str) -> ApiError {
+    ApiError {
+        operation,
+        kind,
+        message: message.to_string(),
+    }
+}
+
+/// The case a request addresses, as it names it.
+fn addressed_case(state: &State, request: &Request) -> Option<String> {
+    match request {
+        Request::CreateCase(_) => None,
+        Request::UpdateCase(input) => input.case_id.clone(),
+        Request::UpdateCaseStatus(input) => input.case_id.clone(),
+        Request::CloseCase(input) => input.case_id.clone(),
+        Request::UpdateResolverType(input) => input.case_id.clone(),
+        Request::TagResource(input) => input
+            .resource_arn
+            .as_deref()
+            .and_then(|arn| state.case_id_of_arn(arn)),
+        Request::UntagResource(input) => input
+            .resource_arn
+            .as_deref()
+            .and_then(|arn| state.case_id_of_arn(arn)),
     }
 }
 
 impl CaseApi for MemoryApi {
     async fn get_case(&self, case_id: &str) -> Result<Option<LiveCase>, ApiError> {
-        self.record("GetCase");
-        Ok(self.cases.get(case_id).map(|case| LiveCase {
-            tags: None,
-            ..case.clone()
-        }))
+        self.call("GetCase", Some(case_id.to_string()), |state| {
+            Ok(state.cases.get(case_id).map(|case| LiveCase {
+                tags: None,
+                ..case.clone()
+            }))
+        })
+        .await
     }
 
     async fn list_tags(&self, case_arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
-        self.record("ListTagsForResource");
-        self.tag_reads.lock().unwrap().push(case_arn.to_string());
-        self.cases
-            .values()
-            .find(|case| case.case_arn == case_arn)
-            .and_then(|case| case.tags.clone())
-            .ok_or_else(|| ApiError {
-                operation: "ListTagsForResource",
-                kind: ApiErrorKind::NotFound,
-                message: format!("no resource {case_arn}"),
-            })
+        let case_id = self.state().case_id_of_arn(case_arn);
+        self.call("ListTagsForResource", case_id, |state| {
+            state.tag_reads.push(case_arn.to_string());
+            state
+                .cases
+                .values()
+                .find(|case| case.case_arn == case_arn)
+                .and_then(|case| case.tags.clone())
+                .ok_or_else(|| {
+                    refusal(
+                        "ListTagsForResource",
+                        ApiErrorKind::NotFound,
+                        &format!("no resource {case_arn}"),
+                    )
+                })
+        })
+        .await
     }
 
     async fn list_cases(&self) -> Result<Vec<CaseSummary>, ApiError> {
-        self.record("ListCases");
-        Ok(self
-            .cases
-            .values()
-            .map(|case| CaseSummary {
-                case_id: case.case_id.clone(),
-                case_arn: case.case_arn.clone(),
-                status: Some(case.status),
-            })
-            .collect())
+        self.call("ListCases", None, |state| {
+            Ok(state
+                .cases
+                .values()
+                .map(|case| CaseSummary {
+                    case_id: case.case_id.clone(),
+                    case_arn: case.case_arn.clone(),
+                    status: Some(case.status),
+                })
+                .collect())
+        })
+        .await
     }
 
     async fn send(&self, request: &Request) -> Result<RequestOutcome, ApiError> {
-        self.record(request.operation());
-        Ok(RequestOutcome::default())
+        let case_id = addressed_case(&self.state(), request);
+        self.call(request.operation(), case_id, |state| state.apply(request))
+            .await
     }
 
-    async fn create_comment(&self, _case_id: &str, _body: &str) -> Result<(), ApiError> {
-        self.record("CreateCaseComment");
-        if self.refuse_comments {
-            return Err(ApiError {
-                operation: "CreateCaseComment",
-                kind: ApiErrorKind::Conflict,
-                message: "the case is closed".into(),
-            });
-        }
-        Ok(())
+    async fn create_comment(&self, case_id: &str, _body: &str) -> Result<(), ApiError> {
+        let refuse_comments = self.refuse_comments;
+        self.call("CreateCaseComment", Some(case_id.to_string()), |state| {
+            state.open_case("CreateCaseComment", Some(case_id))?;
+            if refuse_comments {
+                return Err(refusal(
+                    "CreateCaseComment",
+                    ApiErrorKind::Conflict,
+                    "the case is closed",
+                ));
+            }
+            Ok(())
+        })
+        .await
     }
 }
