@@ -7,17 +7,22 @@
 //!
 #![doc = include_str!("../docs/architecture.md")]
 
-pub mod apply;
+// The public surface is what the binary, the integration tests and the benchmarks use: the
+// command line, the emulator they run against, and the pure planner they check with generated
+// cases and manifest corpora. Everything else is crate-private, so that the compiler reports
+// what nothing uses.
 pub mod cli;
 pub mod diff;
 pub mod emulator;
-pub mod import;
-pub mod live;
 pub mod manifest;
 pub mod model;
-pub mod ops;
-pub mod paths;
-pub mod plan;
-pub mod project;
 pub mod request;
 pub mod status;
+
+pub(crate) mod apply;
+pub(crate) mod import;
+pub(crate) mod live;
+pub(crate) mod ops;
+pub(crate) mod paths;
+pub(crate) mod plan;
+pub(crate) mod project;

@@ -226,18 +226,6 @@ impl Timestamp {
         self.epoch_millis
     }
 
-    /// Epoch seconds as the API's JSON carries them (a number, fractional when there are millis).
-    pub fn epoch_seconds_f64(self) -> f64 {
-        self.epoch_millis as f64 / 1000.0
-    }
-
-    /// Rounds to the nearest millisecond: the wire's binary floats cannot hold more.
-    pub fn from_epoch_seconds_f64(seconds: f64) -> Self {
-        Timestamp {
-            epoch_millis: (seconds * 1000.0).round() as i64,
-        }
-    }
-
     /// Parses an RFC 3339 date-time with an explicit offset. Precision finer than a millisecond
     /// is refused rather than silently dropped, so a manifest never plans a change it cannot make.
     pub fn parse_rfc3339(text: &str) -> Result<Self, String> {
@@ -392,10 +380,6 @@ mod tests {
     fn timestamps_round_trip_through_rfc3339_and_epoch_seconds() {
         let parsed = Timestamp::parse_rfc3339("2026-11-20T08:00:00.250Z").unwrap();
         assert_eq!(parsed.to_rfc3339(), "2026-11-20T08:00:00.25Z");
-        assert_eq!(
-            Timestamp::from_epoch_seconds_f64(parsed.epoch_seconds_f64()),
-            parsed
-        );
         let offset = Timestamp::parse_rfc3339("2026-11-20T09:00:00+01:00").unwrap();
         assert_eq!(offset.to_rfc3339(), "2026-11-20T08:00:00Z");
     }

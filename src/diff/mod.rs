@@ -512,7 +512,7 @@ mod tests {
                 ..UpdateCaseInput::default()
             })]
         );
-        let fields: Vec<_> = delta.changes.iter().map(|c| c.field.as_str()).collect();
+        let fields: Vec<_> = delta.changes.iter().map(|c| c.field.name()).collect();
         assert_eq!(fields, ["title", "impactedServices", "impactedAwsRegions"]);
     }
 
@@ -813,7 +813,7 @@ mod tests {
             ]
         );
         assert!(delta.irreversible);
-        let fields: Vec<_> = delta.changes.iter().map(|c| c.field.as_str()).collect();
+        let fields: Vec<_> = delta.changes.iter().map(|c| c.field.name()).collect();
         assert_eq!(fields, ["title", "resolverType", "status", "tags"]);
 
         let aws_live = LiveCase {

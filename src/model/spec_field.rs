@@ -190,10 +190,6 @@ impl SpecField {
         self.definition().name
     }
 
-    pub fn as_str(self) -> &'static str {
-        self.name()
-    }
-
     pub fn from_name(name: &str) -> Option<SpecField> {
         Self::ALL.into_iter().find(|field| field.name() == name)
     }

@@ -25,11 +25,10 @@ mod render_markdown;
 mod render_text;
 pub mod target;
 
-pub use bind::{Binding, Claim};
 pub use build::{Orphan, PlanInput, build_plan};
 pub use redact::{Redactor, redact};
-pub use render_json::{PlanParseError, parse_json, render_json};
-pub use render_markdown::{GITHUB_COMMENT_LIMIT, render_markdown};
+pub use render_json::{parse_json, render_json};
+pub use render_markdown::render_markdown;
 pub(crate) use render_text::plural;
 pub use render_text::{RenderOptions, render_text};
 
