@@ -22,6 +22,16 @@ pub struct CaseOutcome {
     pub warnings: Vec<String>,
 }
 
+impl CaseOutcome {
+    /// The requests after a failure are not sent: they depend on it.
+    fn failed(self, failure: ApiError) -> CaseOutcome {
+        CaseOutcome {
+            failure: Some(failure),
+            ..self
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {
     pub parallelism: usize,
@@ -119,10 +129,7 @@ async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>)
         };
         let request = match with_identity(api, planned, &outcome.case_id, &mut case_arn).await {
             Ok(request) => request,
-            Err(error) => {
-                outcome.failure = Some(error);
-                return outcome;
-            }
+            Err(error) => return outcome.failed(error),
         };
         match api.send(&request).await {
             Ok(result) => {
@@ -135,43 +142,47 @@ async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>)
             }
             Err(error) => {
                 let remaining = &case.requests[next..];
-                let taken = match status_steps_already_taken(
-                    api,
-                    remaining,
-                    &outcome.case_id,
-                    &error,
-                )
-                .await
-                {
-                    Ok(0) => {
-                        outcome.failure = Some(error);
-                        return outcome;
+                match refused_steps_taken(api, case, remaining, &outcome.case_id, error).await {
+                    Ok(taken) => {
+                        let done = remaining[..taken].iter().map(Request::operation);
+                        outcome.completed.extend(done);
+                        next += taken;
                     }
-                    Ok(taken) => taken,
-                    Err(unreadable) => {
-                        outcome.failure = Some(ApiError {
-                            message: format!(
-                                "{}; reading the case to see whether an earlier attempt had made the move failed too: {unreadable}",
-                                error.message
-                            ),
-                            ..error
-                        });
-                        return outcome;
-                    }
-                };
-                tracing::info!(
-                    case = %case.name,
-                    steps = taken,
-                    "a refused status move had already been made; counted as done"
-                );
-                outcome
-                    .completed
-                    .extend(remaining[..taken].iter().map(Request::operation));
-                next += taken;
+                    Err(failure) => return outcome.failed(failure),
+                }
             }
         }
     }
     outcome
+}
+
+/// After `refusal`, how many of the `remaining` status steps turn out to be done already
+/// (at least one), or the failure that stands.
+async fn refused_steps_taken<A: CaseApi>(
+    api: &A,
+    case: &CasePlan,
+    remaining: &[Request],
+    case_id: &Option<String>,
+    refusal: ApiError,
+) -> Result<usize, ApiError> {
+    match status_steps_already_taken(api, remaining, case_id, &refusal).await {
+        Ok(0) => Err(refusal),
+        Ok(taken) => {
+            tracing::info!(
+                case = %case.name,
+                steps = taken,
+                "a refused status move had already been made; counted as done"
+            );
+            Ok(taken)
+        }
+        Err(unreadable) => Err(ApiError {
+            message: format!(
+                "{}; reading the case to see whether an earlier attempt had made the move failed too: {unreadable}",
+                refusal.message
+            ),
+            ..refusal
+        }),
+    }
 }
 
 /// The audit comment is for people; a case whose comment cannot be posted is still applied.

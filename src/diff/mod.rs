@@ -167,27 +167,8 @@ fn diff_existing(desired: &DesiredCase, live: &LiveCase) -> Result<CaseDelta, Di
             &desired.resolver_type,
         ));
     }
-
     if live.status.is_closed() {
-        // Closed is final for the API too: it refuses every write, so differences, a status
-        // the manifest still asks for included, are drift that apply will not change.
-        let mut notes = Vec::new();
-        if let Some(wanted) = desired.status.filter(|status| !status.is_closed()) {
-            changes.push(fields::modify(SpecField::Status, &live.status, &wanted));
-            notes.push(format!(
-                "the case is Closed and a closed case cannot be reopened, but the manifest asks for {wanted}; set `status: Closed` in the manifest to match"
-            ));
-        }
-        changes.extend(tag_delta.changes);
-        sort_in_manifest_order(&mut changes);
-        if !changes.is_empty() {
-            notes.insert(0, CLOSED_CASE_NOTE.to_string());
-        }
-        return Ok(CaseDelta {
-            changes,
-            notes,
-            ..CaseDelta::default()
-        });
+        return Ok(closed_case_drift(desired, live, changes, tag_delta));
     }
 
     if live.resolver_type == ResolverType::Aws && desired.resolver_type == ResolverType::SelfManaged
@@ -214,42 +195,19 @@ fn diff_existing(desired: &DesiredCase, live: &LiveCase) -> Result<CaseDelta, Di
         return Err(DiffError::EmptyCaseMetadata);
     }
 
-    let case_id = Some(live.case_id.clone());
     let mut requests = Vec::new();
     if resolver_changes {
         requests.push(Request::UpdateResolverType(UpdateResolverTypeInput {
-            case_id: case_id.clone(),
+            case_id: Some(live.case_id.clone()),
             resolver_type: desired.resolver_type,
         }));
     }
-    let update = UpdateCaseInput {
-        case_id: case_id.clone(),
-        ..field_delta.update
-    };
-    if !update.is_empty() {
-        requests.push(Request::UpdateCase(update));
-    }
-    let deferred_adds = UpdateCaseInput {
-        case_id: case_id.clone(),
-        ..field_delta.deferred_adds
-    };
-    if !deferred_adds.is_empty() {
-        requests.push(Request::UpdateCase(deferred_adds));
-    }
-    let resource_arn = Some(live.case_arn.clone());
-    if !tag_delta.to_set.is_empty() {
-        requests.push(Request::TagResource(TagResourceInput {
-            resource_arn: resource_arn.clone(),
-            tags: tag_delta.to_set,
-        }));
-    }
-    if !tag_delta.to_remove.is_empty() {
-        requests.push(Request::UntagResource(UntagResourceInput {
-            resource_arn,
-            tag_keys: tag_delta.to_remove,
-        }));
-    }
-    requests.extend(status_requests(&steps, case_id));
+    requests.extend(update_requests(
+        live,
+        [field_delta.update, field_delta.deferred_adds],
+    ));
+    requests.extend(tag_requests(live, tag_delta.to_set, tag_delta.to_remove));
+    requests.extend(status_requests(&steps, Some(live.case_id.clone())));
 
     let status_path = if steps.is_empty() {
         Vec::new()
@@ -263,6 +221,69 @@ fn diff_existing(desired: &DesiredCase, live: &LiveCase) -> Result<CaseDelta, Di
         irreversible: resolver_changes,
         notes: Vec::new(),
     })
+}
+
+/// Closed is final for the API too: it refuses every write, so differences, a status the
+/// manifest still asks for included, are drift that apply will not change.
+fn closed_case_drift(
+    desired: &DesiredCase,
+    live: &LiveCase,
+    mut changes: Vec<FieldChange>,
+    tag_delta: tags::TagDelta,
+) -> CaseDelta {
+    let mut notes = Vec::new();
+    if let Some(wanted) = desired.status.filter(|status| !status.is_closed()) {
+        changes.push(fields::modify(SpecField::Status, &live.status, &wanted));
+        notes.push(format!(
+            "the case is Closed and a closed case cannot be reopened, but the manifest asks for {wanted}; set `status: Closed` in the manifest to match"
+        ));
+    }
+    changes.extend(tag_delta.changes);
+    sort_in_manifest_order(&mut changes);
+    if !changes.is_empty() {
+        notes.insert(0, CLOSED_CASE_NOTE.to_string());
+    }
+    CaseDelta {
+        changes,
+        notes,
+        ..CaseDelta::default()
+    }
+}
+
+/// The UpdateCase with every field delta, then the one with the deferred adds; each only when
+/// it carries something.
+fn update_requests(live: &LiveCase, updates: [UpdateCaseInput; 2]) -> Vec<Request> {
+    updates
+        .into_iter()
+        .map(|update| UpdateCaseInput {
+            case_id: Some(live.case_id.clone()),
+            ..update
+        })
+        .filter(|update| !update.is_empty())
+        .map(Request::UpdateCase)
+        .collect()
+}
+
+fn tag_requests(
+    live: &LiveCase,
+    to_set: std::collections::BTreeMap<String, String>,
+    to_remove: Vec<String>,
+) -> Vec<Request> {
+    let resource_arn = Some(live.case_arn.clone());
+    let mut requests = Vec::new();
+    if !to_set.is_empty() {
+        requests.push(Request::TagResource(TagResourceInput {
+            resource_arn: resource_arn.clone(),
+            tags: to_set,
+        }));
+    }
+    if !to_remove.is_empty() {
+        requests.push(Request::UntagResource(UntagResourceInput {
+            resource_arn,
+            tag_keys: to_remove,
+        }));
+    }
+    requests
 }
 
 /// One UpdateCaseStatus per step, except the move to Closed, which only CloseCase makes.
