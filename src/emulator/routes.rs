@@ -174,52 +174,27 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(decoded).ok()
 }
 
-/// The operation a method and path name, as the model's `http` traits declare them. Only the
-/// URI members are decoded (and only when they hold an escape): this runs on every request.
+/// A URI member, decoded only when it holds an escape: this runs on every request.
+fn decoded(value: &str) -> Option<String> {
+    if value.contains('%') {
+        percent_decode(value)
+    } else {
+        Some(value.to_string())
+    }
+}
+
+/// The operation a method and path name, as the model's `http` traits declare them.
 fn route(method: &Method, path: &str) -> Option<Route> {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let id = |value: &str| -> Option<String> {
-        if value.contains('%') {
-            percent_decode(value)
-        } else {
-            Some(value.to_string())
-        }
-    };
     Some(match (method, parts.as_slice()) {
+        (_, ["", "v1", "cases", case, rest @ ..]) => return case_route(method, case, rest),
         (&Method::POST, ["", "v1", "create-case"]) => Route::CreateCase,
         (&Method::POST, ["", "v1", "list-cases"]) => Route::ListCases,
-        (&Method::GET, ["", "v1", "cases", case, "get-case"]) => Route::GetCase(id(case)?),
-        (&Method::POST, ["", "v1", "cases", case, "update-case"]) => Route::UpdateCase(id(case)?),
-        (&Method::POST, ["", "v1", "cases", case, "update-case-status"]) => {
-            Route::UpdateCaseStatus(id(case)?)
-        }
-        (&Method::POST, ["", "v1", "cases", case, "close-case"]) => Route::CloseCase(id(case)?),
-        (&Method::POST, ["", "v1", "cases", case, "update-resolver-type"]) => {
-            Route::UpdateResolverType(id(case)?)
-        }
-        (&Method::POST, ["", "v1", "cases", case, "create-comment"]) => {
-            Route::CreateCaseComment(id(case)?)
-        }
-        (&Method::PUT, ["", "v1", "cases", case, "update-case-comment", comment]) => {
-            Route::UpdateCaseComment(id(case)?, id(comment)?)
-        }
-        (&Method::POST, ["", "v1", "cases", case, "list-comments"]) => {
-            Route::ListComments(id(case)?)
-        }
-        (&Method::POST, ["", "v1", "cases", case, "list-case-edits"]) => {
-            Route::ListCaseEdits(id(case)?)
-        }
-        (&Method::POST, ["", "v1", "cases", case, "get-presigned-url"]) => {
-            Route::GetCaseAttachmentUploadUrl(id(case)?)
-        }
-        (&Method::GET, ["", "v1", "cases", case, "get-presigned-url", attachment]) => {
-            Route::GetCaseAttachmentDownloadUrl(id(case)?, id(attachment)?)
-        }
-        (&Method::POST, ["", "v1", "tags", arn]) => Route::TagResource(id(arn)?),
-        (&Method::DELETE, ["", "v1", "tags", arn]) => Route::UntagResource(id(arn)?),
-        (&Method::GET, ["", "v1", "tags", arn]) => Route::ListTagsForResource(id(arn)?),
+        (&Method::POST, ["", "v1", "tags", arn]) => Route::TagResource(decoded(arn)?),
+        (&Method::DELETE, ["", "v1", "tags", arn]) => Route::UntagResource(decoded(arn)?),
+        (&Method::GET, ["", "v1", "tags", arn]) => Route::ListTagsForResource(decoded(arn)?),
         (&Method::GET, ["", "v1", "membership", membership]) => {
-            Route::GetMembership(id(membership)?)
+            Route::GetMembership(decoded(membership)?)
         }
         (&Method::POST, ["", "v1", "memberships"]) => Route::ListMemberships,
         (&Method::POST, ["", "v1", "membership"]) => Route::NotEmulated("CreateMembership"),
@@ -233,12 +208,31 @@ fn route(method: &Method, path: &str) -> Option<Route> {
         (&Method::GET, ["", "v1", "membership", _, "finding-metrics"]) => {
             Route::NotEmulated("GetFindingMetrics")
         }
-        (&Method::GET, ["", "v1", "cases", _, "list-investigations"]) => {
-            Route::NotEmulated("ListInvestigations")
+        _ => return None,
+    })
+}
+
+/// The operations under `/v1/cases/{caseId}/`: `rest` is the path after the case id, which is
+/// decoded only for the operations the emulator serves.
+fn case_route(method: &Method, case: &str, rest: &[&str]) -> Option<Route> {
+    Some(match (method, rest) {
+        (&Method::GET, ["get-case"]) => Route::GetCase(decoded(case)?),
+        (&Method::POST, ["update-case"]) => Route::UpdateCase(decoded(case)?),
+        (&Method::POST, ["update-case-status"]) => Route::UpdateCaseStatus(decoded(case)?),
+        (&Method::POST, ["close-case"]) => Route::CloseCase(decoded(case)?),
+        (&Method::POST, ["update-resolver-type"]) => Route::UpdateResolverType(decoded(case)?),
+        (&Method::POST, ["create-comment"]) => Route::CreateCaseComment(decoded(case)?),
+        (&Method::PUT, ["update-case-comment", comment]) => {
+            Route::UpdateCaseComment(decoded(case)?, decoded(comment)?)
         }
-        (&Method::POST, ["", "v1", "cases", _, "feedback", _, "send-feedback"]) => {
-            Route::NotEmulated("SendFeedback")
+        (&Method::POST, ["list-comments"]) => Route::ListComments(decoded(case)?),
+        (&Method::POST, ["list-case-edits"]) => Route::ListCaseEdits(decoded(case)?),
+        (&Method::POST, ["get-presigned-url"]) => Route::GetCaseAttachmentUploadUrl(decoded(case)?),
+        (&Method::GET, ["get-presigned-url", attachment]) => {
+            Route::GetCaseAttachmentDownloadUrl(decoded(case)?, decoded(attachment)?)
         }
+        (&Method::GET, ["list-investigations"]) => Route::NotEmulated("ListInvestigations"),
+        (&Method::POST, ["feedback", _, "send-feedback"]) => Route::NotEmulated("SendFeedback"),
         _ => return None,
     })
 }
@@ -456,6 +450,7 @@ async fn answer(
     execute(shared, route, &context, query, body).await
 }
 
+/// Runs the operation: a read under the read lock, a change through the writer queue.
 async fn execute(
     shared: &Shared,
     route: Route,
@@ -465,71 +460,27 @@ async fn execute(
 ) -> Result<Reply, ServiceError> {
     let active = !shared.not_active;
     match route {
-        Route::CreateCase => {
-            let input = parse_body(&body)?;
-            cases::validate_create_case(&input)?;
-            let digest = ops::request_digest(&body);
-            shared
-                .change(|state| cases::create_case(state, context, input, digest))
-                .await
-        }
+        Route::CreateCase => create_case(shared, context, &body).await,
         Route::GetCase(case_id) => cases::get_case(&shared.read(), context, &case_id),
         Route::ListCases => cases::list_cases(&shared.read(), context, &parse_body(&body)?),
-        Route::UpdateCase(case_id) => {
-            let input = parse_body(&body)?;
-            cases::validate_update_case(&case_id, &input)?;
-            shared
-                .change(|state| cases::update_case(state, context, &case_id, input))
-                .await
-        }
+        Route::UpdateCase(case_id) => update_case(shared, context, &case_id, &body).await,
         Route::UpdateCaseStatus(case_id) => {
-            let input = parse_body(&body)?;
-            shared
-                .change(|state| cases::update_case_status(state, context, &case_id, input))
-                .await
+            update_case_status(shared, context, &case_id, &body).await
         }
-        Route::CloseCase(case_id) => {
-            shared
-                .change(|state| cases::close_case(state, context, &case_id))
-                .await
-        }
+        Route::CloseCase(case_id) => close_case(shared, context, &case_id).await,
         Route::UpdateResolverType(case_id) => {
-            let input = parse_body(&body)?;
-            shared
-                .change(|state| cases::update_resolver_type(state, context, &case_id, input))
-                .await
+            update_resolver_type(shared, context, &case_id, &body).await
         }
-        Route::TagResource(arn) => {
-            let input = parse_body(&body)?;
-            shared
-                .change(|state| tags::tag_resource(state, context, &arn, input))
-                .await
-        }
-        Route::UntagResource(arn) => {
-            let tag_keys = query_values(query, "tagKeys");
-            shared
-                .change(|state| tags::untag_resource(state, context, &arn, tag_keys))
-                .await
-        }
+        Route::TagResource(arn) => tag_resource(shared, context, &arn, &body).await,
+        Route::UntagResource(arn) => untag_resource(shared, context, &arn, query).await,
         Route::ListTagsForResource(arn) => {
             tags::list_tags_for_resource(&shared.read(), context, &arn)
         }
         Route::CreateCaseComment(case_id) => {
-            let input = parse_body(&body)?;
-            let digest = ops::request_digest(&body);
-            shared
-                .change(|state| {
-                    comments::create_case_comment(state, context, &case_id, input, digest)
-                })
-                .await
+            create_case_comment(shared, context, &case_id, &body).await
         }
         Route::UpdateCaseComment(case_id, comment_id) => {
-            let input = parse_body(&body)?;
-            shared
-                .change(|state| {
-                    comments::update_case_comment(state, context, &case_id, &comment_id, input)
-                })
-                .await
+            update_case_comment(shared, context, (&case_id, &comment_id), &body).await
         }
         Route::ListComments(case_id) => {
             comments::list_comments(&shared.read(), context, &case_id, &parse_body(&body)?)
@@ -538,24 +489,10 @@ async fn execute(
             cases::list_case_edits(&shared.read(), context, &case_id, &parse_body(&body)?)
         }
         Route::GetCaseAttachmentUploadUrl(case_id) => {
-            let input = parse_body(&body)?;
-            let digest = ops::request_digest(&body);
-            shared
-                .change(|state| {
-                    attachments::get_upload_url(state, context, &case_id, input, digest, |t| {
-                        shared.files.presign(t)
-                    })
-                })
-                .await
+            get_upload_url(shared, context, &case_id, &body).await
         }
         Route::GetCaseAttachmentDownloadUrl(case_id, attachment_id) => {
-            attachments::get_download_url(
-                &shared.read(),
-                context,
-                &case_id,
-                &attachment_id,
-                |transfer| shared.files.presign(transfer),
-            )
+            get_download_url(shared, context, &case_id, &attachment_id)
         }
         Route::GetMembership(membership_id) => {
             memberships::get_membership(context, active, &membership_id)
@@ -567,6 +504,147 @@ async fn execute(
             "{operation} is not emulated"
         ))),
     }
+}
+
+async fn create_case(
+    shared: &Shared,
+    context: &CallContext,
+    body: &[u8],
+) -> Result<Reply, ServiceError> {
+    let input = parse_body(body)?;
+    cases::validate_create_case(&input)?;
+    let digest = ops::request_digest(body);
+    shared
+        .change(|state| cases::create_case(state, context, input, digest))
+        .await
+}
+
+async fn update_case(
+    shared: &Shared,
+    context: &CallContext,
+    case_id: &str,
+    body: &[u8],
+) -> Result<Reply, ServiceError> {
+    let input = parse_body(body)?;
+    cases::validate_update_case(case_id, &input)?;
+    shared
+        .change(|state| cases::update_case(state, context, case_id, input))
+        .await
+}
+
+async fn update_case_status(
+    shared: &Shared,
+    context: &CallContext,
+    case_id: &str,
+    body: &[u8],
+) -> Result<Reply, ServiceError> {
+    let input = parse_body(body)?;
+    shared
+        .change(|state| cases::update_case_status(state, context, case_id, input))
+        .await
+}
+
+async fn close_case(
+    shared: &Shared,
+    context: &CallContext,
+    case_id: &str,
+) -> Result<Reply, ServiceError> {
+    shared
+        .change(|state| cases::close_case(state, context, case_id))
+        .await
+}
+
+async fn update_resolver_type(
+    shared: &Shared,
+    context: &CallContext,
+    case_id: &str,
+    body: &[u8],
+) -> Result<Reply, ServiceError> {
+    let input = parse_body(body)?;
+    shared
+        .change(|state| cases::update_resolver_type(state, context, case_id, input))
+        .await
+}
+
+async fn tag_resource(
+    shared: &Shared,
+    context: &CallContext,
+    arn: &str,
+    body: &[u8],
+) -> Result<Reply, ServiceError> {
+    let input = parse_body(body)?;
+    shared
+        .change(|state| tags::tag_resource(state, context, arn, input))
+        .await
+}
+
+async fn untag_resource(
+    shared: &Shared,
+    context: &CallContext,
+    arn: &str,
+    query: Option<&str>,
+) -> Result<Reply, ServiceError> {
+    let tag_keys = query_values(query, "tagKeys");
+    shared
+        .change(|state| tags::untag_resource(state, context, arn, tag_keys))
+        .await
+}
+
+async fn create_case_comment(
+    shared: &Shared,
+    context: &CallContext,
+    case_id: &str,
+    body: &[u8],
+) -> Result<Reply, ServiceError> {
+    let input = parse_body(body)?;
+    let digest = ops::request_digest(body);
+    shared
+        .change(|state| comments::create_case_comment(state, context, case_id, input, digest))
+        .await
+}
+
+async fn update_case_comment(
+    shared: &Shared,
+    context: &CallContext,
+    (case_id, comment_id): (&str, &str),
+    body: &[u8],
+) -> Result<Reply, ServiceError> {
+    let input = parse_body(body)?;
+    shared
+        .change(|state| comments::update_case_comment(state, context, case_id, comment_id, input))
+        .await
+}
+
+async fn get_upload_url(
+    shared: &Shared,
+    context: &CallContext,
+    case_id: &str,
+    body: &[u8],
+) -> Result<Reply, ServiceError> {
+    let input = parse_body(body)?;
+    let digest = ops::request_digest(body);
+    shared
+        .change(|state| {
+            attachments::get_upload_url(state, context, case_id, input, digest, |transfer| {
+                shared.files.presign(transfer)
+            })
+        })
+        .await
+}
+
+fn get_download_url(
+    shared: &Shared,
+    context: &CallContext,
+    case_id: &str,
+    attachment_id: &str,
+) -> Result<Reply, ServiceError> {
+    attachments::get_download_url(
+        &shared.read(),
+        context,
+        case_id,
+        attachment_id,
+        |transfer| shared.files.presign(transfer),
+    )
 }
 
 fn reply_response(reply: Reply) -> Response {
