@@ -18,6 +18,20 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
+    pub(crate) fn new(
+        severity: Severity,
+        position: Position,
+        message: String,
+        hint: Option<String>,
+    ) -> Self {
+        Problem {
+            position,
+            severity,
+            message,
+            hint,
+        }
+    }
+
     /// The problem as a diagnostic of `file`.
     pub(crate) fn in_file(self, file: &std::path::Path) -> super::Diagnostic {
         super::Diagnostic {
@@ -52,21 +66,13 @@ pub(crate) struct Checker {
 
 impl Checker {
     pub(crate) fn error(&mut self, position: Position, message: String, hint: Option<String>) {
-        self.problems.push(Problem {
-            position,
-            severity: Severity::Error,
-            message,
-            hint,
-        });
+        self.problems
+            .push(Problem::new(Severity::Error, position, message, hint));
     }
 
     pub(crate) fn warning(&mut self, position: Position, message: String, hint: Option<String>) {
-        self.problems.push(Problem {
-            position,
-            severity: Severity::Warning,
-            message,
-            hint,
-        });
+        self.problems
+            .push(Problem::new(Severity::Warning, position, message, hint));
     }
 
     pub(crate) fn error_count(&self) -> usize {
