@@ -15,6 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use serde::Deserialize;
 
 use crate::emulator::faults::Fault;
 use crate::emulator::operations::{
@@ -24,7 +25,7 @@ use crate::emulator::rate_limit::quota_code;
 use crate::emulator::server::ConnectionKiller;
 use crate::emulator::service_error::ServiceError;
 use crate::emulator::shared::Shared;
-use crate::emulator::store::Partition;
+use crate::emulator::store::{Partition, State as StoredState};
 use crate::emulator::wire::parse_body;
 
 /// Larger than any request the model allows.
@@ -434,217 +435,176 @@ async fn answer(
             ),
         });
     }
-    let operation = route.operation();
-    if let Err(over) = shared
+    admit(shared, &context, route.operation())?;
+    let call = Call {
+        shared,
+        context: &context,
+        query,
+        body: &body,
+    };
+    execute(call, route).await
+}
+
+/// The rate limit of the operation in the caller's partition.
+fn admit(shared: &Shared, context: &CallContext, operation: &str) -> Result<(), ServiceError> {
+    let Err(over) = shared
         .limiter
         .admit(|| context.partition.arn_prefix(), operation)
-    {
-        shared.stats.record_throttled(operation);
-        let seconds = over.retry_after.as_secs_f64().ceil().max(1.0);
-        return Err(ServiceError::Throttling {
-            message: format!("Rate exceeded for {operation}"),
-            retry_after_seconds: seconds as u32,
-            quota_code: Some(quota_code(operation)),
-        });
+    else {
+        return Ok(());
+    };
+    shared.stats.record_throttled(operation);
+    let seconds = over.retry_after.as_secs_f64().ceil().max(1.0);
+    Err(ServiceError::Throttling {
+        message: format!("Rate exceeded for {operation}"),
+        retry_after_seconds: seconds as u32,
+        quota_code: Some(quota_code(operation)),
+    })
+}
+
+/// A request past its checks: what its operation is given.
+struct Call<'a> {
+    shared: &'a Shared,
+    context: &'a CallContext,
+    query: Option<&'a str>,
+    body: &'a [u8],
+}
+
+impl Call<'_> {
+    fn input<T: for<'de> Deserialize<'de> + Default>(&self) -> Result<T, ServiceError> {
+        parse_body(self.body)
     }
-    execute(shared, route, &context, query, body).await
+
+    /// A change, made through the writer queue.
+    async fn change(
+        &self,
+        operation: impl FnOnce(&mut StoredState) -> Result<Reply, ServiceError>,
+    ) -> Result<Reply, ServiceError> {
+        self.shared.change(operation).await
+    }
 }
 
 /// Runs the operation: a read under the read lock, a change through the writer queue.
-async fn execute(
-    shared: &Shared,
-    route: Route,
-    context: &CallContext,
-    query: Option<&str>,
-    body: Bytes,
-) -> Result<Reply, ServiceError> {
+async fn execute(call: Call<'_>, route: Route) -> Result<Reply, ServiceError> {
+    let Call {
+        shared, context, ..
+    } = call;
     let active = !shared.not_active;
     match route {
-        Route::CreateCase => create_case(shared, context, &body).await,
+        Route::CreateCase => create_case(&call).await,
         Route::GetCase(case_id) => cases::get_case(&shared.read(), context, &case_id),
-        Route::ListCases => cases::list_cases(&shared.read(), context, &parse_body(&body)?),
-        Route::UpdateCase(case_id) => update_case(shared, context, &case_id, &body).await,
+        Route::ListCases => cases::list_cases(&shared.read(), context, &call.input()?),
+        Route::UpdateCase(case_id) => update_case(&call, &case_id).await,
         Route::UpdateCaseStatus(case_id) => {
-            update_case_status(shared, context, &case_id, &body).await
+            change_with_input(&call, &case_id, cases::update_case_status).await
         }
-        Route::CloseCase(case_id) => close_case(shared, context, &case_id).await,
+        Route::CloseCase(case_id) => close_case(&call, &case_id).await,
         Route::UpdateResolverType(case_id) => {
-            update_resolver_type(shared, context, &case_id, &body).await
+            change_with_input(&call, &case_id, cases::update_resolver_type).await
         }
-        Route::TagResource(arn) => tag_resource(shared, context, &arn, &body).await,
-        Route::UntagResource(arn) => untag_resource(shared, context, &arn, query).await,
+        Route::TagResource(arn) => change_with_input(&call, &arn, tags::tag_resource).await,
+        Route::UntagResource(arn) => untag_resource(&call, &arn).await,
         Route::ListTagsForResource(arn) => {
             tags::list_tags_for_resource(&shared.read(), context, &arn)
         }
-        Route::CreateCaseComment(case_id) => {
-            create_case_comment(shared, context, &case_id, &body).await
-        }
+        Route::CreateCaseComment(case_id) => create_case_comment(&call, &case_id).await,
         Route::UpdateCaseComment(case_id, comment_id) => {
-            update_case_comment(shared, context, (&case_id, &comment_id), &body).await
+            update_case_comment(&call, &case_id, &comment_id).await
         }
         Route::ListComments(case_id) => {
-            comments::list_comments(&shared.read(), context, &case_id, &parse_body(&body)?)
+            comments::list_comments(&shared.read(), context, &case_id, &call.input()?)
         }
         Route::ListCaseEdits(case_id) => {
-            cases::list_case_edits(&shared.read(), context, &case_id, &parse_body(&body)?)
+            cases::list_case_edits(&shared.read(), context, &case_id, &call.input()?)
         }
-        Route::GetCaseAttachmentUploadUrl(case_id) => {
-            get_upload_url(shared, context, &case_id, &body).await
-        }
+        Route::GetCaseAttachmentUploadUrl(case_id) => get_upload_url(&call, &case_id).await,
         Route::GetCaseAttachmentDownloadUrl(case_id, attachment_id) => {
-            get_download_url(shared, context, &case_id, &attachment_id)
+            get_download_url(&call, &case_id, &attachment_id)
         }
         Route::GetMembership(membership_id) => {
             memberships::get_membership(context, active, &membership_id)
         }
-        Route::ListMemberships => {
-            memberships::list_memberships(context, active, &parse_body(&body)?)
-        }
+        Route::ListMemberships => memberships::list_memberships(context, active, &call.input()?),
         Route::NotEmulated(operation) => Err(ServiceError::unknown_operation(format!(
             "{operation} is not emulated"
         ))),
     }
 }
 
-async fn create_case(
-    shared: &Shared,
-    context: &CallContext,
-    body: &[u8],
-) -> Result<Reply, ServiceError> {
-    let input = parse_body(body)?;
+async fn create_case(call: &Call<'_>) -> Result<Reply, ServiceError> {
+    let input = call.input()?;
     cases::validate_create_case(&input)?;
-    let digest = ops::request_digest(body);
-    shared
-        .change(|state| cases::create_case(state, context, input, digest))
+    let digest = ops::request_digest(call.body);
+    call.change(|state| cases::create_case(state, call.context, input, digest))
         .await
 }
 
-async fn update_case(
-    shared: &Shared,
-    context: &CallContext,
-    case_id: &str,
-    body: &[u8],
+/// A change whose input is the whole body, to the case or resource `id` names.
+async fn change_with_input<T: for<'de> Deserialize<'de> + Default>(
+    call: &Call<'_>,
+    id: &str,
+    operation: fn(&mut StoredState, &CallContext, &str, T) -> Result<Reply, ServiceError>,
 ) -> Result<Reply, ServiceError> {
-    let input = parse_body(body)?;
+    let input = call.input()?;
+    call.change(|state| operation(state, call.context, id, input))
+        .await
+}
+
+async fn update_case(call: &Call<'_>, case_id: &str) -> Result<Reply, ServiceError> {
+    let input = call.input()?;
     cases::validate_update_case(case_id, &input)?;
-    shared
-        .change(|state| cases::update_case(state, context, case_id, input))
+    call.change(|state| cases::update_case(state, call.context, case_id, input))
         .await
 }
 
-async fn update_case_status(
-    shared: &Shared,
-    context: &CallContext,
-    case_id: &str,
-    body: &[u8],
-) -> Result<Reply, ServiceError> {
-    let input = parse_body(body)?;
-    shared
-        .change(|state| cases::update_case_status(state, context, case_id, input))
+async fn close_case(call: &Call<'_>, case_id: &str) -> Result<Reply, ServiceError> {
+    call.change(|state| cases::close_case(state, call.context, case_id))
         .await
 }
 
-async fn close_case(
-    shared: &Shared,
-    context: &CallContext,
-    case_id: &str,
-) -> Result<Reply, ServiceError> {
-    shared
-        .change(|state| cases::close_case(state, context, case_id))
+async fn untag_resource(call: &Call<'_>, arn: &str) -> Result<Reply, ServiceError> {
+    let tag_keys = query_values(call.query, "tagKeys");
+    call.change(|state| tags::untag_resource(state, call.context, arn, tag_keys))
         .await
 }
 
-async fn update_resolver_type(
-    shared: &Shared,
-    context: &CallContext,
-    case_id: &str,
-    body: &[u8],
-) -> Result<Reply, ServiceError> {
-    let input = parse_body(body)?;
-    shared
-        .change(|state| cases::update_resolver_type(state, context, case_id, input))
-        .await
-}
-
-async fn tag_resource(
-    shared: &Shared,
-    context: &CallContext,
-    arn: &str,
-    body: &[u8],
-) -> Result<Reply, ServiceError> {
-    let input = parse_body(body)?;
-    shared
-        .change(|state| tags::tag_resource(state, context, arn, input))
-        .await
-}
-
-async fn untag_resource(
-    shared: &Shared,
-    context: &CallContext,
-    arn: &str,
-    query: Option<&str>,
-) -> Result<Reply, ServiceError> {
-    let tag_keys = query_values(query, "tagKeys");
-    shared
-        .change(|state| tags::untag_resource(state, context, arn, tag_keys))
-        .await
-}
-
-async fn create_case_comment(
-    shared: &Shared,
-    context: &CallContext,
-    case_id: &str,
-    body: &[u8],
-) -> Result<Reply, ServiceError> {
-    let input = parse_body(body)?;
-    let digest = ops::request_digest(body);
-    shared
-        .change(|state| comments::create_case_comment(state, context, case_id, input, digest))
+async fn create_case_comment(call: &Call<'_>, case_id: &str) -> Result<Reply, ServiceError> {
+    let input = call.input()?;
+    let digest = ops::request_digest(call.body);
+    call.change(|state| comments::create_case_comment(state, call.context, case_id, input, digest))
         .await
 }
 
 async fn update_case_comment(
-    shared: &Shared,
-    context: &CallContext,
-    (case_id, comment_id): (&str, &str),
-    body: &[u8],
+    call: &Call<'_>,
+    case_id: &str,
+    comment_id: &str,
 ) -> Result<Reply, ServiceError> {
-    let input = parse_body(body)?;
-    shared
-        .change(|state| comments::update_case_comment(state, context, case_id, comment_id, input))
-        .await
+    let input = call.input()?;
+    call.change(|state| {
+        comments::update_case_comment(state, call.context, case_id, comment_id, input)
+    })
+    .await
 }
 
-async fn get_upload_url(
-    shared: &Shared,
-    context: &CallContext,
-    case_id: &str,
-    body: &[u8],
-) -> Result<Reply, ServiceError> {
-    let input = parse_body(body)?;
-    let digest = ops::request_digest(body);
-    shared
-        .change(|state| {
-            attachments::get_upload_url(state, context, case_id, input, digest, |transfer| {
-                shared.files.presign(transfer)
-            })
-        })
-        .await
+async fn get_upload_url(call: &Call<'_>, case_id: &str) -> Result<Reply, ServiceError> {
+    let input = call.input()?;
+    let digest = ops::request_digest(call.body);
+    let presign = |transfer| call.shared.files.presign(transfer);
+    call.change(|state| {
+        attachments::get_upload_url(state, call.context, case_id, input, digest, presign)
+    })
+    .await
 }
 
 fn get_download_url(
-    shared: &Shared,
-    context: &CallContext,
+    call: &Call<'_>,
     case_id: &str,
     attachment_id: &str,
 ) -> Result<Reply, ServiceError> {
-    attachments::get_download_url(
-        &shared.read(),
-        context,
-        case_id,
-        attachment_id,
-        |transfer| shared.files.presign(transfer),
-    )
+    let presign = |transfer| call.shared.files.presign(transfer);
+    let state = call.shared.read();
+    attachments::get_download_url(&state, call.context, case_id, attachment_id, presign)
 }
 
 fn reply_response(reply: Reply) -> Response {
