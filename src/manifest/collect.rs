@@ -42,6 +42,7 @@ impl Collector {
         self.problem(file, problem);
     }
 
+    // `error_at` again at another severity: callers name the severity by the method they call.
     pub(crate) fn warning_at(
         &mut self,
         file: &Path,

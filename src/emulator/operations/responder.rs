@@ -28,7 +28,8 @@ const CLOSURE_CODES: [&str; 4] = [
 const PENDING_ACTIONS: [&str; 2] = ["Customer", "None"];
 
 /// The body of `POST /_emulator/act-as-aws`: every member but `caseId` is optional, and each
-/// given one is a change the responder makes, in this order.
+/// given one is a change the responder makes, in this order. Not a request of the model, so
+/// kept apart from the structs of `wire`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ResponderAction {
