@@ -15,6 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use serde::Deserialize;
 
 use crate::emulator::faults::Fault;
 use crate::emulator::operations::{
@@ -24,7 +25,7 @@ use crate::emulator::rate_limit::quota_code;
 use crate::emulator::server::ConnectionKiller;
 use crate::emulator::service_error::ServiceError;
 use crate::emulator::shared::Shared;
-use crate::emulator::store::Partition;
+use crate::emulator::store::{Partition, State as StoredState};
 use crate::emulator::wire::parse_body;
 
 /// Larger than any request the model allows.
@@ -174,52 +175,27 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(decoded).ok()
 }
 
-/// The operation a method and path name, as the model's `http` traits declare them. Only the
-/// URI members are decoded (and only when they hold an escape): this runs on every request.
+/// A URI member, decoded only when it holds an escape: this runs on every request.
+fn decoded(value: &str) -> Option<String> {
+    if value.contains('%') {
+        percent_decode(value)
+    } else {
+        Some(value.to_string())
+    }
+}
+
+/// The operation a method and path name, as the model's `http` traits declare them.
 fn route(method: &Method, path: &str) -> Option<Route> {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let id = |value: &str| -> Option<String> {
-        if value.contains('%') {
-            percent_decode(value)
-        } else {
-            Some(value.to_string())
-        }
-    };
     Some(match (method, parts.as_slice()) {
+        (_, ["", "v1", "cases", case, rest @ ..]) => return case_route(method, case, rest),
         (&Method::POST, ["", "v1", "create-case"]) => Route::CreateCase,
         (&Method::POST, ["", "v1", "list-cases"]) => Route::ListCases,
-        (&Method::GET, ["", "v1", "cases", case, "get-case"]) => Route::GetCase(id(case)?),
-        (&Method::POST, ["", "v1", "cases", case, "update-case"]) => Route::UpdateCase(id(case)?),
-        (&Method::POST, ["", "v1", "cases", case, "update-case-status"]) => {
-            Route::UpdateCaseStatus(id(case)?)
-        }
-        (&Method::POST, ["", "v1", "cases", case, "close-case"]) => Route::CloseCase(id(case)?),
-        (&Method::POST, ["", "v1", "cases", case, "update-resolver-type"]) => {
-            Route::UpdateResolverType(id(case)?)
-        }
-        (&Method::POST, ["", "v1", "cases", case, "create-comment"]) => {
-            Route::CreateCaseComment(id(case)?)
-        }
-        (&Method::PUT, ["", "v1", "cases", case, "update-case-comment", comment]) => {
-            Route::UpdateCaseComment(id(case)?, id(comment)?)
-        }
-        (&Method::POST, ["", "v1", "cases", case, "list-comments"]) => {
-            Route::ListComments(id(case)?)
-        }
-        (&Method::POST, ["", "v1", "cases", case, "list-case-edits"]) => {
-            Route::ListCaseEdits(id(case)?)
-        }
-        (&Method::POST, ["", "v1", "cases", case, "get-presigned-url"]) => {
-            Route::GetCaseAttachmentUploadUrl(id(case)?)
-        }
-        (&Method::GET, ["", "v1", "cases", case, "get-presigned-url", attachment]) => {
-            Route::GetCaseAttachmentDownloadUrl(id(case)?, id(attachment)?)
-        }
-        (&Method::POST, ["", "v1", "tags", arn]) => Route::TagResource(id(arn)?),
-        (&Method::DELETE, ["", "v1", "tags", arn]) => Route::UntagResource(id(arn)?),
-        (&Method::GET, ["", "v1", "tags", arn]) => Route::ListTagsForResource(id(arn)?),
+        (&Method::POST, ["", "v1", "tags", arn]) => Route::TagResource(decoded(arn)?),
+        (&Method::DELETE, ["", "v1", "tags", arn]) => Route::UntagResource(decoded(arn)?),
+        (&Method::GET, ["", "v1", "tags", arn]) => Route::ListTagsForResource(decoded(arn)?),
         (&Method::GET, ["", "v1", "membership", membership]) => {
-            Route::GetMembership(id(membership)?)
+            Route::GetMembership(decoded(membership)?)
         }
         (&Method::POST, ["", "v1", "memberships"]) => Route::ListMemberships,
         (&Method::POST, ["", "v1", "membership"]) => Route::NotEmulated("CreateMembership"),
@@ -233,12 +209,31 @@ fn route(method: &Method, path: &str) -> Option<Route> {
         (&Method::GET, ["", "v1", "membership", _, "finding-metrics"]) => {
             Route::NotEmulated("GetFindingMetrics")
         }
-        (&Method::GET, ["", "v1", "cases", _, "list-investigations"]) => {
-            Route::NotEmulated("ListInvestigations")
+        _ => return None,
+    })
+}
+
+/// The operations under `/v1/cases/{caseId}/`: `rest` is the path after the case id, which is
+/// decoded only for the operations the emulator serves.
+fn case_route(method: &Method, case: &str, rest: &[&str]) -> Option<Route> {
+    Some(match (method, rest) {
+        (&Method::GET, ["get-case"]) => Route::GetCase(decoded(case)?),
+        (&Method::POST, ["update-case"]) => Route::UpdateCase(decoded(case)?),
+        (&Method::POST, ["update-case-status"]) => Route::UpdateCaseStatus(decoded(case)?),
+        (&Method::POST, ["close-case"]) => Route::CloseCase(decoded(case)?),
+        (&Method::POST, ["update-resolver-type"]) => Route::UpdateResolverType(decoded(case)?),
+        (&Method::POST, ["create-comment"]) => Route::CreateCaseComment(decoded(case)?),
+        (&Method::PUT, ["update-case-comment", comment]) => {
+            Route::UpdateCaseComment(decoded(case)?, decoded(comment)?)
         }
-        (&Method::POST, ["", "v1", "cases", _, "feedback", _, "send-feedback"]) => {
-            Route::NotEmulated("SendFeedback")
+        (&Method::POST, ["list-comments"]) => Route::ListComments(decoded(case)?),
+        (&Method::POST, ["list-case-edits"]) => Route::ListCaseEdits(decoded(case)?),
+        (&Method::POST, ["get-presigned-url"]) => Route::GetCaseAttachmentUploadUrl(decoded(case)?),
+        (&Method::GET, ["get-presigned-url", attachment]) => {
+            Route::GetCaseAttachmentDownloadUrl(decoded(case)?, decoded(attachment)?)
         }
+        (&Method::GET, ["list-investigations"]) => Route::NotEmulated("ListInvestigations"),
+        (&Method::POST, ["feedback", _, "send-feedback"]) => Route::NotEmulated("SendFeedback"),
         _ => return None,
     })
 }
@@ -440,133 +435,176 @@ async fn answer(
             ),
         });
     }
-    let operation = route.operation();
-    if let Err(over) = shared
-        .limiter
-        .admit(|| context.partition.arn_prefix(), operation)
-    {
-        shared.stats.record_throttled(operation);
-        let seconds = over.retry_after.as_secs_f64().ceil().max(1.0);
-        return Err(ServiceError::Throttling {
-            message: format!("Rate exceeded for {operation}"),
-            retry_after_seconds: seconds as u32,
-            quota_code: Some(quota_code(operation)),
-        });
-    }
-    execute(shared, route, &context, query, body).await
+    admit(shared, &context, route.operation())?;
+    let call = Call {
+        shared,
+        context: &context,
+        query,
+        body: &body,
+    };
+    execute(call, route).await
 }
 
-async fn execute(
-    shared: &Shared,
-    route: Route,
-    context: &CallContext,
-    query: Option<&str>,
-    body: Bytes,
-) -> Result<Reply, ServiceError> {
+/// The rate limit of the operation in the caller's partition.
+fn admit(shared: &Shared, context: &CallContext, operation: &str) -> Result<(), ServiceError> {
+    let Err(over) = shared
+        .limiter
+        .admit(|| context.partition.arn_prefix(), operation)
+    else {
+        return Ok(());
+    };
+    shared.stats.record_throttled(operation);
+    let seconds = over.retry_after.as_secs_f64().ceil().max(1.0);
+    Err(ServiceError::Throttling {
+        message: format!("Rate exceeded for {operation}"),
+        retry_after_seconds: seconds as u32,
+        quota_code: Some(quota_code(operation)),
+    })
+}
+
+/// A request past its checks: what its operation is given.
+struct Call<'a> {
+    shared: &'a Shared,
+    context: &'a CallContext,
+    query: Option<&'a str>,
+    body: &'a [u8],
+}
+
+impl Call<'_> {
+    fn input<T: for<'de> Deserialize<'de> + Default>(&self) -> Result<T, ServiceError> {
+        parse_body(self.body)
+    }
+
+    /// A change, made through the writer queue.
+    async fn change(
+        &self,
+        operation: impl FnOnce(&mut StoredState) -> Result<Reply, ServiceError>,
+    ) -> Result<Reply, ServiceError> {
+        self.shared.change(operation).await
+    }
+}
+
+/// Runs the operation: a read under the read lock, a change through the writer queue.
+async fn execute(call: Call<'_>, route: Route) -> Result<Reply, ServiceError> {
+    let Call {
+        shared, context, ..
+    } = call;
     let active = !shared.not_active;
     match route {
-        Route::CreateCase => {
-            let input = parse_body(&body)?;
-            cases::validate_create_case(&input)?;
-            let digest = ops::request_digest(&body);
-            shared
-                .change(|state| cases::create_case(state, context, input, digest))
-                .await
-        }
+        Route::CreateCase => create_case(&call).await,
         Route::GetCase(case_id) => cases::get_case(&shared.read(), context, &case_id),
-        Route::ListCases => cases::list_cases(&shared.read(), context, &parse_body(&body)?),
-        Route::UpdateCase(case_id) => {
-            let input = parse_body(&body)?;
-            cases::validate_update_case(&case_id, &input)?;
-            shared
-                .change(|state| cases::update_case(state, context, &case_id, input))
-                .await
-        }
+        Route::ListCases => cases::list_cases(&shared.read(), context, &call.input()?),
+        Route::UpdateCase(case_id) => update_case(&call, &case_id).await,
         Route::UpdateCaseStatus(case_id) => {
-            let input = parse_body(&body)?;
-            shared
-                .change(|state| cases::update_case_status(state, context, &case_id, input))
-                .await
+            change_with_input(&call, &case_id, cases::update_case_status).await
         }
-        Route::CloseCase(case_id) => {
-            shared
-                .change(|state| cases::close_case(state, context, &case_id))
-                .await
-        }
+        Route::CloseCase(case_id) => close_case(&call, &case_id).await,
         Route::UpdateResolverType(case_id) => {
-            let input = parse_body(&body)?;
-            shared
-                .change(|state| cases::update_resolver_type(state, context, &case_id, input))
-                .await
+            change_with_input(&call, &case_id, cases::update_resolver_type).await
         }
-        Route::TagResource(arn) => {
-            let input = parse_body(&body)?;
-            shared
-                .change(|state| tags::tag_resource(state, context, &arn, input))
-                .await
-        }
-        Route::UntagResource(arn) => {
-            let tag_keys = query_values(query, "tagKeys");
-            shared
-                .change(|state| tags::untag_resource(state, context, &arn, tag_keys))
-                .await
-        }
+        Route::TagResource(arn) => change_with_input(&call, &arn, tags::tag_resource).await,
+        Route::UntagResource(arn) => untag_resource(&call, &arn).await,
         Route::ListTagsForResource(arn) => {
             tags::list_tags_for_resource(&shared.read(), context, &arn)
         }
-        Route::CreateCaseComment(case_id) => {
-            let input = parse_body(&body)?;
-            let digest = ops::request_digest(&body);
-            shared
-                .change(|state| {
-                    comments::create_case_comment(state, context, &case_id, input, digest)
-                })
-                .await
-        }
+        Route::CreateCaseComment(case_id) => create_case_comment(&call, &case_id).await,
         Route::UpdateCaseComment(case_id, comment_id) => {
-            let input = parse_body(&body)?;
-            shared
-                .change(|state| {
-                    comments::update_case_comment(state, context, &case_id, &comment_id, input)
-                })
-                .await
+            update_case_comment(&call, &case_id, &comment_id).await
         }
         Route::ListComments(case_id) => {
-            comments::list_comments(&shared.read(), context, &case_id, &parse_body(&body)?)
+            comments::list_comments(&shared.read(), context, &case_id, &call.input()?)
         }
         Route::ListCaseEdits(case_id) => {
-            cases::list_case_edits(&shared.read(), context, &case_id, &parse_body(&body)?)
+            cases::list_case_edits(&shared.read(), context, &case_id, &call.input()?)
         }
-        Route::GetCaseAttachmentUploadUrl(case_id) => {
-            let input = parse_body(&body)?;
-            let digest = ops::request_digest(&body);
-            shared
-                .change(|state| {
-                    attachments::get_upload_url(state, context, &case_id, input, digest, |t| {
-                        shared.files.presign(t)
-                    })
-                })
-                .await
-        }
+        Route::GetCaseAttachmentUploadUrl(case_id) => get_upload_url(&call, &case_id).await,
         Route::GetCaseAttachmentDownloadUrl(case_id, attachment_id) => {
-            attachments::get_download_url(
-                &shared.read(),
-                context,
-                &case_id,
-                &attachment_id,
-                |transfer| shared.files.presign(transfer),
-            )
+            get_download_url(&call, &case_id, &attachment_id)
         }
         Route::GetMembership(membership_id) => {
             memberships::get_membership(context, active, &membership_id)
         }
-        Route::ListMemberships => {
-            memberships::list_memberships(context, active, &parse_body(&body)?)
-        }
+        Route::ListMemberships => memberships::list_memberships(context, active, &call.input()?),
         Route::NotEmulated(operation) => Err(ServiceError::unknown_operation(format!(
             "{operation} is not emulated"
         ))),
     }
+}
+
+async fn create_case(call: &Call<'_>) -> Result<Reply, ServiceError> {
+    let input = call.input()?;
+    cases::validate_create_case(&input)?;
+    let digest = ops::request_digest(call.body);
+    call.change(|state| cases::create_case(state, call.context, input, digest))
+        .await
+}
+
+/// A change whose input is the whole body, to the case or resource `id` names.
+async fn change_with_input<T: for<'de> Deserialize<'de> + Default>(
+    call: &Call<'_>,
+    id: &str,
+    operation: fn(&mut StoredState, &CallContext, &str, T) -> Result<Reply, ServiceError>,
+) -> Result<Reply, ServiceError> {
+    let input = call.input()?;
+    call.change(|state| operation(state, call.context, id, input))
+        .await
+}
+
+async fn update_case(call: &Call<'_>, case_id: &str) -> Result<Reply, ServiceError> {
+    let input = call.input()?;
+    cases::validate_update_case(case_id, &input)?;
+    call.change(|state| cases::update_case(state, call.context, case_id, input))
+        .await
+}
+
+async fn close_case(call: &Call<'_>, case_id: &str) -> Result<Reply, ServiceError> {
+    call.change(|state| cases::close_case(state, call.context, case_id))
+        .await
+}
+
+async fn untag_resource(call: &Call<'_>, arn: &str) -> Result<Reply, ServiceError> {
+    let tag_keys = query_values(call.query, "tagKeys");
+    call.change(|state| tags::untag_resource(state, call.context, arn, tag_keys))
+        .await
+}
+
+async fn create_case_comment(call: &Call<'_>, case_id: &str) -> Result<Reply, ServiceError> {
+    let input = call.input()?;
+    let digest = ops::request_digest(call.body);
+    call.change(|state| comments::create_case_comment(state, call.context, case_id, input, digest))
+        .await
+}
+
+async fn update_case_comment(
+    call: &Call<'_>,
+    case_id: &str,
+    comment_id: &str,
+) -> Result<Reply, ServiceError> {
+    let input = call.input()?;
+    call.change(|state| {
+        comments::update_case_comment(state, call.context, case_id, comment_id, input)
+    })
+    .await
+}
+
+async fn get_upload_url(call: &Call<'_>, case_id: &str) -> Result<Reply, ServiceError> {
+    let input = call.input()?;
+    let digest = ops::request_digest(call.body);
+    let presign = |transfer| call.shared.files.presign(transfer);
+    call.change(|state| {
+        attachments::get_upload_url(state, call.context, case_id, input, digest, presign)
+    })
+    .await
+}
+
+fn get_download_url(
+    call: &Call<'_>,
+    case_id: &str,
+    attachment_id: &str,
+) -> Result<Reply, ServiceError> {
+    let presign = |transfer| call.shared.files.presign(transfer);
+    let state = call.shared.read();
+    attachments::get_download_url(&state, call.context, case_id, attachment_id, presign)
 }
 
 fn reply_response(reply: Reply) -> Response {

@@ -5,6 +5,9 @@
 //! Cases of every account and region live in one map, keyed by their (globally unique) id; a
 //! case belongs to the partition its ARN names, and a call sees only the cases of the
 //! partition it was signed for ([`Partition`]).
+//!
+//! The structs look alike (serde attributes over lists of fields) and are still kept apart:
+//! each is one member of a response or of the state file, and follows only that.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -187,16 +187,7 @@ impl RequestChecker {
     }
 
     pub(crate) fn services(&mut self, field: &str, services: &Option<Vec<String>>) {
-        let Some(services) = services else { return };
-        self.list_size(field, services.len(), 0, 600);
-        self.unique(field, services, String::clone, |service| {
-            format!("{service:?}")
-        });
-        for (index, service) in services.iter().enumerate() {
-            let item = format!("{field}[{index}]");
-            self.length(&item, service, 2, 50);
-            self.pattern(&item, service, &AWS_SERVICE);
-        }
+        self.unique_strings(field, services, 600, ((2, 50), &AWS_SERVICE));
     }
 
     pub(crate) fn regions(&mut self, field: &str, regions: &Option<Vec<RegionInput>>) {
@@ -217,15 +208,25 @@ impl RequestChecker {
     }
 
     pub(crate) fn accounts(&mut self, field: &str, accounts: &Option<Vec<String>>) {
-        let Some(accounts) = accounts else { return };
-        self.list_size(field, accounts.len(), 0, 200);
-        self.unique(field, accounts, String::clone, |account| {
-            format!("{account:?}")
-        });
-        for (index, account) in accounts.iter().enumerate() {
+        self.unique_strings(field, accounts, 200, ((12, 12), &ACCOUNT_ID));
+    }
+
+    /// A list of at most `max` distinct strings, each `min_length..=max_length` characters long
+    /// and matching `pattern`.
+    fn unique_strings(
+        &mut self,
+        field: &str,
+        values: &Option<Vec<String>>,
+        max: usize,
+        ((min_length, max_length), pattern): ((usize, usize), &Regex),
+    ) {
+        let Some(values) = values else { return };
+        self.list_size(field, values.len(), 0, max);
+        self.unique(field, values, String::clone, |value| format!("{value:?}"));
+        for (index, value) in values.iter().enumerate() {
             let item = format!("{field}[{index}]");
-            self.length(&item, account, 12, 12);
-            self.pattern(&item, account, &ACCOUNT_ID);
+            self.length(&item, value, min_length, max_length);
+            self.pattern(&item, value, pattern);
         }
     }
 

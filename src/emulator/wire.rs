@@ -1,6 +1,8 @@
 //! Request bodies as the wire carries them. Every member is optional here, even the required
 //! ones, so that a missing member becomes a ValidationException naming it (as the service
 //! answers) rather than a generic parse failure. Timestamps are epoch seconds (JSON numbers).
+//! Each operation has its own struct even where members repeat (CreateCase and UpdateCase), so
+//! that each follows its own request in the model.
 
 use std::collections::BTreeMap;
 

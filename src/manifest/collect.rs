@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::diagnostic::{Diagnostic, Severity, quoted};
 use super::validate::validate_document;
 use super::walk::Problem;
-use super::yaml::{Position, parse_stream};
+use super::yaml::{Node, Position, parse_stream};
 use super::{FileSize, LoadedManifest, MANIFEST_FILE_MAX_BYTES, Manifests};
 
 /// Where a value was first seen, to name it when it is seen again.
@@ -38,17 +38,11 @@ impl Collector {
         message: String,
         hint: Option<String>,
     ) {
-        self.problem(
-            file,
-            Problem {
-                position,
-                severity: Severity::Error,
-                message,
-                hint,
-            },
-        );
+        let problem = Problem::new(Severity::Error, position, message, hint);
+        self.problem(file, problem);
     }
 
+    // `error_at` again at another severity: callers name the severity by the method they call.
     pub(crate) fn warning_at(
         &mut self,
         file: &Path,
@@ -56,15 +50,8 @@ impl Collector {
         message: String,
         hint: Option<String>,
     ) {
-        self.problem(
-            file,
-            Problem {
-                position,
-                severity: Severity::Warning,
-                message,
-                hint,
-            },
-        );
+        let problem = Problem::new(Severity::Warning, position, message, hint);
+        self.problem(file, problem);
     }
 
     /// Refuses a file over `MANIFEST_FILE_MAX_BYTES`, at its start since no line is to blame.
@@ -92,8 +79,38 @@ impl Collector {
             self.file_too_large(file, FileSize::Exactly(bytes.len() as u64));
             return;
         }
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => text,
+        let Some(text) = self.decode(file, bytes) else {
+            return;
+        };
+        let stream = parse_stream(text);
+        for error in stream.errors.iter().cloned() {
+            self.error_at(file, error.position, error.message, error.hint);
+        }
+        let mut roots = 0;
+        for root in stream
+            .documents
+            .iter()
+            .filter_map(|document| document.root.as_ref())
+        {
+            roots += 1;
+            self.add_document(file, root);
+        }
+        // Like kubectl, an empty file is not an error; under cases/ it is probably a mistake.
+        if roots == 0 && stream.errors.is_empty() {
+            self.warning_at(
+                file,
+                Position { line: 1, column: 1 },
+                "the file holds no manifests".into(),
+                Some("add a Case manifest or delete the file".into()),
+            );
+        }
+    }
+
+    /// The text of a file, without a byte order mark; `None`, and an error at the first bad
+    /// byte, when it is not UTF-8.
+    fn decode<'a>(&mut self, file: &Path, bytes: &'a [u8]) -> Option<&'a str> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Some(text.strip_prefix('\u{feff}').unwrap_or(text)),
             Err(error) => {
                 let valid = &bytes[..error.valid_up_to()];
                 let line = 1 + valid.iter().filter(|byte| **byte == b'\n').count();
@@ -110,56 +127,39 @@ impl Collector {
                     format!("the file is not valid UTF-8 (byte {})", error.valid_up_to()),
                     Some("save the file as UTF-8".into()),
                 );
-                return;
-            }
-        };
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let stream = parse_stream(text);
-        for error in stream.errors.iter().cloned() {
-            self.error_at(file, error.position, error.message, error.hint);
-        }
-        let mut roots = 0;
-        for root in stream
-            .documents
-            .iter()
-            .filter_map(|document| document.root.as_ref())
-        {
-            roots += 1;
-            let report = validate_document(root);
-            let mut valid = report.desired.is_some();
-            for problem in report.problems {
-                self.problem(file, problem);
-            }
-            if let Some(name) = &report.name {
-                valid &= self.claim_once(file, name.position, &name.value, Claim::Name);
-            }
-            if let Some(case_id) = &report.case_id {
-                valid &= self.claim_once(file, case_id.position, &case_id.value, Claim::CaseId);
-            }
-            for previous in &report.previous_names {
-                valid &= self.claim_once(
-                    file,
-                    previous.position,
-                    &previous.value,
-                    Claim::PreviousName,
-                );
-            }
-            if let (true, Some(desired)) = (valid, report.desired) {
-                self.manifests.push(LoadedManifest {
-                    desired,
-                    file: file.to_path_buf(),
-                    line: root.position.line,
-                });
+                None
             }
         }
-        // Like kubectl, an empty file is not an error; under cases/ it is probably a mistake.
-        if roots == 0 && stream.errors.is_empty() {
-            self.warning_at(
+    }
+
+    /// One document: its own rules, then the names and case id it binds across all files. It
+    /// is kept only when both pass.
+    fn add_document(&mut self, file: &Path, root: &Node) {
+        let report = validate_document(root);
+        let mut valid = report.desired.is_some();
+        for problem in report.problems {
+            self.problem(file, problem);
+        }
+        if let Some(name) = &report.name {
+            valid &= self.claim_once(file, name.position, &name.value, Claim::Name);
+        }
+        if let Some(case_id) = &report.case_id {
+            valid &= self.claim_once(file, case_id.position, &case_id.value, Claim::CaseId);
+        }
+        for previous in &report.previous_names {
+            valid &= self.claim_once(
                 file,
-                Position { line: 1, column: 1 },
-                "the file holds no manifests".into(),
-                Some("add a Case manifest or delete the file".into()),
+                previous.position,
+                &previous.value,
+                Claim::PreviousName,
             );
+        }
+        if let (true, Some(desired)) = (valid, report.desired) {
+            self.manifests.push(LoadedManifest {
+                desired,
+                file: file.to_path_buf(),
+                line: root.position.line,
+            });
         }
     }
 

@@ -18,6 +18,20 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
+    pub(crate) fn new(
+        severity: Severity,
+        position: Position,
+        message: String,
+        hint: Option<String>,
+    ) -> Self {
+        Problem {
+            position,
+            severity,
+            message,
+            hint,
+        }
+    }
+
     /// The problem as a diagnostic of `file`.
     pub(crate) fn in_file(self, file: &std::path::Path) -> super::Diagnostic {
         super::Diagnostic {
@@ -52,21 +66,13 @@ pub(crate) struct Checker {
 
 impl Checker {
     pub(crate) fn error(&mut self, position: Position, message: String, hint: Option<String>) {
-        self.problems.push(Problem {
-            position,
-            severity: Severity::Error,
-            message,
-            hint,
-        });
+        self.problems
+            .push(Problem::new(Severity::Error, position, message, hint));
     }
 
     pub(crate) fn warning(&mut self, position: Position, message: String, hint: Option<String>) {
-        self.problems.push(Problem {
-            position,
-            severity: Severity::Warning,
-            message,
-            hint,
-        });
+        self.problems
+            .push(Problem::new(Severity::Warning, position, message, hint));
     }
 
     pub(crate) fn error_count(&self) -> usize {
@@ -77,11 +83,7 @@ impl Checker {
     }
 
     fn wrong_type(&mut self, node: &Node, path: &str, expected: &str, hint: Option<String>) {
-        let subject = if path.is_empty() {
-            "the document".to_string()
-        } else {
-            format!("`{path}`")
-        };
+        let subject = named(path, "the document", |path| format!("`{path}`"));
         self.error(
             node.position,
             format!("{subject}: expected {expected}, found {}", node.describe()),
@@ -146,11 +148,7 @@ impl Checker {
             if allowed.contains(&name) {
                 fields.entries.push((name, value));
             } else {
-                let place = if path.is_empty() {
-                    "at the top level".to_string()
-                } else {
-                    format!("in `{path}`")
-                };
+                let place = named(path, "at the top level", |path| format!("in `{path}`"));
                 self.error(
                     key.position,
                     format!("unknown field `{}` {place}", shortened(name)),
@@ -160,11 +158,7 @@ impl Checker {
         }
         for name in required {
             if fields.get(name).is_none() {
-                let owner = if path.is_empty() {
-                    "the manifest".to_string()
-                } else {
-                    format!("`{path}`")
-                };
+                let owner = named(path, "the manifest", |path| format!("`{path}`"));
                 self.error(
                     node.position,
                     format!("{owner} is missing the required field `{name}`"),
@@ -299,6 +293,15 @@ impl Checker {
 pub(crate) fn is_plain_number(node: &Node) -> bool {
     matches!(&node.kind, NodeKind::Scalar { text, style: ScalarStyle::Plain }
         if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()))
+}
+
+/// How a message names the value at `path`: `top` for the document itself (an empty path).
+fn named(path: &str, top: &str, at_path: impl FnOnce(&str) -> String) -> String {
+    if path.is_empty() {
+        top.to_string()
+    } else {
+        at_path(path)
+    }
 }
 
 fn last_segment(path: &str) -> &str {

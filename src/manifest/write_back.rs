@@ -2,7 +2,7 @@
 //! YAML would lose the comments and layout people wrote, so this edits text: it finds the
 //! document by `metadata.name` with the located tree and replaces or inserts exactly one line.
 
-use super::yaml::{Node, NodeKind, parse_stream};
+use super::yaml::{Node, NodeKind, Stream, parse_stream};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WriteBackError {
@@ -40,16 +40,42 @@ pub fn write_back_case_id(
     if !stream.errors.is_empty() {
         return Err(WriteBackError::InvalidYaml);
     }
-    let unsupported = || {
-        Err(WriteBackError::UnsupportedLayout(
-            manifest_name.to_string(),
-            case_id.to_string(),
-        ))
-    };
+    let unsupported =
+        || WriteBackError::UnsupportedLayout(manifest_name.to_string(), case_id.to_string());
     // YAML ends a line at a lone "\r" too; the edit below counts lines by "\n" only.
     if has_lone_carriage_return(text) {
-        return unsupported();
+        return Err(unsupported());
     }
+    let not_found = || WriteBackError::ManifestNotFound(manifest_name.to_string());
+    let metadata = named_metadata(&stream, manifest_name)?.ok_or_else(not_found)?;
+    let NodeKind::Mapping(entries) = &metadata.kind else {
+        return Err(not_found());
+    };
+    let (name_key, name_value) = entry(entries, "name").ok_or_else(not_found)?;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let indent = name_indent(&lines, entries, (name_key, name_value)).ok_or_else(unsupported)?;
+    match entry(entries, "caseId") {
+        Some((key, value)) if value.position.line != key.position.line => Err(unsupported()),
+        Some((key, _)) => Ok(replace_line(&lines, key_line(key), |line| {
+            replace_value_keep_comment(line, case_id)
+        })),
+        None => {
+            let ending = line_ending(text);
+            Ok(insert_after(
+                &lines,
+                key_line(name_key),
+                &format!("{indent}caseId: \"{case_id}\"{ending}"),
+                ending,
+            ))
+        }
+    }
+}
+
+/// The `metadata` of the one document whose `metadata.name` is `manifest_name`.
+fn named_metadata<'a>(
+    stream: &'a Stream,
+    manifest_name: &str,
+) -> Result<Option<&'a Node>, WriteBackError> {
     let mut found = None;
     for root in stream
         .documents
@@ -69,17 +95,16 @@ pub fn write_back_case_id(
             found = Some(metadata);
         }
     }
-    let metadata =
-        found.ok_or_else(|| WriteBackError::ManifestNotFound(manifest_name.to_string()))?;
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let key_line = |node: &Node| node.position.line - 1;
-    let NodeKind::Mapping(entries) = &metadata.kind else {
-        return Err(WriteBackError::ManifestNotFound(manifest_name.to_string()));
-    };
-    let (name_key, name_value) = entries
-        .iter()
-        .find(|(key, _)| matches!(&key.kind, NodeKind::Scalar { text, .. } if text == "name"))
-        .ok_or_else(|| WriteBackError::ManifestNotFound(manifest_name.to_string()))?;
+    Ok(found)
+}
+
+/// The indentation of the `name` entry, which an inserted line copies; `None` when its line
+/// holds more than indentation before the key, which a one-line edit cannot keep faithful.
+fn name_indent(
+    lines: &[&str],
+    entries: &[(Node, Node)],
+    (name_key, name_value): (&Node, &Node),
+) -> Option<String> {
     // Columns count characters, not bytes: what precedes the key is taken by characters.
     let before_name: String = lines
         .get(key_line(name_key))
@@ -92,47 +117,42 @@ pub fn write_back_case_id(
                 .iter()
                 .any(|(key, _)| key.position.line == name_key.position.line && key != name_key)
         || before_name.contains('{');
-    // The inserted line copies the indentation of `name`; anything else before it on its line
-    // (an anchor, a tag) is not indentation.
-    if is_flow || !before_name.chars().all(|character| character == ' ') {
-        return unsupported();
-    }
-    let indent = before_name;
-    let existing = entries
-        .iter()
-        .find(|(key, _)| matches!(&key.kind, NodeKind::Scalar { text, .. } if text == "caseId"));
-    let mut output = String::with_capacity(text.len() + 32);
-    match existing {
-        Some((key, value)) => {
-            if value.position.line != key.position.line {
-                return unsupported();
-            }
-            let target = key_line(key);
-            for (index, line) in lines.iter().enumerate() {
-                if index == target {
-                    output.push_str(&replace_value_keep_comment(line, case_id));
-                } else {
-                    output.push_str(line);
-                }
-            }
-        }
-        None => {
-            let target = key_line(name_key);
-            for (index, line) in lines.iter().enumerate() {
-                output.push_str(line);
-                if index == target {
-                    if !line.ends_with('\n') {
-                        output.push_str(line_ending(text));
-                    }
-                    output.push_str(&format!(
-                        "{indent}caseId: \"{case_id}\"{}",
-                        line_ending(text)
-                    ));
-                }
-            }
+    // Anything else before the key on its line (an anchor, a tag) is not indentation.
+    (!is_flow && before_name.chars().all(|character| character == ' ')).then_some(before_name)
+}
+
+/// The 0-based index of the line a key is on.
+fn key_line(key: &Node) -> usize {
+    key.position.line - 1
+}
+
+/// `lines` joined, with the line at `target` rewritten by `rewrite`.
+fn replace_line(lines: &[&str], target: usize, rewrite: impl Fn(&str) -> String) -> String {
+    let mut output = String::with_capacity(lines.iter().map(|line| line.len()).sum::<usize>() + 32);
+    for (index, line) in lines.iter().enumerate() {
+        if index == target {
+            output.push_str(&rewrite(line));
+        } else {
+            output.push_str(line);
         }
     }
-    Ok(output)
+    output
+}
+
+/// `lines` joined, with `inserted` after the line at `target` (ending that line first when it
+/// was the last and had no line ending).
+fn insert_after(lines: &[&str], target: usize, inserted: &str, ending: &str) -> String {
+    let mut output = String::with_capacity(lines.iter().map(|line| line.len()).sum::<usize>() + 32);
+    for (index, line) in lines.iter().enumerate() {
+        output.push_str(line);
+        if index == target {
+            if !line.ends_with('\n') {
+                output.push_str(ending);
+            }
+            output.push_str(inserted);
+        }
+    }
+    output
 }
 
 /// Rewrites `caseId: <old>   # comment` to `caseId: "<new>"   # comment`.
@@ -169,10 +189,15 @@ fn field<'a>(node: &'a Node, name: &str) -> Option<&'a Node> {
     let NodeKind::Mapping(entries) = &node.kind else {
         return None;
     };
+    entry(entries, name).map(|(_, value)| value)
+}
+
+/// The entry of a mapping whose key is the scalar `name`.
+fn entry<'a>(entries: &'a [(Node, Node)], name: &str) -> Option<(&'a Node, &'a Node)> {
     entries
         .iter()
         .find(|(key, _)| matches!(&key.kind, NodeKind::Scalar { text, .. } if text == name))
-        .map(|(_, value)| value)
+        .map(|(key, value)| (key, value))
 }
 
 #[cfg(test)]

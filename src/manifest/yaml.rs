@@ -221,150 +221,187 @@ fn parse_until_error(
 ) -> Result<(), SyntaxError> {
     let mut parser = Parser::new_from_str(text);
     let end = TextEnd::of(text);
-    // Each anchored node with its expansion cost, so an alias pays before it copies.
-    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
-    let mut open: Vec<Open> = Vec::new();
-    let mut root: Option<Node> = None;
+    let mut builder = TreeBuilder {
+        anchors: HashMap::new(),
+        open: Vec::new(),
+        root: None,
+        expanded_by_aliases,
+        documents,
+    };
     loop {
         let (event, marker) = parser
             .next_token()
             .map_err(|error| syntax_error(text, end, &error, line_offset))?;
         let position = end.position(&marker, line_offset);
-        let finished = match event {
-            Event::StreamEnd => return Ok(()),
-            Event::DocumentStart => {
-                anchors.clear();
-                root = None;
-                None
-            }
-            Event::DocumentEnd => {
-                let root = root.take().filter(|node| !node.is_null());
-                documents.push(Document { root });
-                None
-            }
-            Event::Scalar(text, style, anchor, _tag) => {
-                let style = match style {
-                    TScalarStyle::Plain => ScalarStyle::Plain,
-                    TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => ScalarStyle::Quoted,
-                    TScalarStyle::Literal | TScalarStyle::Folded => ScalarStyle::Block,
-                };
-                let node = Node {
-                    position,
-                    kind: NodeKind::Scalar { text, style },
-                };
-                if anchor > 0 {
-                    anchors.insert(anchor, (node.clone(), expansion_cost(&node)));
-                }
-                Some(node)
-            }
-            Event::Alias(anchor) => {
-                let Some((node, cost)) = anchors.get(&anchor) else {
-                    return Err(SyntaxError {
-                        position,
-                        message: "alias refers to an anchor that is not defined before it".into(),
-                        hint: Some("define the anchor (&name) before using it (*name)".into()),
-                    });
-                };
-                *expanded_by_aliases = expanded_by_aliases.saturating_add(*cost);
-                if *expanded_by_aliases > ALIAS_EXPANSION_BUDGET_BYTES {
-                    return Err(SyntaxError {
-                        position,
-                        message: format!(
-                            "aliases expand to more than {ALIAS_EXPANSION_BUDGET_BYTES} bytes (1 MiB) in this file; refusing what looks like an alias bomb"
-                        ),
-                        hint: Some(
-                            "write the values out instead of repeating them through aliases".into(),
-                        ),
-                    });
-                }
-                let mut copy = node.clone();
-                // The copy sits where the alias is written, so diagnostics point there.
-                copy.position = position;
-                Some(copy)
-            }
-            Event::SequenceStart(anchor, _tag) => {
-                open.push(Open::Sequence {
-                    position,
-                    anchor,
-                    items: Vec::new(),
-                });
-                check_depth(open.len(), position)?;
-                None
-            }
-            Event::MappingStart(anchor, _tag) => {
-                open.push(Open::Mapping {
-                    position,
-                    anchor,
-                    entries: Vec::new(),
-                    pending_key: None,
-                });
-                check_depth(open.len(), position)?;
-                None
-            }
-            Event::SequenceEnd | Event::MappingEnd => match open.pop() {
-                Some(Open::Sequence {
-                    position,
-                    anchor,
-                    items,
-                }) => Some(finish(
-                    Node {
-                        position,
-                        kind: NodeKind::Sequence(items),
-                    },
-                    anchor,
-                    &mut anchors,
-                )),
-                Some(Open::Mapping {
-                    position,
-                    anchor,
-                    entries,
-                    ..
-                }) => Some(finish(
-                    Node {
-                        // The parser marks a block mapping one column past its first key;
-                        // the first key is where a reader looks.
-                        position: entries.first().map_or(position, |(key, _)| key.position),
-                        kind: NodeKind::Mapping(entries),
-                    },
-                    anchor,
-                    &mut anchors,
-                )),
-                None => None,
-            },
-            Event::StreamStart | Event::Nothing => None,
-        };
-        if let Some(node) = finished {
-            match open.last_mut() {
-                Some(Open::Sequence { items, .. }) => items.push(node),
-                Some(Open::Mapping {
-                    entries,
-                    pending_key,
-                    ..
-                }) => match pending_key.take() {
-                    Some(key) => {
-                        let mut value = node;
-                        // An absent value (`key:`) is marked where the next token starts, often
-                        // a line below; its key is where a reader looks.
-                        if matches!(&value.kind, NodeKind::Scalar { text, style: ScalarStyle::Plain } if text.is_empty())
-                        {
-                            value.position = key.position;
-                        }
-                        entries.push((key, value));
-                    }
-                    None => *pending_key = Some(node),
-                },
-                None => root = Some(node),
-            }
+        if !builder.event(event, position)? {
+            return Ok(());
         }
     }
 }
 
-/// Records an anchored collection with its cost, so later aliases pay for what they copy.
-fn finish(node: Node, anchor: usize, anchors: &mut HashMap<usize, (Node, usize)>) -> Node {
-    if anchor > 0 {
-        anchors.insert(anchor, (node.clone(), expansion_cost(&node)));
+/// Builds the documents of one run of the parser from its events.
+struct TreeBuilder<'a> {
+    /// Each anchored node with its expansion cost, so an alias pays before it copies.
+    anchors: HashMap<usize, (Node, usize)>,
+    open: Vec<Open>,
+    root: Option<Node>,
+    expanded_by_aliases: &'a mut usize,
+    documents: &'a mut Vec<Document>,
+}
+
+impl TreeBuilder<'_> {
+    /// Takes one event; false at the end of the stream.
+    fn event(&mut self, event: Event, position: Position) -> Result<bool, SyntaxError> {
+        let finished = match event {
+            Event::StreamEnd => return Ok(false),
+            Event::DocumentStart => {
+                self.anchors.clear();
+                self.root = None;
+                None
+            }
+            Event::DocumentEnd => {
+                let root = self.root.take().filter(|node| !node.is_null());
+                self.documents.push(Document { root });
+                None
+            }
+            Event::Scalar(text, style, anchor, _tag) => {
+                let kind = NodeKind::Scalar {
+                    text,
+                    style: scalar_style(style),
+                };
+                Some(self.anchored(Node { position, kind }, anchor))
+            }
+            Event::Alias(anchor) => Some(self.alias(anchor, position)?),
+            Event::SequenceStart(anchor, _tag) => {
+                let items = Vec::new();
+                self.open(
+                    Open::Sequence {
+                        position,
+                        anchor,
+                        items,
+                    },
+                    position,
+                )?;
+                None
+            }
+            Event::MappingStart(anchor, _tag) => {
+                let (entries, pending_key) = (Vec::new(), None);
+                let mapping = Open::Mapping {
+                    position,
+                    anchor,
+                    entries,
+                    pending_key,
+                };
+                self.open(mapping, position)?;
+                None
+            }
+            Event::SequenceEnd | Event::MappingEnd => self.close(),
+            Event::StreamStart | Event::Nothing => None,
+        };
+        if let Some(node) = finished {
+            self.attach(node);
+        }
+        Ok(true)
     }
-    node
+
+    /// A copy of the anchored node, once the file's alias budget has paid for it.
+    fn alias(&mut self, anchor: usize, position: Position) -> Result<Node, SyntaxError> {
+        let Some((node, cost)) = self.anchors.get(&anchor) else {
+            return Err(SyntaxError {
+                position,
+                message: "alias refers to an anchor that is not defined before it".into(),
+                hint: Some("define the anchor (&name) before using it (*name)".into()),
+            });
+        };
+        *self.expanded_by_aliases = self.expanded_by_aliases.saturating_add(*cost);
+        if *self.expanded_by_aliases > ALIAS_EXPANSION_BUDGET_BYTES {
+            return Err(SyntaxError {
+                position,
+                message: format!(
+                    "aliases expand to more than {ALIAS_EXPANSION_BUDGET_BYTES} bytes (1 MiB) in this file; refusing what looks like an alias bomb"
+                ),
+                hint: Some("write the values out instead of repeating them through aliases".into()),
+            });
+        }
+        let mut copy = node.clone();
+        // The copy sits where the alias is written, so diagnostics point there.
+        copy.position = position;
+        Ok(copy)
+    }
+
+    fn open(&mut self, collection: Open, position: Position) -> Result<(), SyntaxError> {
+        self.open.push(collection);
+        check_depth(self.open.len(), position)
+    }
+
+    /// The collection that just ended, as a node.
+    fn close(&mut self) -> Option<Node> {
+        let (node, anchor) = match self.open.pop()? {
+            Open::Sequence {
+                position,
+                anchor,
+                items,
+            } => {
+                let kind = NodeKind::Sequence(items);
+                (Node { position, kind }, anchor)
+            }
+            Open::Mapping {
+                position,
+                anchor,
+                entries,
+                ..
+            } => {
+                // The parser marks a block mapping one column past its first key; the first key
+                // is where a reader looks.
+                let position = entries.first().map_or(position, |(key, _)| key.position);
+                let kind = NodeKind::Mapping(entries);
+                (Node { position, kind }, anchor)
+            }
+        };
+        Some(self.anchored(node, anchor))
+    }
+
+    /// Records an anchored node with its cost, so later aliases pay for what they copy.
+    fn anchored(&mut self, node: Node, anchor: usize) -> Node {
+        if anchor > 0 {
+            self.anchors
+                .insert(anchor, (node.clone(), expansion_cost(&node)));
+        }
+        node
+    }
+
+    /// Puts a finished node in its place: an item, a key, a value, or the document's root.
+    fn attach(&mut self, node: Node) {
+        match self.open.last_mut() {
+            Some(Open::Sequence { items, .. }) => items.push(node),
+            Some(Open::Mapping {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
+                Some(key) => {
+                    let mut value = node;
+                    // An absent value (`key:`) is marked where the next token starts, often a
+                    // line below; its key is where a reader looks.
+                    if matches!(&value.kind, NodeKind::Scalar { text, style: ScalarStyle::Plain } if text.is_empty())
+                    {
+                        value.position = key.position;
+                    }
+                    entries.push((key, value));
+                }
+                None => *pending_key = Some(node),
+            },
+            None => self.root = Some(node),
+        }
+    }
+}
+
+fn scalar_style(style: TScalarStyle) -> ScalarStyle {
+    match style {
+        TScalarStyle::Plain => ScalarStyle::Plain,
+        TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => ScalarStyle::Quoted,
+        TScalarStyle::Literal | TScalarStyle::Folded => ScalarStyle::Block,
+    }
 }
 
 /// What copying `node` adds: its scalar text plus a fixed cost per node. The budget keeps any

@@ -9,7 +9,9 @@ use serde_json::json;
 use super::cases::quota_exceeded;
 use super::{CallContext, Reply, case, open_case_mut, replayed};
 use crate::emulator::service_error::ServiceError;
-use crate::emulator::store::{Attachment, AttachmentUpload, IdempotencyRecord, Partition, State};
+use crate::emulator::store::{
+    Attachment, AttachmentUpload, IdempotencyRecord, Partition, State, StoredCase,
+};
 use crate::emulator::validation::RequestChecker;
 use crate::emulator::wire::AttachmentUploadInput;
 
@@ -56,21 +58,7 @@ pub(crate) fn get_upload_url(
     digest: String,
     presign: impl FnOnce(Transfer) -> String,
 ) -> Result<Reply, ServiceError> {
-    let mut checker = RequestChecker::new();
-    checker.case_id(case_id);
-    checker.optional_text("clientToken", &input.client_token, 1, 255);
-    if let Some(file_name) = checker.required("fileName", &input.file_name) {
-        checker.file_name("fileName", file_name);
-    }
-    if let Some(&length) = checker.required("contentLength", &input.content_length)
-        && !(1..=CONTENT_LENGTH_MAX).contains(&length)
-    {
-        checker.problem(
-            "contentLength",
-            format!("{length} is outside 1..{CONTENT_LENGTH_MAX} bytes"),
-        );
-    }
-    checker.finish()?;
+    validate_upload(case_id, &input)?;
     let case = open_case_mut(state, context, case_id)?;
     let content_length = u64::try_from(input.content_length.unwrap_or_default()).unwrap_or(0);
     let replay = match &input.client_token {
@@ -85,39 +73,12 @@ pub(crate) fn get_upload_url(
     };
     let (attachment_id, changed) = match replay {
         Some(attachment_id) => (attachment_id, false),
-        None => {
-            if case.details.case_attachments.len() >= ATTACHMENTS_MAX {
-                return Err(quota_exceeded(
-                    case_id,
-                    "attachments",
-                    case.details.case_attachments.len() + 1,
-                    ATTACHMENTS_MAX,
-                ));
-            }
-            let attachment_id = new_attachment_id();
-            case.details.case_attachments.push(Attachment {
-                attachment_id: attachment_id.clone(),
-                file_name: input.file_name.unwrap_or_default(),
-                attachment_status: "Pending".into(),
-                creator: context.principal.clone(),
-                created_date: context.now,
-            });
-            case.uploads.push(AttachmentUpload {
-                attachment_id: attachment_id.clone(),
-                content_length,
-            });
-            if let Some(token) = input.client_token {
-                case.attachment_tokens.insert(
-                    token,
-                    IdempotencyRecord {
-                        request_digest: digest,
-                        created_id: attachment_id.clone(),
-                    },
-                );
-            }
-            (attachment_id, true)
-        }
+        None => (
+            add_pending_attachment(case, context, (input, content_length), digest)?,
+            true,
+        ),
     };
+    // A retry gets a URL for the size of the first request.
     let content_length = case
         .uploads
         .iter()
@@ -130,6 +91,63 @@ pub(crate) fn get_upload_url(
         content_length,
     });
     Ok(Reply::json(StatusCode::CREATED, &json!({"attachmentPresignedUrl": url})).changed(changed))
+}
+
+fn validate_upload(case_id: &str, input: &AttachmentUploadInput) -> Result<(), ServiceError> {
+    let mut checker = RequestChecker::new();
+    checker.case_id(case_id);
+    checker.optional_text("clientToken", &input.client_token, 1, 255);
+    if let Some(file_name) = checker.required("fileName", &input.file_name) {
+        checker.file_name("fileName", file_name);
+    }
+    if let Some(&length) = checker.required("contentLength", &input.content_length)
+        && !(1..=CONTENT_LENGTH_MAX).contains(&length)
+    {
+        checker.problem(
+            "contentLength",
+            format!("{length} is outside 1..{CONTENT_LENGTH_MAX} bytes"),
+        );
+    }
+    checker.finish()
+}
+
+/// A new attachment, `Pending` until its upload arrives; returns its id.
+fn add_pending_attachment(
+    case: &mut StoredCase,
+    context: &CallContext,
+    (input, content_length): (AttachmentUploadInput, u64),
+    digest: String,
+) -> Result<String, ServiceError> {
+    if case.details.case_attachments.len() >= ATTACHMENTS_MAX {
+        return Err(quota_exceeded(
+            &case.case_id,
+            "attachments",
+            case.details.case_attachments.len() + 1,
+            ATTACHMENTS_MAX,
+        ));
+    }
+    let attachment_id = new_attachment_id();
+    case.details.case_attachments.push(Attachment {
+        attachment_id: attachment_id.clone(),
+        file_name: input.file_name.unwrap_or_default(),
+        attachment_status: "Pending".into(),
+        creator: context.principal.clone(),
+        created_date: context.now,
+    });
+    case.uploads.push(AttachmentUpload {
+        attachment_id: attachment_id.clone(),
+        content_length,
+    });
+    if let Some(token) = input.client_token {
+        case.attachment_tokens.insert(
+            token,
+            IdempotencyRecord {
+                request_digest: digest,
+                created_id: attachment_id.clone(),
+            },
+        );
+    }
+    Ok(attachment_id)
 }
 
 /// An upload arrived whole: the attachment is verified and the case's history says so.

@@ -25,14 +25,60 @@ use crate::emulator::wire::{
 };
 use crate::model::{CaseStatus, EngagementType, ResolverType};
 
-/// Most items one case may hold in each list, from the model.
-const WATCHERS_MAX: usize = 30;
-const THREAT_ACTOR_IPS_MAX: usize = 200;
-const IMPACTED_SERVICES_MAX: usize = 600;
-const IMPACTED_REGIONS_MAX: usize = 50;
-const IMPACTED_ACCOUNTS_MAX: usize = 200;
+/// One of a case's lists as UpdateCase changes it: the members that add to and delete from it,
+/// how many items it may hold (from the model) and the edit that records a change to it.
+struct CaseList {
+    added: &'static str,
+    deleted: &'static str,
+    /// The list in a quota error's words.
+    name: &'static str,
+    limit: usize,
+    action: &'static str,
+    message: &'static str,
+}
 
-fn to_watcher(input: &WatcherInput) -> StoredWatcher {
+const WATCHERS: CaseList = CaseList {
+    added: "watchersToAdd",
+    deleted: "watchersToDelete",
+    name: "watchers",
+    limit: 30,
+    action: "WatchersUpdated",
+    message: "Case watchers updated",
+};
+const THREAT_ACTOR_IPS: CaseList = CaseList {
+    added: "threatActorIpAddressesToAdd",
+    deleted: "threatActorIpAddressesToDelete",
+    name: "threat actor IP addresses",
+    limit: 200,
+    action: "ThreatActorIpAddressesUpdated",
+    message: "Threat actor IP addresses updated",
+};
+const IMPACTED_SERVICES: CaseList = CaseList {
+    added: "impactedServicesToAdd",
+    deleted: "impactedServicesToDelete",
+    name: "impacted services",
+    limit: 600,
+    action: "ImpactedServicesUpdated",
+    message: "Impacted services updated",
+};
+const IMPACTED_REGIONS: CaseList = CaseList {
+    added: "impactedAwsRegionsToAdd",
+    deleted: "impactedAwsRegionsToDelete",
+    name: "impacted AWS regions",
+    limit: 50,
+    action: "ImpactedAwsRegionsUpdated",
+    message: "Impacted AWS regions updated",
+};
+const IMPACTED_ACCOUNTS: CaseList = CaseList {
+    added: "impactedAccountsToAdd",
+    deleted: "impactedAccountsToDelete",
+    name: "impacted accounts",
+    limit: 200,
+    action: "ImpactedAccountsUpdated",
+    message: "Impacted accounts updated",
+};
+
+pub(crate) fn to_watcher(input: &WatcherInput) -> StoredWatcher {
     StoredWatcher {
         email: input.email.clone().unwrap_or_default(),
         name: input.name.clone(),
@@ -53,8 +99,17 @@ fn to_region(input: &RegionInput) -> StoredRegion {
     }
 }
 
+/// The stored form of each item of an optional wire list.
+fn converted<I, T>(list: &Option<Vec<I>>, convert: impl Fn(&I) -> T) -> Vec<T> {
+    list.iter().flatten().map(convert).collect()
+}
+
 /// Adds `items` not yet present (by `identity`); returns how many were already there.
-fn add_items<T, K: PartialEq>(list: &mut Vec<T>, items: Vec<T>, identity: impl Fn(&T) -> K) -> u64 {
+pub(crate) fn add_items<T, K: PartialEq>(
+    list: &mut Vec<T>,
+    items: Vec<T>,
+    identity: impl Fn(&T) -> K,
+) -> u64 {
     let mut redundant = 0;
     for item in items {
         if list
@@ -70,7 +125,7 @@ fn add_items<T, K: PartialEq>(list: &mut Vec<T>, items: Vec<T>, identity: impl F
 }
 
 /// Removes `items` that are present (by `identity`); returns how many were absent.
-fn delete_items<T, K: PartialEq>(
+pub(crate) fn delete_items<T, K: PartialEq>(
     list: &mut Vec<T>,
     items: Vec<T>,
     identity: impl Fn(&T) -> K,
@@ -170,42 +225,59 @@ pub(crate) fn create_case(
         "engagementType",
         input.engagement_type.as_deref().unwrap_or_default(),
     )?;
-
+    // Allocated only once the request is known good, so a refused one uses up no id.
     let case_id = state.allocate_case_id();
+    let case = new_case(
+        case_id.clone(),
+        context,
+        (resolver_type, engagement_type),
+        input,
+    );
+    state.cases.insert(case_id.clone(), case);
+    if let Some(key) = token_key {
+        state.create_tokens.insert(
+            key,
+            IdempotencyRecord {
+                request_digest: digest,
+                created_id: case_id.clone(),
+            },
+        );
+    }
+    Ok(Reply::json(StatusCode::CREATED, &json!({"caseId": case_id})).changed(true))
+}
+
+/// A case as CreateCase makes it: Submitted, with its first edit.
+fn new_case(
+    case_id: String,
+    context: &CallContext,
+    (resolver_type, engagement_type): (ResolverType, EngagementType),
+    input: CreateCaseBody,
+) -> StoredCase {
+    let details = CaseDetails {
+        title: input.title.unwrap_or_default(),
+        case_arn: context.partition.case_arn(&case_id),
+        description: input.description.unwrap_or_default(),
+        case_status: CaseStatus::Submitted,
+        engagement_type,
+        reported_incident_start_date: input.reported_incident_start_date.unwrap_or_default(),
+        actual_incident_start_date: None,
+        impacted_aws_regions: converted(&input.impacted_aws_regions, to_region),
+        threat_actor_ip_addresses: converted(&input.threat_actor_ip_addresses, to_threat_actor_ip),
+        pending_action: "None".to_string(),
+        impacted_accounts: input.impacted_accounts.unwrap_or_default(),
+        watchers: converted(&input.watchers, to_watcher),
+        created_date: context.now,
+        last_updated_date: context.now,
+        resolver_type,
+        impacted_services: input.impacted_services.unwrap_or_default(),
+        closed_date: None,
+        closure_code: None,
+        case_metadata: Vec::new(),
+        case_attachments: Vec::new(),
+    };
     let mut case = StoredCase {
-        case_id: case_id.clone(),
-        details: CaseDetails {
-            title: input.title.unwrap_or_default(),
-            case_arn: context.partition.case_arn(&case_id),
-            description: input.description.unwrap_or_default(),
-            case_status: CaseStatus::Submitted,
-            engagement_type,
-            reported_incident_start_date: input.reported_incident_start_date.unwrap_or_default(),
-            actual_incident_start_date: None,
-            impacted_aws_regions: input
-                .impacted_aws_regions
-                .iter()
-                .flatten()
-                .map(to_region)
-                .collect(),
-            threat_actor_ip_addresses: input
-                .threat_actor_ip_addresses
-                .iter()
-                .flatten()
-                .map(to_threat_actor_ip)
-                .collect(),
-            pending_action: "None".to_string(),
-            impacted_accounts: input.impacted_accounts.unwrap_or_default(),
-            watchers: input.watchers.iter().flatten().map(to_watcher).collect(),
-            created_date: context.now,
-            last_updated_date: context.now,
-            resolver_type,
-            impacted_services: input.impacted_services.unwrap_or_default(),
-            closed_date: None,
-            closure_code: None,
-            case_metadata: Vec::new(),
-            case_attachments: Vec::new(),
-        },
+        case_id,
+        details,
         tags: input.tags.unwrap_or_default(),
         comments: Vec::new(),
         comment_tokens: BTreeMap::new(),
@@ -220,17 +292,7 @@ pub(crate) fn create_case(
         "CaseCreated",
         format!("Case created with resolver type {resolver_type}"),
     );
-    state.cases.insert(case_id.clone(), case);
-    if let Some(key) = token_key {
-        state.create_tokens.insert(
-            key,
-            IdempotencyRecord {
-                request_digest: digest,
-                created_id: case_id.clone(),
-            },
-        );
-    }
-    Ok(Reply::json(StatusCode::CREATED, &json!({"caseId": case_id})).changed(true))
+    case
 }
 
 pub(crate) fn validate_case_id(case_id: &str) -> Result<(), ServiceError> {
@@ -380,93 +442,109 @@ pub(crate) fn validate_update_case(
 /// deletions, so an item (a watcher by email, an IP by address) both added and deleted in one
 /// call has no defined outcome: refused, naming both places.
 fn refuse_add_and_delete_of_one_item(checker: &mut RequestChecker, input: &UpdateCaseInput) {
-    fn both<T, K: PartialEq>(
-        checker: &mut RequestChecker,
-        (add_field, added): (&str, &Option<Vec<T>>),
-        (delete_field, deleted): (&str, &Option<Vec<T>>),
-        key: impl Fn(&T) -> K,
-    ) {
-        let (Some(added), Some(deleted)) = (added, deleted) else {
-            return;
-        };
-        for (index, item) in added.iter().enumerate() {
-            if let Some(other) = deleted.iter().position(|gone| key(gone) == key(item)) {
-                checker.problem(
-                    &format!("{add_field}[{index}]"),
-                    format!(
-                        "is also in {delete_field}[{other}]; one call cannot both add and delete an item, since the order is not defined: delete in one call, add in the next"
-                    ),
-                );
-            }
-        }
-    }
-    both(
+    refuse_in_both(
         checker,
-        ("watchersToAdd", &input.watchers_to_add),
-        ("watchersToDelete", &input.watchers_to_delete),
+        &WATCHERS,
+        (&input.watchers_to_add, &input.watchers_to_delete),
         |watcher| watcher.email.as_deref().map(str::to_lowercase),
     );
-    both(
+    refuse_in_both(
         checker,
+        &THREAT_ACTOR_IPS,
         (
-            "threatActorIpAddressesToAdd",
             &input.threat_actor_ip_addresses_to_add,
-        ),
-        (
-            "threatActorIpAddressesToDelete",
             &input.threat_actor_ip_addresses_to_delete,
         ),
         |ip| ip.ip_address.clone(),
     );
-    both(
+    refuse_in_both(
         checker,
-        ("impactedServicesToAdd", &input.impacted_services_to_add),
+        &IMPACTED_SERVICES,
         (
-            "impactedServicesToDelete",
+            &input.impacted_services_to_add,
             &input.impacted_services_to_delete,
         ),
         String::clone,
     );
-    both(
+    refuse_in_both(
         checker,
+        &IMPACTED_REGIONS,
         (
-            "impactedAwsRegionsToAdd",
             &input.impacted_aws_regions_to_add,
-        ),
-        (
-            "impactedAwsRegionsToDelete",
             &input.impacted_aws_regions_to_delete,
         ),
         |region| region.region.clone(),
     );
-    both(
+    refuse_in_both(
         checker,
-        ("impactedAccountsToAdd", &input.impacted_accounts_to_add),
+        &IMPACTED_ACCOUNTS,
         (
-            "impactedAccountsToDelete",
+            &input.impacted_accounts_to_add,
             &input.impacted_accounts_to_delete,
         ),
         String::clone,
     );
 }
 
-/// One list's additions, then its deletions: the strictest order, in which a call that would
-/// pass the list's limit before its deletions is refused even if it would end under it.
-fn update_list<T: PartialEq + Clone, K: PartialEq>(
-    case_id: &str,
-    (field, limit): (&str, usize),
-    list: &mut Vec<T>,
-    to_add: Vec<T>,
-    to_delete: Vec<T>,
-    identity: impl Fn(&T) -> K + Copy,
-) -> Result<(bool, u64), ServiceError> {
-    let before = list.clone();
-    let mut redundant = add_items(list, to_add, identity);
-    if list.len() > limit {
-        return Err(quota_exceeded(case_id, field, list.len(), limit));
+/// Reports each item of `list`'s additions that its deletions hold too (by `key`).
+fn refuse_in_both<T, K: PartialEq>(
+    checker: &mut RequestChecker,
+    list: &CaseList,
+    (added, deleted): (&Option<Vec<T>>, &Option<Vec<T>>),
+    key: impl Fn(&T) -> K,
+) {
+    let (Some(added), Some(deleted)) = (added, deleted) else {
+        return;
+    };
+    for (index, item) in added.iter().enumerate() {
+        if let Some(other) = deleted.iter().position(|gone| key(gone) == key(item)) {
+            checker.problem(
+                &format!("{}[{index}]", list.added),
+                format!(
+                    "is also in {}[{other}]; one call cannot both add and delete an item, since the order is not defined: delete in one call, add in the next",
+                    list.deleted
+                ),
+            );
+        }
     }
-    redundant += delete_items(list, to_delete, identity);
-    Ok((*list != before, redundant))
+}
+
+/// What one UpdateCase does to a case: its edits, in order, and how many list items were
+/// redundant.
+#[derive(Default)]
+struct CaseChanges {
+    edits: Vec<(&'static str, String)>,
+    redundant: u64,
+}
+
+impl CaseChanges {
+    fn edit(&mut self, action: &'static str, message: String) {
+        self.edits.push((action, message));
+    }
+
+    /// One list's additions, then its deletions: the strictest order, in which a call that
+    /// would pass the list's limit before its deletions is refused even if it would end under
+    /// it.
+    fn update_list<I, T: PartialEq + Clone, K: PartialEq>(
+        &mut self,
+        (case_id, rule): (&str, &CaseList),
+        list: &mut Vec<T>,
+        (added, deleted): (&Option<Vec<I>>, &Option<Vec<I>>),
+        (convert, identity): (impl Fn(&I) -> T + Copy, impl Fn(&T) -> K + Copy),
+    ) -> Result<(), ServiceError> {
+        let (to_add, to_delete) = (converted(added, convert), converted(deleted, convert));
+        let before = list.clone();
+        let mut redundant = add_items(list, to_add, identity);
+        if list.len() > rule.limit {
+            return Err(quota_exceeded(case_id, rule.name, list.len(), rule.limit));
+        }
+        redundant += delete_items(list, to_delete, identity);
+        self.redundant += redundant;
+        if *list != before {
+            self.edit(rule.action, rule.message.to_string());
+        }
+        Ok(())
+    }
 }
 
 /// UpdateCase, after `validate_update_case`. Checked whole before anything is changed, so a
@@ -479,147 +557,153 @@ pub(crate) fn update_case(
 ) -> Result<Reply, ServiceError> {
     let stored = open_case_mut(state, context, case_id)?;
     let mut case = stored.clone();
-    let mut changes: Vec<(&str, String)> = Vec::new();
-    let details = &mut case.details;
+    let mut changes = CaseChanges::default();
+    update_fields(&mut case.details, &input, &mut changes)?;
+    update_lists(case_id, &mut case.details, &input, &mut changes)?;
+    update_metadata(&mut case.details, &input, &mut changes);
 
-    if let Some(title) = input.title
-        && title != details.title
-    {
-        details.title = title;
-        changes.push(("TitleUpdated", "Case title updated".into()));
+    let changed = !changes.edits.is_empty();
+    for (action, message) in changes.edits {
+        case.record_edit(context.now, &context.principal, action, message);
     }
-    if let Some(description) = input.description
-        && description != details.description
+    *stored = case;
+    Ok(Reply::json(StatusCode::OK, &json!({}))
+        .changed(changed)
+        .redundant(changes.redundant))
+}
+
+/// The members of UpdateCase that set one value each.
+fn update_fields(
+    details: &mut CaseDetails,
+    input: &UpdateCaseInput,
+    changes: &mut CaseChanges,
+) -> Result<(), ServiceError> {
+    if let Some(title) = &input.title
+        && *title != details.title
     {
-        details.description = description;
-        changes.push(("DescriptionUpdated", "Case description updated".into()));
+        details.title = title.clone();
+        changes.edit("TitleUpdated", "Case title updated".into());
     }
-    if let Some(engagement) = input.engagement_type {
-        let engagement: EngagementType = parse_enum("engagementType", &engagement)?;
+    if let Some(description) = &input.description
+        && *description != details.description
+    {
+        details.description = description.clone();
+        changes.edit("DescriptionUpdated", "Case description updated".into());
+    }
+    if let Some(engagement) = &input.engagement_type {
+        let engagement: EngagementType = parse_enum("engagementType", engagement)?;
         if engagement != details.engagement_type {
             details.engagement_type = engagement;
-            changes.push((
+            changes.edit(
                 "EngagementTypeUpdated",
                 format!("Engagement type set to {engagement}"),
-            ));
+            );
         }
     }
     if let Some(date) = input.reported_incident_start_date
         && date != details.reported_incident_start_date
     {
         details.reported_incident_start_date = date;
-        changes.push((
+        changes.edit(
             "ReportedIncidentStartDateUpdated",
             format!("Reported incident start date set to {date}"),
-        ));
+        );
     }
     if let Some(date) = input.actual_incident_start_date
         && Some(date) != details.actual_incident_start_date
     {
         details.actual_incident_start_date = Some(date);
-        changes.push((
+        changes.edit(
             "ActualIncidentStartDateUpdated",
             format!("Actual incident start date set to {date}"),
-        ));
+        );
     }
+    Ok(())
+}
 
-    let mut redundant = 0;
-    let mut record = |(changed, extra): (bool, u64), action: &'static str, message: &str| {
-        redundant += extra;
-        if changed {
-            changes.push((action, message.to_string()));
-        }
-    };
-    let convert_watchers =
-        |list: Option<Vec<WatcherInput>>| list.iter().flatten().map(to_watcher).collect();
-    record(
-        update_list(
-            case_id,
-            ("watchers", WATCHERS_MAX),
-            &mut details.watchers,
-            convert_watchers(input.watchers_to_add),
-            convert_watchers(input.watchers_to_delete),
-            watcher_identity,
-        )?,
-        "WatchersUpdated",
-        "Case watchers updated",
-    );
-    let convert_ips = |list: Option<Vec<ThreatActorIpInput>>| {
-        list.iter().flatten().map(to_threat_actor_ip).collect()
-    };
-    record(
-        update_list(
-            case_id,
-            ("threat actor IP addresses", THREAT_ACTOR_IPS_MAX),
-            &mut details.threat_actor_ip_addresses,
-            convert_ips(input.threat_actor_ip_addresses_to_add),
-            convert_ips(input.threat_actor_ip_addresses_to_delete),
-            ip_identity,
-        )?,
-        "ThreatActorIpAddressesUpdated",
-        "Threat actor IP addresses updated",
-    );
-    record(
-        update_list(
-            case_id,
-            ("impacted services", IMPACTED_SERVICES_MAX),
-            &mut details.impacted_services,
-            input.impacted_services_to_add.unwrap_or_default(),
-            input.impacted_services_to_delete.unwrap_or_default(),
-            String::clone,
-        )?,
-        "ImpactedServicesUpdated",
-        "Impacted services updated",
-    );
-    let convert_regions =
-        |list: Option<Vec<RegionInput>>| list.iter().flatten().map(to_region).collect();
-    record(
-        update_list(
-            case_id,
-            ("impacted AWS regions", IMPACTED_REGIONS_MAX),
-            &mut details.impacted_aws_regions,
-            convert_regions(input.impacted_aws_regions_to_add),
-            convert_regions(input.impacted_aws_regions_to_delete),
-            StoredRegion::clone,
-        )?,
-        "ImpactedAwsRegionsUpdated",
-        "Impacted AWS regions updated",
-    );
-    record(
-        update_list(
-            case_id,
-            ("impacted accounts", IMPACTED_ACCOUNTS_MAX),
-            &mut details.impacted_accounts,
-            input.impacted_accounts_to_add.unwrap_or_default(),
-            input.impacted_accounts_to_delete.unwrap_or_default(),
-            String::clone,
-        )?,
-        "ImpactedAccountsUpdated",
-        "Impacted accounts updated",
-    );
-    if let Some(entries) = input.case_metadata {
-        // The metadata list is replaced whole: the API has no way to add or remove one entry.
-        let entries: Vec<StoredMetadataEntry> = entries
-            .into_iter()
-            .map(|entry| StoredMetadataEntry {
-                key: entry.key.unwrap_or_default(),
-                value: entry.value.unwrap_or_default(),
-            })
-            .collect();
-        if entries != details.case_metadata {
-            details.case_metadata = entries;
-            changes.push(("CaseMetadataUpdated", "Case metadata replaced".into()));
-        }
-    }
+/// The members of UpdateCase that add to and delete from the case's lists.
+fn update_lists(
+    case_id: &str,
+    details: &mut CaseDetails,
+    input: &UpdateCaseInput,
+    changes: &mut CaseChanges,
+) -> Result<(), ServiceError> {
+    changes.update_list(
+        (case_id, &WATCHERS),
+        &mut details.watchers,
+        (&input.watchers_to_add, &input.watchers_to_delete),
+        (to_watcher, watcher_identity),
+    )?;
+    changes.update_list(
+        (case_id, &THREAT_ACTOR_IPS),
+        &mut details.threat_actor_ip_addresses,
+        (
+            &input.threat_actor_ip_addresses_to_add,
+            &input.threat_actor_ip_addresses_to_delete,
+        ),
+        (to_threat_actor_ip, ip_identity),
+    )?;
+    changes.update_list(
+        (case_id, &IMPACTED_SERVICES),
+        &mut details.impacted_services,
+        (
+            &input.impacted_services_to_add,
+            &input.impacted_services_to_delete,
+        ),
+        (String::clone, String::clone),
+    )?;
+    changes.update_list(
+        (case_id, &IMPACTED_REGIONS),
+        &mut details.impacted_aws_regions,
+        (
+            &input.impacted_aws_regions_to_add,
+            &input.impacted_aws_regions_to_delete,
+        ),
+        (to_region, StoredRegion::clone),
+    )?;
+    changes.update_list(
+        (case_id, &IMPACTED_ACCOUNTS),
+        &mut details.impacted_accounts,
+        (
+            &input.impacted_accounts_to_add,
+            &input.impacted_accounts_to_delete,
+        ),
+        (String::clone, String::clone),
+    )
+}
 
-    let changed = !changes.is_empty();
-    for (action, message) in changes {
-        case.record_edit(context.now, &context.principal, action, message);
+/// The metadata list is replaced whole: the API has no way to add or remove one entry.
+fn update_metadata(details: &mut CaseDetails, input: &UpdateCaseInput, changes: &mut CaseChanges) {
+    let Some(entries) = &input.case_metadata else {
+        return;
+    };
+    let entries: Vec<StoredMetadataEntry> = entries
+        .iter()
+        .map(|entry| StoredMetadataEntry {
+            key: entry.key.clone().unwrap_or_default(),
+            value: entry.value.clone().unwrap_or_default(),
+        })
+        .collect();
+    if entries != details.case_metadata {
+        details.case_metadata = entries;
+        changes.edit("CaseMetadataUpdated", "Case metadata replaced".into());
     }
-    *stored = case;
-    Ok(Reply::json(StatusCode::OK, &json!({}))
-        .changed(changed)
-        .redundant(redundant))
+}
+
+/// The request of an operation whose body is one required enum member: the case id and the
+/// member checked together, then the member's value.
+fn required_enum<T: std::str::FromStr>(
+    case_id: &str,
+    (field, allowed): (&str, &[&str]),
+    value: &Option<String>,
+) -> Result<T, ServiceError> {
+    let mut checker = RequestChecker::new();
+    checker.case_id(case_id);
+    if let Some(value) = checker.required(field, value) {
+        checker.one_of(field, value, allowed);
+    }
+    checker.finish()?;
+    parse_enum(field, value.as_deref().unwrap_or_default())
 }
 
 pub(crate) fn update_case_status(
@@ -628,15 +712,10 @@ pub(crate) fn update_case_status(
     case_id: &str,
     input: UpdateCaseStatusInput,
 ) -> Result<Reply, ServiceError> {
-    let mut checker = RequestChecker::new();
-    checker.case_id(case_id);
-    if let Some(status) = checker.required("caseStatus", &input.case_status) {
-        checker.one_of("caseStatus", status, &SELF_MANAGED_STATUSES);
-    }
-    checker.finish()?;
-    let target: CaseStatus = parse_enum(
-        "caseStatus",
-        input.case_status.as_deref().unwrap_or_default(),
+    let target: CaseStatus = required_enum(
+        case_id,
+        ("caseStatus", &SELF_MANAGED_STATUSES),
+        &input.case_status,
     )?;
     let case = open_case_mut(state, context, case_id)?;
     if case.details.resolver_type == ResolverType::Aws {
@@ -698,15 +777,10 @@ pub(crate) fn update_resolver_type(
     case_id: &str,
     input: UpdateResolverTypeInput,
 ) -> Result<Reply, ServiceError> {
-    let mut checker = RequestChecker::new();
-    checker.case_id(case_id);
-    if let Some(resolver) = checker.required("resolverType", &input.resolver_type) {
-        checker.one_of("resolverType", resolver, &RESOLVER_TYPES);
-    }
-    checker.finish()?;
-    let target: ResolverType = parse_enum(
-        "resolverType",
-        input.resolver_type.as_deref().unwrap_or_default(),
+    let target: ResolverType = required_enum(
+        case_id,
+        ("resolverType", &RESOLVER_TYPES),
+        &input.resolver_type,
     )?;
     let case = open_case_mut(state, context, case_id)?;
     let current = case.details.resolver_type;

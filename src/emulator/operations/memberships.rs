@@ -12,7 +12,8 @@ use crate::emulator::store::Partition;
 use crate::emulator::validation::RequestChecker;
 use crate::emulator::wire::PageInput;
 
-/// The membership of a partition: a stable id derived from its account and region.
+/// The membership of a partition: a stable id derived from its account and region. Shaped as
+/// the model's membership, which the stored case structs only resemble.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Membership {

@@ -3,6 +3,9 @@
 //! returns a `Reply` that says whether anything changed (only then is the state written to
 //! disk) and how many list items were redundant (added while present, deleted while absent).
 //!
+//! Every operation opens alike, with its signature and a `RequestChecker` over its members: the
+//! likeness is the convention, while the members checked are each operation's own.
+//!
 //! Files by resource: `cases` (the case itself, its status and edits), `tags`, `comments`,
 //! `attachments`, `memberships`, and `responder` (what AWS's own responders do to a case).
 
@@ -81,6 +84,7 @@ pub(crate) fn case<'a>(
         .ok_or_else(|| ServiceError::case_not_found(case_id))
 }
 
+// `case` again for a mutable borrow: one function cannot lend both.
 pub(crate) fn case_mut<'a>(
     state: &'a mut State,
     context: &CallContext,

@@ -7,7 +7,7 @@
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::cases::watcher_identity;
+use super::cases::{add_items, delete_items, to_watcher, watcher_identity};
 use super::comments::add_comment;
 use super::{Reply, parse_enum};
 use crate::emulator::service_error::ServiceError;
@@ -28,7 +28,8 @@ const CLOSURE_CODES: [&str; 4] = [
 const PENDING_ACTIONS: [&str; 2] = ["Customer", "None"];
 
 /// The body of `POST /_emulator/act-as-aws`: every member but `caseId` is optional, and each
-/// given one is a change the responder makes, in this order.
+/// given one is a change the responder makes, in this order. Not a request of the model, so
+/// kept apart from the structs of `wire`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ResponderAction {
@@ -47,6 +48,32 @@ pub(crate) fn act_as_aws(
     action: ResponderAction,
     now: f64,
 ) -> Result<Reply, ServiceError> {
+    validate_action(&action)?;
+    let case_id = action.case_id.clone().unwrap_or_default();
+    let stored = state
+        .cases
+        .get_mut(&case_id)
+        .ok_or_else(|| ServiceError::case_not_found(&case_id))?;
+    if stored.details.resolver_type != ResolverType::Aws {
+        return Err(ServiceError::rule(
+            "caseId",
+            format!(
+                "Case {case_id} is self-managed; AWS responders act only on AWS-supported cases"
+            ),
+        ));
+    }
+    if stored.is_closed() {
+        return Err(ServiceError::case_closed(&case_id));
+    }
+    // Worked on a copy, so an action refused halfway leaves the case as it was.
+    let mut case = stored.clone();
+    apply_action(&mut case, action, now)?;
+    let reply = Reply::json(StatusCode::OK, &case.details).changed(true);
+    *stored = case;
+    Ok(reply)
+}
+
+fn validate_action(action: &ResponderAction) -> Result<(), ServiceError> {
     let mut checker = RequestChecker::new();
     if let Some(case_id) = checker.required("caseId", &action.case_id) {
         checker.case_id(case_id);
@@ -67,25 +94,15 @@ pub(crate) fn act_as_aws(
     checker.optional_text("comment", &action.comment, 1, 12000);
     checker.watchers("watchersToAdd", &action.watchers_to_add);
     checker.watchers("watchersToDelete", &action.watchers_to_delete);
-    checker.finish()?;
+    checker.finish()
+}
 
-    let case_id = action.case_id.unwrap_or_default();
-    let stored = state
-        .cases
-        .get_mut(&case_id)
-        .ok_or_else(|| ServiceError::case_not_found(&case_id))?;
-    if stored.details.resolver_type != ResolverType::Aws {
-        return Err(ServiceError::rule(
-            "caseId",
-            format!(
-                "Case {case_id} is self-managed; AWS responders act only on AWS-supported cases"
-            ),
-        ));
-    }
-    if stored.is_closed() {
-        return Err(ServiceError::case_closed(&case_id));
-    }
-    let mut case = stored.clone();
+/// The changes of a validated action, in the order `ResponderAction` lists them.
+fn apply_action(
+    case: &mut StoredCase,
+    action: ResponderAction,
+    now: f64,
+) -> Result<(), ServiceError> {
     if let Some(code) = action.closure_code {
         case.details.closure_code = Some(code.clone());
         case.record_edit(
@@ -104,55 +121,44 @@ pub(crate) fn act_as_aws(
             format!("Pending action set to {pending}"),
         );
     }
-    let to_watcher = |input: &WatcherInput| StoredWatcher {
-        email: input.email.clone().unwrap_or_default(),
-        name: input.name.clone(),
-        job_title: input.job_title.clone(),
-    };
-    let deleted: Vec<StoredWatcher> = action
-        .watchers_to_delete
-        .iter()
-        .flatten()
-        .map(to_watcher)
-        .collect();
-    let added: Vec<StoredWatcher> = action
-        .watchers_to_add
-        .iter()
-        .flatten()
-        .map(to_watcher)
-        .collect();
-    if !deleted.is_empty() || !added.is_empty() {
-        let watchers = &mut case.details.watchers;
-        watchers.retain(|present| {
-            !deleted
-                .iter()
-                .any(|gone| watcher_identity(gone) == watcher_identity(present))
-        });
-        for watcher in added {
-            if !watchers
-                .iter()
-                .any(|present| watcher_identity(present) == watcher_identity(&watcher))
-            {
-                watchers.push(watcher);
-            }
-        }
-        case.record_edit(
-            now,
-            AWS_RESPONDER,
-            "WatchersUpdated",
-            "Case watchers updated".into(),
-        );
-    }
+    update_watchers(
+        case,
+        &action.watchers_to_add,
+        &action.watchers_to_delete,
+        now,
+    );
     if let Some(body) = action.comment {
-        add_comment(&mut case, now, AWS_RESPONDER, body)?;
+        add_comment(case, now, AWS_RESPONDER, body)?;
     }
     if let Some(status) = action.case_status {
         let target: CaseStatus = parse_enum("caseStatus", &status)?;
-        move_status(&mut case, target, now);
+        move_status(case, target, now);
     }
-    let reply = Reply::json(StatusCode::OK, &case.details).changed(true);
-    *stored = case;
-    Ok(reply)
+    Ok(())
+}
+
+/// Deletions first, then additions. Naming any watcher makes an edit, even when the list ends
+/// as it was.
+fn update_watchers(
+    case: &mut StoredCase,
+    added: &Option<Vec<WatcherInput>>,
+    deleted: &Option<Vec<WatcherInput>>,
+    now: f64,
+) {
+    let deleted: Vec<StoredWatcher> = deleted.iter().flatten().map(to_watcher).collect();
+    let added: Vec<StoredWatcher> = added.iter().flatten().map(to_watcher).collect();
+    if deleted.is_empty() && added.is_empty() {
+        return;
+    }
+    let watchers = &mut case.details.watchers;
+    delete_items(watchers, deleted, watcher_identity);
+    add_items(watchers, added, watcher_identity);
+    case.record_edit(
+        now,
+        AWS_RESPONDER,
+        "WatchersUpdated",
+        "Case watchers updated".into(),
+    );
 }
 
 fn move_status(case: &mut StoredCase, target: CaseStatus, now: f64) {
