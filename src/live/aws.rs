@@ -283,25 +283,12 @@ fn classify<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    if let SdkError::ServiceError(service) = &error {
-        let inner = service.err();
-        let status_429 = service.raw().status().as_u16() == 429;
-        if let Some(code) = inner.code() {
-            let message = inner.message().unwrap_or("no message").to_string();
-            let kind = if status_429 || THROTTLING_CODES.contains(&code) {
-                ApiErrorKind::Throttled {
-                    code: code.to_string(),
-                    retry_after: retry_after(service.raw().headers().get("retry-after")),
-                }
-            } else {
-                ApiErrorKind::from_service_code(code)
-            };
-            return ApiError {
-                operation,
-                kind,
-                message,
-            };
-        }
+    if let Some((kind, message)) = service_error_kind(&error) {
+        return ApiError {
+            operation,
+            kind,
+            message,
+        };
     }
     let before_response = matches!(
         error,
@@ -314,45 +301,78 @@ where
             "API call failed before a response"
         );
     }
-    if let Some(credentials) =
-        find_source::<aws_credential_types::provider::error::CredentialsError>(&error)
-    {
-        use aws_credential_types::provider::error::CredentialsError;
-        let kind = match credentials {
-            CredentialsError::CredentialsNotLoaded(_) => ApiErrorKind::NoCredentials,
-            _ => ApiErrorKind::Credentials,
-        };
-        return ApiError {
-            operation,
-            kind,
-            message: innermost_message(credentials),
-        };
+    let (kind, message) =
+        credentials_error_kind(&error).unwrap_or_else(|| transport_error_kind(&error, endpoint));
+    ApiError {
+        operation,
+        kind,
+        message,
     }
-    match &error {
-        SdkError::DispatchFailure(failure) if failure.is_io() || failure.is_timeout() => ApiError {
-            operation,
-            kind: ApiErrorKind::Unreachable {
+}
+
+/// The kind of an error the service answered with a code.
+fn service_error_kind<E>(error: &SdkError<E, HttpResponse>) -> Option<(ApiErrorKind, String)>
+where
+    E: ProvideErrorMetadata,
+{
+    let SdkError::ServiceError(service) = error else {
+        return None;
+    };
+    let inner = service.err();
+    let code = inner.code()?;
+    let message = inner.message().unwrap_or("no message").to_string();
+    let status_429 = service.raw().status().as_u16() == 429;
+    let kind = if status_429 || THROTTLING_CODES.contains(&code) {
+        ApiErrorKind::Throttled {
+            code: code.to_string(),
+            retry_after: retry_after(service.raw().headers().get("retry-after")),
+        }
+    } else {
+        ApiErrorKind::from_service_code(code)
+    };
+    Some((kind, message))
+}
+
+fn credentials_error_kind<E>(error: &SdkError<E, HttpResponse>) -> Option<(ApiErrorKind, String)>
+where
+    E: std::error::Error + 'static,
+{
+    use aws_credential_types::provider::error::CredentialsError;
+    let credentials = find_source::<CredentialsError>(error)?;
+    let kind = match credentials {
+        CredentialsError::CredentialsNotLoaded(_) => ApiErrorKind::NoCredentials,
+        _ => ApiErrorKind::Credentials,
+    };
+    Some((kind, innermost_message(credentials)))
+}
+
+/// A call that got no usable answer: the endpoint could not be reached, or the response could
+/// not be read.
+fn transport_error_kind<E>(
+    error: &SdkError<E, HttpResponse>,
+    endpoint: impl Fn() -> String,
+) -> (ApiErrorKind, String)
+where
+    E: std::error::Error + 'static,
+{
+    match error {
+        SdkError::DispatchFailure(failure) if failure.is_io() || failure.is_timeout() => (
+            ApiErrorKind::Unreachable {
                 endpoint: endpoint(),
             },
-            message: innermost_message(&error),
-        },
-        SdkError::TimeoutError(_) => ApiError {
-            operation,
-            kind: ApiErrorKind::Unreachable {
+            innermost_message(error),
+        ),
+        SdkError::TimeoutError(_) => (
+            ApiErrorKind::Unreachable {
                 endpoint: endpoint(),
             },
-            message: "the request timed out".into(),
-        },
-        SdkError::ResponseError(_) => ApiError {
-            operation,
-            kind: ApiErrorKind::Client,
-            message: "the response could not be read".into(),
-        },
-        _ => ApiError {
-            operation,
-            kind: ApiErrorKind::Client,
-            message: innermost_message(&error),
-        },
+            "the request timed out".into(),
+        ),
+        SdkError::ResponseError(_) => (
+            ApiErrorKind::Client,
+            "the response could not be read".into(),
+        ),
+        _ => (ApiErrorKind::Client, innermost_message(error)),
     }
 }
 

@@ -204,58 +204,75 @@ async fn bind_one<A: CaseApi>(
         Lookup::NotFound => return Ok(Binding::NotFound),
         Lookup::Refused(message) => return Ok(Binding::Failed(message)),
     };
-    let failed = |error: ApiError| {
-        if error.stops_every_call() {
-            Err(error)
-        } else {
-            Ok(Binding::Failed(error.to_string()))
-        }
-    };
-    // With the ARN known ahead, the tag read goes out beside GetCase instead of after it.
-    let ahead = known_tags.is_none().then(|| arns.guess(&case_id)).flatten();
+    let read = read_case_and_tags(api, desired, &case_id, known_tags, arns, on_read).await;
+    match read {
+        Ok(live) => Ok(bind::classify(desired, claims, live, renamed_from)),
+        Err(ReadFailure::Case(message)) => Ok(Binding::Failed(message)),
+        Err(ReadFailure::Api(error)) if error.stops_every_call() => Err(error),
+        Err(ReadFailure::Api(error)) => Ok(Binding::Failed(error.to_string())),
+    }
+}
+
+/// Why a case could not be read for its manifest.
+enum ReadFailure {
+    /// Only this manifest's binding fails.
+    Case(String),
+    Api(ApiError),
+}
+
+impl From<ApiError> for ReadFailure {
+    fn from(error: ApiError) -> Self {
+        ReadFailure::Api(error)
+    }
+}
+
+/// The case with its tags: the tags from the scan when it listed them, else read beside
+/// GetCase when the ARN can be guessed, else after it.
+async fn read_case_and_tags<A: CaseApi>(
+    api: &A,
+    desired: &DesiredCase,
+    case_id: &str,
+    known_tags: Option<std::collections::BTreeMap<String, String>>,
+    arns: &CaseArns,
+    on_read: &(dyn Fn() + Send + Sync),
+) -> Result<LiveCase, ReadFailure> {
+    let ahead = known_tags.is_none().then(|| arns.guess(case_id)).flatten();
     let (read, tags_ahead) = match ahead {
         Some(arn) => {
             let (read, tags) =
-                futures::join!(read_case(api, &case_id, on_read), api.list_tags(&arn));
+                futures::join!(read_case(api, case_id, on_read), api.list_tags(&arn));
             on_read();
             (read, Some((arn, tags)))
         }
-        None => (read_case(api, &case_id, on_read).await, None),
+        None => (read_case(api, case_id, on_read).await, None),
     };
-    let case = match read {
-        Ok(Some(case)) => case,
-        Ok(None) if known_tags.is_some() && desired.case_id.is_none() => {
-            return Ok(Binding::Failed(format!(
-                "case {case_id} was listed with this manifest's tag but could not be read (GetCase: not found); run the plan again"
-            )));
-        }
-        Ok(None) => {
-            return Ok(Binding::Failed(format!(
-                "case {case_id} does not exist (metadata.caseId); remove caseId to create a new case, or correct it"
-            )));
-        }
-        Err(error) => return failed(error),
+    let Some(case) = read? else {
+        return Err(ReadFailure::Case(
+            if known_tags.is_some() && desired.case_id.is_none() {
+                format!(
+                    "case {case_id} was listed with this manifest's tag but could not be read (GetCase: not found); run the plan again"
+                )
+            } else {
+                format!(
+                    "case {case_id} does not exist (metadata.caseId); remove caseId to create a new case, or correct it"
+                )
+            },
+        ));
     };
     arns.learn(&case.case_arn, &case.case_id);
     let tags = match (known_tags, tags_ahead) {
         (Some(tags), _) => tags,
-        (None, Some((arn, read))) if arn == case.case_arn => match read {
-            Ok(tags) => tags,
-            Err(error) => return failed(error),
-        },
-        (None, _) => match api.list_tags(&case.case_arn).await {
-            Ok(tags) => {
-                on_read();
-                tags
-            }
-            Err(error) => return failed(error),
-        },
+        (None, Some((arn, read))) if arn == case.case_arn => read?,
+        (None, _) => {
+            let tags = api.list_tags(&case.case_arn).await?;
+            on_read();
+            tags
+        }
     };
-    let live = LiveCase {
+    Ok(LiveCase {
         tags: Some(tags),
         ..case
-    };
-    Ok(bind::classify(desired, claims, live, renamed_from))
+    })
 }
 
 #[cfg(test)]
