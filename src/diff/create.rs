@@ -4,7 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use super::fields::{item_change, metadata_entries};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::fields::{item_change, metadata_entries, to_json};
 use super::{CaseDelta, DiffError, FieldChange, scoped_client_token, status_requests};
 use crate::model::{
     CaseStatus, DesiredCase, OWNERSHIP_TAG_KEY, SCOPE_TAG_KEY, SpecField, is_reserved_tag_key,
@@ -18,7 +21,27 @@ pub(crate) fn diff_create(desired: &DesiredCase, scope: &str) -> Result<CaseDelt
         Some(status) => shortest_path(CaseStatus::Submitted, status, desired.resolver_type)?,
         None => Vec::new(),
     };
+    let mut requests = vec![Request::CreateCase(create_input(desired, scope))];
+    requests.extend(follow_up(desired));
+    requests.extend(status_requests(&steps, None));
 
+    let status_path = if steps.is_empty() {
+        Vec::new()
+    } else {
+        std::iter::once(CaseStatus::Submitted)
+            .chain(steps.iter().copied())
+            .collect()
+    };
+    Ok(CaseDelta {
+        requests,
+        status_path,
+        changes: creation_changes(desired),
+        irreversible: false,
+        notes: Vec::new(),
+    })
+}
+
+fn create_input(desired: &DesiredCase, scope: &str) -> CreateCaseInput {
     // The ownership and scope tags ride on CreateCase so the case never exists without them.
     let mut tags: BTreeMap<String, String> = desired
         .tags
@@ -30,7 +53,7 @@ pub(crate) fn diff_create(desired: &DesiredCase, scope: &str) -> Result<CaseDelt
     tags.insert(OWNERSHIP_TAG_KEY.to_string(), desired.name.clone());
     tags.insert(SCOPE_TAG_KEY.to_string(), scope.to_string());
 
-    let create = CreateCaseInput {
+    CreateCaseInput {
         client_token: scoped_client_token(scope, &desired.name),
         resolver_type: desired.resolver_type,
         title: desired.title.clone(),
@@ -53,9 +76,11 @@ pub(crate) fn diff_create(desired: &DesiredCase, scope: &str) -> Result<CaseDelt
             })
             .collect(),
         tags,
-    };
-    let mut requests = vec![Request::CreateCase(create)];
+    }
+}
 
+/// What CreateCase cannot carry, set by an UpdateCase right after it.
+fn follow_up(desired: &DesiredCase) -> Option<Request> {
     // An empty caseMetadata map already matches a new case's (empty) metadata.
     let follow_up = UpdateCaseInput {
         case_id: None,
@@ -67,107 +92,64 @@ pub(crate) fn diff_create(desired: &DesiredCase, scope: &str) -> Result<CaseDelt
             .map(metadata_entries),
         ..UpdateCaseInput::default()
     };
-    if !follow_up.is_empty() {
-        requests.push(Request::UpdateCase(follow_up));
-    }
-    requests.extend(status_requests(&steps, None));
-
-    let status_path = if steps.is_empty() {
-        Vec::new()
-    } else {
-        std::iter::once(CaseStatus::Submitted)
-            .chain(steps.iter().copied())
-            .collect()
-    };
-
-    Ok(CaseDelta {
-        requests,
-        status_path,
-        changes: creation_changes(desired),
-        irreversible: false,
-        notes: Vec::new(),
-    })
+    (!follow_up.is_empty()).then_some(Request::UpdateCase(follow_up))
 }
 
 /// One Add per managed field that has a value, the whole value at once: a new case has no
 /// items to compare, and one line per field keeps the plan of a large create readable.
 fn creation_changes(desired: &DesiredCase) -> Vec<FieldChange> {
-    fn add<T: serde::Serialize + ?Sized>(
-        changes: &mut Vec<FieldChange>,
-        field: SpecField,
-        value: &T,
-    ) {
-        changes.push(item_change(field, None, Some(value)));
+    SpecField::ALL
+        .into_iter()
+        .filter_map(|field| {
+            let value = creation_value(desired, field)?;
+            Some(item_change(field, None, Some(&value)))
+        })
+        .collect()
+}
+
+/// A field's value in a new case's changes; `None` for a field the manifest leaves unset or
+/// empty.
+fn creation_value(desired: &DesiredCase, field: SpecField) -> Option<Value> {
+    fn list<T: Serialize>(items: &Option<Vec<T>>) -> Option<Value> {
+        items
+            .as_ref()
+            .filter(|items| !items.is_empty())
+            .map(|items| to_json(items))
     }
-    fn add_list<T: serde::Serialize>(
-        changes: &mut Vec<FieldChange>,
-        field: SpecField,
-        items: &Option<Vec<T>>,
-    ) {
-        if let Some(items) = items.as_ref().filter(|items| !items.is_empty()) {
-            add(changes, field, items);
+    match field {
+        SpecField::Title => Some(to_json(&desired.title)),
+        SpecField::Description => Some(to_json(&desired.description)),
+        SpecField::EngagementType => Some(to_json(&desired.engagement_type)),
+        SpecField::ResolverType => Some(to_json(&desired.resolver_type)),
+        SpecField::Status => desired.status.map(|status| to_json(&status)),
+        SpecField::ReportedIncidentStartDate => {
+            Some(to_json(&desired.reported_incident_start_date))
+        }
+        SpecField::ActualIncidentStartDate => desired
+            .actual_incident_start_date
+            .map(|date| to_json(&date)),
+        SpecField::Watchers => list(&desired.watchers),
+        SpecField::ThreatActorIpAddresses => list(&desired.threat_actor_ip_addresses),
+        SpecField::ImpactedServices => list(&desired.impacted_services),
+        SpecField::ImpactedAwsRegions => list(&desired.impacted_aws_regions),
+        SpecField::ImpactedAccounts => list(&desired.impacted_accounts),
+        SpecField::CaseMetadata => desired
+            .case_metadata
+            .as_ref()
+            .filter(|metadata| !metadata.is_empty())
+            .map(to_json),
+        SpecField::Tags => {
+            // The manifest's tags as they will be written (the ownership tag shows in the
+            // request).
+            let tags: BTreeMap<&String, &String> = desired
+                .tags
+                .iter()
+                .flatten()
+                .filter(|(key, _)| !is_reserved_tag_key(key))
+                .collect();
+            (!tags.is_empty()).then(|| to_json(&tags))
         }
     }
-
-    let mut changes = Vec::new();
-    add(&mut changes, SpecField::Title, &desired.title);
-    add(&mut changes, SpecField::Description, &desired.description);
-    add(
-        &mut changes,
-        SpecField::EngagementType,
-        &desired.engagement_type,
-    );
-    add(
-        &mut changes,
-        SpecField::ResolverType,
-        &desired.resolver_type,
-    );
-    if let Some(status) = desired.status {
-        add(&mut changes, SpecField::Status, &status);
-    }
-    add(
-        &mut changes,
-        SpecField::ReportedIncidentStartDate,
-        &desired.reported_incident_start_date,
-    );
-    if let Some(actual) = &desired.actual_incident_start_date {
-        add(&mut changes, SpecField::ActualIncidentStartDate, actual);
-    }
-    add_list(&mut changes, SpecField::Watchers, &desired.watchers);
-    add_list(
-        &mut changes,
-        SpecField::ThreatActorIpAddresses,
-        &desired.threat_actor_ip_addresses,
-    );
-    add_list(
-        &mut changes,
-        SpecField::ImpactedServices,
-        &desired.impacted_services,
-    );
-    add_list(
-        &mut changes,
-        SpecField::ImpactedAwsRegions,
-        &desired.impacted_aws_regions,
-    );
-    add_list(
-        &mut changes,
-        SpecField::ImpactedAccounts,
-        &desired.impacted_accounts,
-    );
-    if let Some(metadata) = desired.case_metadata.as_ref().filter(|m| !m.is_empty()) {
-        add(&mut changes, SpecField::CaseMetadata, metadata);
-    }
-    // The manifest's tags as they will be written (the ownership tag shows in the request).
-    let tags: BTreeMap<&String, &String> = desired
-        .tags
-        .iter()
-        .flatten()
-        .filter(|(key, _)| !is_reserved_tag_key(key))
-        .collect();
-    if !tags.is_empty() {
-        add(&mut changes, SpecField::Tags, &tags);
-    }
-    changes
 }
 
 #[cfg(test)]
