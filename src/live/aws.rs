@@ -376,6 +376,70 @@ where
     }
 }
 
+/// GetCase's answer as sirops's model; the tags are read apart.
+fn live_case(
+    case_id: &str,
+    output: &aws_sdk_securityir::operation::get_case::GetCaseOutput,
+) -> Result<LiveCase, ApiError> {
+    const OPERATION: &str = "GetCase";
+    Ok(LiveCase {
+        case_id: case_id.to_string(),
+        case_arn: output.case_arn().unwrap_or_default().to_string(),
+        title: output.title().unwrap_or_default().to_string(),
+        description: output.description().unwrap_or_default().to_string(),
+        status: parse_enum::<CaseStatus>(
+            OPERATION,
+            output.case_status().map(|status| status.as_str()),
+            "caseStatus",
+        )?,
+        engagement_type: parse_enum::<EngagementType>(
+            OPERATION,
+            output.engagement_type().map(|kind| kind.as_str()),
+            "engagementType",
+        )?,
+        resolver_type: parse_enum::<ResolverType>(
+            OPERATION,
+            output.resolver_type().map(|kind| kind.as_str()),
+            "resolverType",
+        )?,
+        reported_incident_start_date: output.reported_incident_start_date().map(to_timestamp),
+        actual_incident_start_date: output.actual_incident_start_date().map(to_timestamp),
+        watchers: output
+            .watchers()
+            .iter()
+            .map(|watcher| Watcher {
+                email: watcher.email().to_string(),
+                name: watcher.name().map(str::to_string),
+                job_title: watcher.job_title().map(str::to_string),
+            })
+            .collect(),
+        threat_actor_ip_addresses: output
+            .threat_actor_ip_addresses()
+            .iter()
+            .map(|ip| ThreatActorIp {
+                ip_address: ip.ip_address().to_string(),
+                user_agent: ip.user_agent().map(str::to_string),
+            })
+            .collect(),
+        impacted_services: output.impacted_services().to_vec(),
+        impacted_aws_regions: output
+            .impacted_aws_regions()
+            .iter()
+            .map(|region| region.region().as_str().to_string())
+            .collect(),
+        impacted_accounts: output.impacted_accounts().to_vec(),
+        case_metadata: output
+            .case_metadata()
+            .iter()
+            .map(|entry| MetadataEntry {
+                key: entry.key().to_string(),
+                value: entry.value().to_string(),
+            })
+            .collect(),
+        tags: None,
+    })
+}
+
 /// A `Retry-After` header in seconds (the service's form), capped so that a bad value cannot
 /// park a call for hours.
 fn retry_after(header: Option<&str>) -> Option<std::time::Duration> {
@@ -671,62 +735,7 @@ impl CaseApi for SdkCaseApi {
             Err(error) if error.is_not_found() => return Ok(None),
             Err(error) => return Err(error),
         };
-        Ok(Some(LiveCase {
-            case_id: case_id.to_string(),
-            case_arn: output.case_arn().unwrap_or_default().to_string(),
-            title: output.title().unwrap_or_default().to_string(),
-            description: output.description().unwrap_or_default().to_string(),
-            status: parse_enum::<CaseStatus>(
-                OPERATION,
-                output.case_status().map(|status| status.as_str()),
-                "caseStatus",
-            )?,
-            engagement_type: parse_enum::<EngagementType>(
-                OPERATION,
-                output.engagement_type().map(|kind| kind.as_str()),
-                "engagementType",
-            )?,
-            resolver_type: parse_enum::<ResolverType>(
-                OPERATION,
-                output.resolver_type().map(|kind| kind.as_str()),
-                "resolverType",
-            )?,
-            reported_incident_start_date: output.reported_incident_start_date().map(to_timestamp),
-            actual_incident_start_date: output.actual_incident_start_date().map(to_timestamp),
-            watchers: output
-                .watchers()
-                .iter()
-                .map(|watcher| Watcher {
-                    email: watcher.email().to_string(),
-                    name: watcher.name().map(str::to_string),
-                    job_title: watcher.job_title().map(str::to_string),
-                })
-                .collect(),
-            threat_actor_ip_addresses: output
-                .threat_actor_ip_addresses()
-                .iter()
-                .map(|ip| ThreatActorIp {
-                    ip_address: ip.ip_address().to_string(),
-                    user_agent: ip.user_agent().map(str::to_string),
-                })
-                .collect(),
-            impacted_services: output.impacted_services().to_vec(),
-            impacted_aws_regions: output
-                .impacted_aws_regions()
-                .iter()
-                .map(|region| region.region().as_str().to_string())
-                .collect(),
-            impacted_accounts: output.impacted_accounts().to_vec(),
-            case_metadata: output
-                .case_metadata()
-                .iter()
-                .map(|entry| MetadataEntry {
-                    key: entry.key().to_string(),
-                    value: entry.value().to_string(),
-                })
-                .collect(),
-            tags: None,
-        }))
+        live_case(case_id, &output).map(Some)
     }
 
     async fn list_tags(&self, case_arn: &str) -> Result<BTreeMap<String, String>, ApiError> {
