@@ -1,7 +1,12 @@
 //! End to end: the `sirops` binary against the emulator, live state checked through the real
 //! SDK and the emulator's call counts.
 
-use crate::support::{Sandbox, counts, manifest, planned_operations};
+use aws_sdk_securityir::types::{SelfManagedCaseStatus, Watcher};
+
+use crate::support::{
+    Sandbox, console_case, counts, created, list_comments, manifest, planned_operations,
+    update_case_status,
+};
 
 /// Applies, then checks the apply made exactly the planned write calls, that a new plan shows
 /// no change and that a second apply writes nothing.
@@ -11,9 +16,7 @@ async fn apply_and_converge(sandbox: &Sandbox) -> serde_json::Value {
         .await
         .expect_code(0)
         .json();
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     let mut planned = planned_operations(&plan);
     planned.retain(|_, count| *count > 0);
@@ -23,9 +26,7 @@ async fn apply_and_converge(sandbox: &Sandbox) -> serde_json::Value {
         .sirops(&["plan", "--detailed-exitcode"])
         .await
         .expect_code(0);
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     assert!(writes.is_empty(), "second apply wrote {writes:?}");
     plan
@@ -93,13 +94,7 @@ async fn lifecycle_create_change_every_field_walk_status_and_close() {
     );
     let plan = apply_and_converge(&sandbox).await;
     assert_eq!(plan["cases"][0]["action"], "update");
-    let live = sandbox
-        .client()
-        .get_case()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let live = sandbox.live_case(&case_id).await;
     assert_eq!(live.title(), Some("Payroll phishing"));
     assert_eq!(live.impacted_services().len(), 2);
     assert_eq!(
@@ -134,13 +129,7 @@ async fn lifecycle_create_change_every_field_walk_status_and_close() {
     sandbox.write_manifest("payroll", &text);
     let plan = apply_and_converge(&sandbox).await;
     assert_eq!(plan["cases"][0]["action"], "close");
-    let live = sandbox
-        .client()
-        .get_case()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let live = sandbox.live_case(&case_id).await;
     assert_eq!(live.case_status().unwrap().as_str(), "Closed");
     assert_eq!(sandbox.case_ids().await.len(), 1);
 }
@@ -222,7 +211,7 @@ async fn a_stale_saved_plan_is_refused_and_writes_nothing() {
         .unwrap();
 
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .sirops_writes(&["apply", "--plan", "plan.json", "--auto-approve"])
         .await;
     run.expect_code(1);
     assert!(run.stderr.contains("stale"), "{}", run.stderr);
@@ -254,7 +243,7 @@ async fn a_current_saved_plan_applies_exactly_its_requests() {
     // repository asks for, so it is refused.
     sandbox.write_manifest("saved", &manifest("saved", "  status: Closed\n"));
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .sirops_writes(&["apply", "--plan", "plan.json", "--auto-approve"])
         .await;
     run.expect_code(1);
     assert!(run.stderr.contains("manifests changed"), "{}", run.stderr);
@@ -265,7 +254,7 @@ async fn a_current_saved_plan_applies_exactly_its_requests() {
         &manifest("saved", "  status: Post-incident Activities\n"),
     );
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .sirops_writes(&["apply", "--plan", "plan.json", "--auto-approve"])
         .await;
     run.expect_code(0);
     assert_eq!(writes, planned_operations(&plan));
@@ -284,24 +273,19 @@ async fn a_create_whose_response_was_lost_is_found_by_its_tag_not_duplicated() {
     let create = &plan["cases"][0]["requests"][0]["input"];
     // The CreateCase reaches the service but its response never comes back.
     let client = sandbox.client();
-    let mut request = client
-        .create_case()
-        .client_token(create["clientToken"].as_str().unwrap())
-        .resolver_type("Self".into())
-        .title(create["title"].as_str().unwrap())
-        .description(create["description"].as_str().unwrap())
-        .engagement_type("Security Incident".into())
-        .reported_incident_start_date(aws_smithy_types::DateTime::from_secs(1_795_161_600))
-        .set_impacted_accounts(Some(vec![]))
-        .set_watchers(Some(vec![]));
+    let mut request = console_case(
+        &client,
+        create["title"].as_str().unwrap(),
+        create["description"].as_str().unwrap(),
+    )
+    .client_token(create["clientToken"].as_str().unwrap())
+    .engagement_type("Security Incident".into());
     for (key, value) in create["tags"].as_object().unwrap() {
         request = request.tags(key, value.as_str().unwrap());
     }
     request.send().await.unwrap();
 
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     assert!(
         !writes.contains_key("CreateCase"),
@@ -327,9 +311,7 @@ async fn orphans_are_closed_only_with_prune() {
         !plan.to_string().contains("\"gone\""),
         "orphan shown without --prune"
     );
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     assert!(writes.is_empty(), "{writes:?}");
 
@@ -341,7 +323,7 @@ async fn orphans_are_closed_only_with_prune() {
     assert_eq!(plan["cases"][0]["name"], "gone", "orphans come first");
     assert_eq!(plan["cases"][0]["action"], "close");
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--prune", "--auto-approve"]))
+        .sirops_writes(&["apply", "--prune", "--auto-approve"])
         .await;
     run.expect_code(0);
     assert_eq!(writes, counts(&[("CloseCase", 1)]));
@@ -353,7 +335,7 @@ async fn prune_refuses_when_no_manifest_was_loaded() {
     sandbox.write_manifest("only", &manifest("only", ""));
     apply_and_converge(&sandbox).await;
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "empty-dir/", "--prune", "--auto-approve"]))
+        .sirops_writes(&["apply", "empty-dir/", "--prune", "--auto-approve"])
         .await;
     run.expect_code(1);
     assert!(writes.is_empty());
@@ -363,33 +345,29 @@ async fn prune_refuses_when_no_manifest_was_loaded() {
 async fn import_round_trips_to_no_change() {
     let sandbox = Sandbox::new().await;
     let client = sandbox.client();
-    let created = client
-        .create_case()
-        .resolver_type("Self".into())
-        .title("Made in the console")
-        .description("Multi-line\ndescription: with a colon\n")
-        .engagement_type("Investigation".into())
-        .reported_incident_start_date(aws_smithy_types::DateTime::from_secs(1_795_161_600))
-        .set_impacted_accounts(Some(vec!["000000000042".into()]))
-        .set_watchers(Some(vec![
-            aws_sdk_securityir::types::Watcher::builder()
-                .email("Dana@Example.com")
-                .name("Dana")
-                .build()
-                .unwrap(),
-        ]))
-        .impacted_services("Amazon EC2")
-        .send()
-        .await
+    let dana = Watcher::builder()
+        .email("Dana@Example.com")
+        .name("Dana")
+        .build()
         .unwrap();
-    let case_id = created.case_id().to_string();
-    client
-        .update_case_status()
-        .case_id(&case_id)
-        .case_status("Detection and Analysis".into())
-        .send()
-        .await
-        .unwrap();
+    let case_id = created(
+        console_case(
+            &client,
+            "Made in the console",
+            "Multi-line\ndescription: with a colon\n",
+        )
+        .impacted_accounts("000000000042")
+        .watchers(dana)
+        .impacted_services("Amazon EC2"),
+    )
+    .await;
+    update_case_status(
+        &client,
+        &case_id,
+        SelfManagedCaseStatus::DetectionAndAnalysis,
+    )
+    .await
+    .unwrap();
 
     sandbox
         .sirops(&["import", &case_id, "--out-dir", "cases"])
@@ -411,7 +389,7 @@ async fn import_round_trips_to_no_change() {
     );
     apply_and_converge(&sandbox).await;
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["plan", "--detailed-exitcode"]))
+        .sirops_writes(&["plan", "--detailed-exitcode"])
         .await;
     run.expect_code(0);
     assert!(writes.is_empty());
@@ -430,9 +408,7 @@ async fn an_invalid_manifest_writes_nothing_and_exits_one() {
         "bad",
         &manifest("bad", "  watchers:\n    - email: not-an-email\n"),
     );
-    let (run, calls) = sandbox
-        .calls_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, calls) = sandbox.sirops_calls(&["apply", "--auto-approve"]).await;
     run.expect_code(1);
     assert!(run.stderr.contains("bad.yaml:"), "{}", run.stderr);
     assert!(calls.is_empty(), "no API call at all: {calls:?}");
@@ -459,9 +435,7 @@ async fn an_impossible_status_path_is_an_error_for_its_case_only() {
         "other",
         &manifest("other", "  status: Detection and Analysis\n"),
     );
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(1);
     assert!(run.stdout.contains("moved-on"), "{}", run.stdout);
     assert!(run.stdout.contains("no legal path") || run.stdout.contains("Submitted"));
@@ -516,9 +490,7 @@ async fn a_case_closed_live_but_open_in_its_manifest_is_drift_not_an_error() {
         "{}",
         plan.stdout
     );
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     assert!(
         run.stdout.contains("Drift that apply will not change:"),
@@ -532,7 +504,7 @@ async fn a_case_closed_live_but_open_in_its_manifest_is_drift_not_an_error() {
 async fn apply_without_a_terminal_needs_auto_approve() {
     let sandbox = Sandbox::new().await;
     sandbox.write_manifest("ask", &manifest("ask", ""));
-    let (run, writes) = sandbox.writes_during(sandbox.sirops(&["apply"])).await;
+    let (run, writes) = sandbox.sirops_writes(&["apply"]).await;
     run.expect_code(1);
     assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
     assert!(writes.is_empty());
@@ -558,9 +530,7 @@ async fn write_back_records_the_case_id_and_the_next_plan_costs_one_get_case_eac
         assert!(text.contains("caseId:"), "{text}");
     }
     sandbox.sirops(&["validate"]).await.expect_code(0);
-    let (run, calls) = sandbox
-        .calls_during(sandbox.sirops(&["plan", "--detailed-exitcode"]))
-        .await;
+    let (run, calls) = sandbox.sirops_calls(&["plan", "--detailed-exitcode"]).await;
     run.expect_code(0);
     // One GetCase, and one tag read that proves the case is still this manifest's.
     let count = names.len() as u64;
@@ -599,20 +569,8 @@ async fn apply_comment_leaves_one_audit_comment_per_changed_case() {
         writes,
         counts(&[("UpdateCase", 1), ("CreateCaseComment", 1)])
     );
-    let case_id = sandbox
-        .read_manifest("audited")
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("caseId: "))
-        .unwrap()
-        .trim_matches('"')
-        .to_string();
-    let comments = sandbox
-        .client()
-        .list_comments()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let case_id = sandbox.recorded_case_id("audited").unwrap();
+    let comments = list_comments(&sandbox.client(), &case_id).await.unwrap();
     let body = comments.items()[0].body().unwrap();
     assert!(body.contains("title"), "{body}");
     assert!(
@@ -749,18 +707,12 @@ async fn a_threat_actor_ip_whose_user_agent_changed_is_deleted_then_added_in_a_s
     );
 
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["plan", "--detailed-exitcode"]))
+        .sirops_writes(&["plan", "--detailed-exitcode"])
         .await;
     run.expect_code(0);
     assert!(writes.is_empty(), "plan wrote {writes:?}");
     let case_id = sandbox.case_ids().await.remove(0);
-    let live = sandbox
-        .client()
-        .get_case()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let live = sandbox.live_case(&case_id).await;
     let ips: Vec<_> = live
         .threat_actor_ip_addresses()
         .iter()

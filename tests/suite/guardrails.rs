@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{Sandbox, counts, manifest};
+use crate::support::{
+    Sandbox, case_status, console_case, counts, created, list_case_edits, list_comments, manifest,
+    manifest_with_metadata, recorded_case_id,
+};
 
 fn case_named<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     plan["cases"]
@@ -15,36 +18,7 @@ fn case_named<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Va
 }
 
 async fn status_of(sandbox: &Sandbox, case_id: &str) -> String {
-    sandbox
-        .client()
-        .get_case()
-        .case_id(case_id)
-        .send()
-        .await
-        .unwrap()
-        .case_status()
-        .unwrap()
-        .as_str()
-        .to_string()
-}
-
-/// An untagged case made in the console, as a responder would.
-async fn console_case(sandbox: &Sandbox, title: &str) -> String {
-    sandbox
-        .client()
-        .create_case()
-        .resolver_type("Self".into())
-        .title(title)
-        .description("Made in the console.\n")
-        .engagement_type("Investigation".into())
-        .reported_incident_start_date(aws_smithy_types::DateTime::from_secs(1_795_161_600))
-        .set_impacted_accounts(Some(vec![]))
-        .set_watchers(Some(vec![]))
-        .send()
-        .await
-        .unwrap()
-        .case_id()
-        .to_string()
+    case_status(&sandbox.client(), case_id).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -67,7 +41,7 @@ async fn prune_over_part_of_the_manifest_root_is_refused_before_any_call() {
     for subset in [vec!["cases/one.yaml"], vec!["cases/team"]] {
         let mut args = vec!["apply", "--prune", "--auto-approve"];
         args.extend(subset.iter().copied());
-        let (run, calls) = sandbox.calls_during(sandbox.sirops(&args)).await;
+        let (run, calls) = sandbox.sirops_calls(&args).await;
         run.expect_code(1);
         assert!(
             run.stderr
@@ -77,7 +51,7 @@ async fn prune_over_part_of_the_manifest_root_is_refused_before_any_call() {
         );
         assert!(calls.is_empty(), "{subset:?}: {calls:?}");
         let plan = sandbox
-            .calls_during(sandbox.sirops(&[&["plan", "--prune"], &subset[..]].concat()))
+            .sirops_calls(&[&["plan", "--prune"], &subset[..]].concat())
             .await;
         plan.0.expect_code(1);
         assert!(plan.1.is_empty());
@@ -111,7 +85,7 @@ async fn more_orphans_than_max_prune_is_refused_unless_raised() {
         sandbox.remove_manifest(name);
     }
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--prune", "--auto-approve"]))
+        .sirops_writes(&["apply", "--prune", "--auto-approve"])
         .await;
     run.expect_code(1);
     assert!(
@@ -147,7 +121,7 @@ async fn more_orphans_than_max_prune_is_refused_unless_raised() {
     assert!(text.contains("7 irreversible"), "{text}");
 
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--prune", "--max-prune", "7", "--auto-approve"]))
+        .sirops_writes(&["apply", "--prune", "--max-prune", "7", "--auto-approve"])
         .await;
     run.expect_code(0);
     assert_eq!(writes, counts(&[("CloseCase", 7)]));
@@ -186,12 +160,7 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
     assert_eq!(sandbox.case_ids().await.len(), 4);
     let a_shared = sandbox.recorded_case_id("shared").unwrap();
     let b_text = std::fs::read_to_string(team_b.path().join("cases/shared.yaml")).unwrap();
-    let b_shared = b_text
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("caseId: "))
-        .unwrap()
-        .trim_matches('"')
-        .to_string();
+    let b_shared = recorded_case_id(&b_text).unwrap();
     assert_ne!(a_shared, b_shared);
     assert_eq!(sandbox.tags_of(&a_shared).await["sirops:scope"], "team-a");
     assert_eq!(sandbox.tags_of(&b_shared).await["sirops:scope"], "team-b");
@@ -224,14 +193,9 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
     // Team A cannot adopt team B's case by naming its id: refused, nothing written.
     sandbox.write_manifest(
         "grab",
-        &manifest("grab", "").replace(
-            "  name: grab\n",
-            &format!("  name: grab\n  caseId: \"{b_shared}\"\n"),
-        ),
+        &manifest_with_metadata("grab", &format!("caseId: \"{b_shared}\"")),
     );
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(1);
     assert!(
         run.stdout.contains("belongs to scope \"team-b\""),
@@ -295,22 +259,25 @@ async fn a_case_made_before_scopes_gets_its_scope_tag_on_the_next_apply() {
 #[tokio::test(flavor = "multi_thread")]
 async fn adoption_is_shown_even_redacted_and_tags_the_case_on_apply() {
     let sandbox = Sandbox::new().await;
-    let case_id = console_case(&sandbox, "Vendor breach").await;
+    let client = sandbox.client();
+    let case_id = created(console_case(
+        &client,
+        "Vendor breach",
+        "Made in the console.\n",
+    ))
+    .await;
     sandbox.write_manifest(
         "vendor-breach",
-        &manifest("vendor-breach", "").replace(
-            "  name: vendor-breach\n",
-            &format!("  name: vendor-breach\n  caseId: \"{case_id}\"\n"),
-        ),
+        &manifest_with_metadata("vendor-breach", &format!("caseId: \"{case_id}\"")),
     );
     let (markdown, writes) = sandbox
-        .writes_during(sandbox.sirops(&[
+        .sirops_writes(&[
             "plan",
             "--format",
             "markdown",
             "--redact",
             "--detailed-exitcode",
-        ]))
+        ])
         .await;
     markdown.expect_code(2);
     assert!(writes.is_empty());
@@ -370,14 +337,9 @@ async fn a_case_claimed_by_two_manifests_is_an_error_naming_both_files() {
     let case_id = sandbox.case_ids().await.remove(0);
     sandbox.write_manifest(
         "second",
-        &manifest("second", "").replace(
-            "  name: second\n",
-            &format!("  name: second\n  caseId: \"{case_id}\"\n"),
-        ),
+        &manifest_with_metadata("second", &format!("caseId: \"{case_id}\"")),
     );
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(1);
     assert!(writes.is_empty(), "{writes:?}");
     let plan = sandbox
@@ -416,7 +378,7 @@ async fn a_saved_local_plan_is_refused_against_another_endpoint() {
     assert!(saved["manifestDigest"].is_string());
 
     let (run, calls) = sandbox
-        .calls_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .sirops_calls(&["apply", "--plan", "plan.json", "--auto-approve"])
         .await;
     run.expect_code(1);
     assert!(
@@ -474,7 +436,7 @@ async fn a_saved_plan_whose_request_names_another_case_is_refused() {
     std::fs::write(&path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
 
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .sirops_writes(&["apply", "--plan", "plan.json", "--auto-approve"])
         .await;
     run.expect_code(1);
     assert!(
@@ -520,20 +482,10 @@ async fn the_audit_comment_goes_in_before_the_case_closes() {
         counts(&[("CloseCase", 1), ("CreateCaseComment", 1)])
     );
     let client = sandbox.client();
-    let comments = client
-        .list_comments()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let comments = list_comments(&client, &case_id).await.unwrap();
     assert_eq!(comments.items().len(), 1);
     assert!(comments.items()[0].body().unwrap().contains("Closed"));
-    let edits = client
-        .list_case_edits()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let edits = list_case_edits(&client, &case_id).await.unwrap();
     let actions: Vec<&str> = edits
         .items()
         .iter()
@@ -554,7 +506,7 @@ async fn write_back_records_cases_found_by_their_tag_too() {
         .expect_code(0);
     assert_eq!(sandbox.recorded_case_id("found"), None);
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve", "--write-back"]))
+        .sirops_writes(&["apply", "--auto-approve", "--write-back"])
         .await;
     run.expect_code(0);
     assert!(writes.is_empty(), "{writes:?}");
@@ -591,7 +543,7 @@ async fn every_exit_code_row() {
         vec!["apply", "--parallelism", "0", "--auto-approve"],
         vec!["frobnicate"],
     ] {
-        let (run, calls) = sandbox.calls_during(sandbox.sirops(&args)).await;
+        let (run, calls) = sandbox.sirops_calls(&args).await;
         run.expect_code(1);
         assert!(run.stderr.contains("error:"), "{args:?}: {}", run.stderr);
         assert!(calls.is_empty());
@@ -610,7 +562,7 @@ async fn every_exit_code_row() {
     sandbox.remove_manifest("bad");
     // 1: an invalid sirops.yaml, named with its line, before any call.
     sandbox.write_project("scope: Team_A\n");
-    let (run, calls) = sandbox.calls_during(sandbox.sirops(&["plan"])).await;
+    let (run, calls) = sandbox.sirops_calls(&["plan"]).await;
     run.expect_code(1);
     assert!(
         run.stderr.contains("sirops.yaml:1:8: error: `scope`"),
@@ -623,10 +575,7 @@ async fn every_exit_code_row() {
     // 1: a case that cannot be planned.
     sandbox.write_manifest(
         "ghost",
-        &manifest("ghost", "").replace(
-            "  name: ghost\n",
-            "  name: ghost\n  caseId: \"9999999999\"\n",
-        ),
+        &manifest_with_metadata("ghost", "caseId: \"9999999999\""),
     );
     sandbox
         .sirops(&["plan", "--detailed-exitcode"])
@@ -888,10 +837,7 @@ async fn a_rename_with_previous_names_keeps_the_case_and_its_id() {
     sandbox.remove_manifest("payroll");
     sandbox.write_manifest(
         "payroll-phishing",
-        &manifest("payroll-phishing", "").replace(
-            "  name: payroll-phishing\n",
-            "  name: payroll-phishing\n  previousNames: [payroll]\n",
-        ),
+        &manifest_with_metadata("payroll-phishing", "previousNames: [payroll]"),
     );
     let plan = sandbox
         .sirops(&["plan", "--prune", "--format", "json"])
@@ -904,7 +850,7 @@ async fn a_rename_with_previous_names_keeps_the_case_and_its_id() {
     assert_eq!(case["caseId"], case_id.as_str());
     assert_eq!(case["renamedFrom"], "payroll");
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--prune", "--auto-approve", "--write-back"]))
+        .sirops_writes(&["apply", "--prune", "--auto-approve", "--write-back"])
         .await;
     run.expect_code(0);
     assert!(!writes.contains_key("CreateCase") && !writes.contains_key("CloseCase"));

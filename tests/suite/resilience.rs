@@ -210,7 +210,7 @@ async fn assert_converged(sandbox: &Sandbox) {
         .await
         .expect_code(0);
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve", "--max-attempts", "20"]))
+        .sirops_writes(&["apply", "--auto-approve", "--max-attempts", "20"])
         .await;
     run.expect_code(0);
     assert!(writes.is_empty(), "a converged apply wrote {writes:?}");

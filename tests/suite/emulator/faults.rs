@@ -9,7 +9,10 @@ use aws_sdk_securityir::error::SdkError;
 use aws_sdk_securityir::operation::create_case::CreateCaseError;
 use sirops::emulator::EmulatorConfig;
 
-use super::support::{client, client_with_retries, create, new_case, raw_request, start_with};
+use crate::support::{
+    client, client_with_retries, create, create_with_token, get_case, new_case, raw_request,
+    start_with,
+};
 
 fn faulty(rate: f64, seed: u64) -> EmulatorConfig {
     EmulatorConfig {
@@ -95,11 +98,13 @@ async fn sdk_retries_with_client_tokens_make_exactly_one_case_each_despite_fault
         .with_max_backoff(Duration::from_millis(5));
     let client = client_with_retries(&emulator.endpoint_url(), retry);
     for index in 0..20 {
-        new_case(&client, &format!("Retried {index}"))
-            .client_token(format!("token-{index}"))
-            .send()
-            .await
-            .unwrap();
+        create_with_token(
+            &client,
+            &format!("Retried {index}"),
+            &format!("token-{index}"),
+        )
+        .await
+        .unwrap();
     }
     let stats = emulator.stats();
     assert_eq!(stats.cases, 20);
@@ -128,7 +133,7 @@ async fn latency_delays_every_aws_request() {
     let client = client(&emulator.endpoint_url());
     let started = Instant::now();
     let case_id = create(&client, "Slow").await;
-    client.get_case().case_id(case_id).send().await.unwrap();
+    get_case(&client, &case_id).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(300));
     emulator.shutdown().await;
 }

@@ -8,7 +8,10 @@ use aws_sdk_securityir::operation::update_case_comment::UpdateCaseCommentError;
 use aws_sdk_securityir::types::ValidationExceptionReason;
 use sirops::emulator::EmulatorConfig;
 
-use super::support::{client, client_as, create, new_case, raw_exchange, start, start_with};
+use crate::support::{
+    Refused, client, client_as, close_case, create, create_case_comment, get_case, list_case_edits,
+    list_comments, new_case, raw_exchange, start, start_with, update_case_comment,
+};
 
 #[tokio::test]
 async fn a_comment_is_updated_by_its_author_only_and_not_on_a_closed_case() {
@@ -16,69 +19,34 @@ async fn a_comment_is_updated_by_its_author_only_and_not_on_a_closed_case() {
     let client = client(&emulator.endpoint_url());
     let colleague = client_as(&emulator.endpoint_url(), "AKIDCOLLEAGUE", "us-east-1");
     let case_id = create(&client, "Comments").await;
-    let comment_id = client
-        .create_case_comment()
-        .case_id(&case_id)
-        .body("first words")
-        .send()
-        .await
-        .unwrap()
-        .comment_id()
-        .to_string();
-    let updated = client
-        .update_case_comment()
-        .case_id(&case_id)
-        .comment_id(&comment_id)
-        .body("better words")
-        .send()
+    let comment = create_case_comment(&client, &case_id, "first words").await;
+    let comment_id = comment.unwrap().comment_id().to_string();
+    let updated = update_case_comment(&client, &case_id, &comment_id, "better words")
         .await
         .unwrap();
     assert_eq!(updated.comment_id(), comment_id);
     assert_eq!(updated.body(), Some("better words"));
-    let comments = client
-        .list_comments()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let comments = list_comments(&client, &case_id).await.unwrap();
     assert_eq!(comments.items()[0].body(), Some("better words"));
 
-    let error = colleague
-        .update_case_comment()
-        .case_id(&case_id)
-        .comment_id(&comment_id)
-        .body("not mine")
-        .send()
+    let error = update_case_comment(&colleague, &case_id, &comment_id, "not mine")
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     assert!(
         matches!(error, UpdateCaseCommentError::AccessDeniedException(_)),
         "{error:?}"
     );
-    let error = client
-        .update_case_comment()
-        .case_id(&case_id)
-        .comment_id("000099")
-        .body("nobody wrote this")
-        .send()
+    let error = update_case_comment(&client, &case_id, "000099", "nobody wrote this")
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     assert!(
         matches!(error, UpdateCaseCommentError::ResourceNotFoundException(_)),
         "{error:?}"
     );
-    client.close_case().case_id(&case_id).send().await.unwrap();
-    let error = client
-        .update_case_comment()
-        .case_id(&case_id)
-        .comment_id(&comment_id)
-        .body("after the close")
-        .send()
+    close_case(&client, &case_id).await.unwrap();
+    let error = update_case_comment(&client, &case_id, &comment_id, "after the close")
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     assert!(
         matches!(error, UpdateCaseCommentError::ConflictException(_)),
         "{error:?}"
@@ -116,18 +84,15 @@ async fn an_attachment_is_uploaded_listed_and_downloaded() {
         "files are served on a port of their own"
     );
 
-    let case = client.get_case().case_id(&case_id).send().await.unwrap();
+    let case = get_case(&client, &case_id).await.unwrap();
     let pending = &case.case_attachments()[0];
     assert_eq!(pending.attachment_status().as_str(), "Pending");
     let attachment_id = pending.attachment_id().to_string();
-    let error = client
+    let download = client
         .get_case_attachment_download_url()
         .case_id(&case_id)
-        .attachment_id(&attachment_id)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+        .attachment_id(&attachment_id);
+    let error = download.clone().send().await.service_error();
     assert!(
         matches!(
             error,
@@ -141,17 +106,12 @@ async fn an_attachment_is_uploaded_listed_and_downloaded() {
     let stored = raw_exchange(files, "PUT", &path, "", &content).await;
     assert_eq!(stored.status, 200, "{}", stored.body);
 
-    let case = client.get_case().case_id(&case_id).send().await.unwrap();
+    let case = get_case(&client, &case_id).await.unwrap();
     let verified = &case.case_attachments()[0];
     assert_eq!(verified.attachment_status().as_str(), "Verified");
     assert_eq!(verified.file_name(), "auth.log");
     assert!(verified.creator().ends_with(":user/AKIDEMULATORTEST"));
-    let edits = client
-        .list_case_edits()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let edits = list_case_edits(&client, &case_id).await.unwrap();
     assert!(
         edits
             .items()
@@ -159,10 +119,7 @@ async fn an_attachment_is_uploaded_listed_and_downloaded() {
             .any(|edit| edit.action() == Some("AttachmentAdded"))
     );
 
-    let download_url = client
-        .get_case_attachment_download_url()
-        .case_id(&case_id)
-        .attachment_id(&attachment_id)
+    let download_url = download
         .send()
         .await
         .unwrap()
@@ -219,11 +176,7 @@ async fn without_a_membership_every_case_operation_is_refused() {
     })
     .await;
     let client = client(&emulator.endpoint_url());
-    let error = new_case(&client, "Refused")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = new_case(&client, "Refused").send().await.service_error();
     assert!(
         matches!(
             error,
@@ -231,12 +184,7 @@ async fn without_a_membership_every_case_operation_is_refused() {
         ),
         "{error:?}"
     );
-    let listed = client
-        .list_cases()
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let listed = client.list_cases().send().await.service_error();
     assert!(listed.is_security_incident_response_not_active_exception());
     let memberships = client.list_memberships().send().await.unwrap();
     assert!(memberships.items().is_empty());
@@ -253,8 +201,7 @@ async fn operations_not_emulated_say_so_in_the_models_terms() {
         .case_id("1000000001")
         .send()
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let ListInvestigationsError::ValidationException(validation) = error else {
         panic!("{error:?}");
     };
@@ -281,8 +228,7 @@ async fn operations_not_emulated_say_so_in_the_models_terms() {
             .end_date(aws_smithy_types::DateTime::from_secs(60))
             .send()
             .await
-            .unwrap_err()
-            .into_service_error()
+            .service_error()
             .is_validation_exception(),
         client
             .create_membership()
@@ -291,8 +237,7 @@ async fn operations_not_emulated_say_so_in_the_models_terms() {
             .incident_response_team(responder())
             .send()
             .await
-            .unwrap_err()
-            .into_service_error()
+            .service_error()
             .is_validation_exception(),
         client
             .update_membership()
@@ -300,16 +245,14 @@ async fn operations_not_emulated_say_so_in_the_models_terms() {
             .membership_name("sirops")
             .send()
             .await
-            .unwrap_err()
-            .into_service_error()
+            .service_error()
             .is_validation_exception(),
         client
             .cancel_membership()
             .membership_id(membership)
             .send()
             .await
-            .unwrap_err()
-            .into_service_error()
+            .service_error()
             .is_validation_exception(),
         client
             .batch_get_member_account_details()
@@ -317,8 +260,7 @@ async fn operations_not_emulated_say_so_in_the_models_terms() {
             .account_ids("123456789012")
             .send()
             .await
-            .unwrap_err()
-            .into_service_error()
+            .service_error()
             .is_validation_exception(),
         client
             .send_feedback()
@@ -327,8 +269,7 @@ async fn operations_not_emulated_say_so_in_the_models_terms() {
             .usefulness(UsefulnessRating::Useful)
             .send()
             .await
-            .unwrap_err()
-            .into_service_error()
+            .service_error()
             .is_validation_exception(),
     ];
     assert_eq!(

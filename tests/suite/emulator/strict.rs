@@ -10,14 +10,10 @@ use aws_sdk_securityir::types::{
     AwsRegion, ImpactedAwsRegion, SelfManagedCaseStatus, ThreatActorIp, ValidationExceptionReason,
 };
 
-use super::support::{SIGNED, client, create, new_case, raw_exchange, start, watcher};
-
-fn names(fields: &[aws_sdk_securityir::types::ValidationExceptionField]) -> Vec<String> {
-    fields
-        .iter()
-        .map(|field| field.name().to_string())
-        .collect()
-}
+use crate::support::{
+    Refused, SIGNED, client, close_case, create, field_names as names, get_case, list_cases_after,
+    new_case, raw_exchange, start, update_case_status, watcher,
+};
 
 #[tokio::test]
 async fn patterns_match_whole_values() {
@@ -34,8 +30,7 @@ async fn patterns_match_whole_values() {
         .impacted_services("EC2_instance")
         .send()
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let CreateCaseError::ValidationException(validation) = error else {
         panic!("{error:?}");
     };
@@ -70,8 +65,7 @@ async fn unique_lists_refuse_an_item_given_twice() {
         .impacted_aws_regions(region())
         .send()
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let CreateCaseError::ValidationException(validation) = error else {
         panic!("{error:?}");
     };
@@ -92,8 +86,7 @@ async fn unique_lists_refuse_an_item_given_twice() {
         .impacted_accounts_to_add("210987654321")
         .send()
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let UpdateCaseError::ValidationException(validation) = error else {
         panic!("{error:?}");
     };
@@ -131,24 +124,16 @@ async fn path_and_body_members_are_named_in_one_exception() {
 async fn page_tokens_are_checked() {
     let emulator = start().await;
     let client = client(&emulator.endpoint_url());
-    let error = client
-        .list_cases()
-        .next_token("t".repeat(2001))
-        .send()
+    let error = list_cases_after(&client, &"t".repeat(2001))
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let ListCasesError::ValidationException(validation) = error else {
         panic!("{error:?}");
     };
     assert_eq!(names(validation.field_list()), ["nextToken"]);
-    let error = client
-        .list_cases()
-        .next_token("not-a-token-we-gave")
-        .send()
+    let error = list_cases_after(&client, "not-a-token-we-gave")
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     assert!(
         matches!(error, ListCasesError::ValidationException(_)),
         "{error:?}"
@@ -170,8 +155,7 @@ async fn the_strictest_reading_where_the_api_is_silent() {
         .watchers_to_delete(watcher("Alice@Example.com"))
         .send()
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let UpdateCaseError::ValidationException(validation) = error else {
         panic!("{error:?}");
     };
@@ -190,45 +174,26 @@ async fn the_strictest_reading_where_the_api_is_silent() {
         .watchers_to_delete(watcher("w1@example.com"))
         .send()
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     assert!(
         matches!(error, UpdateCaseError::ServiceQuotaExceededException(_)),
         "{error:?}"
     );
-    let watchers = client
-        .get_case()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap()
-        .watchers()
-        .len();
+    let watchers = get_case(&client, &case_id).await.unwrap().watchers().len();
     assert_eq!(watchers, 30, "a refused call changes nothing");
 
     // A move to the status the case has is not an edge of the machine.
-    let error = client
-        .update_case_status()
-        .case_id(&case_id)
-        .case_status(SelfManagedCaseStatus::Submitted)
-        .send()
+    let error = update_case_status(&client, &case_id, SelfManagedCaseStatus::Submitted)
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let UpdateCaseStatusError::ValidationException(validation) = error else {
         panic!("{error:?}");
     };
     assert_eq!(validation.reason(), &ValidationExceptionReason::Other);
 
     // A second CloseCase finds the case closed.
-    client.close_case().case_id(&case_id).send().await.unwrap();
-    let error = client
-        .close_case()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    close_case(&client, &case_id).await.unwrap();
+    let error = close_case(&client, &case_id).await.service_error();
     assert!(
         matches!(error, CloseCaseError::ConflictException(_)),
         "{error:?}"

@@ -3,14 +3,22 @@
 
 #![allow(dead_code)]
 
+mod fixtures;
+mod raw;
+mod sdk;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use aws_sdk_securityir::Client;
-use aws_sdk_securityir::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_securityir::operation::get_case::GetCaseOutput;
 use serde_json::Value;
 use sirops::emulator::{Emulator, EmulatorConfig, RunningEmulator};
+
+pub use fixtures::*;
+pub use raw::*;
+pub use sdk::*;
 
 pub const WRITE_OPERATIONS: [&str; 8] = [
     "CreateCase",
@@ -95,27 +103,25 @@ impl Sandbox {
 
     /// The `metadata.caseId` write-back recorded in a manifest.
     pub fn recorded_case_id(&self, name: &str) -> Option<String> {
-        self.read_manifest(name)
-            .lines()
-            .find_map(|line| line.trim().strip_prefix("caseId: "))
-            .map(|value| value.trim_matches('"').to_string())
+        recorded_case_id(&self.read_manifest(name))
+    }
+
+    /// A case as it is live, read through the SDK.
+    pub async fn live_case(&self, case_id: &str) -> GetCaseOutput {
+        get_case(&self.client(), case_id)
+            .await
+            .expect("GetCase succeeds")
     }
 
     /// The ARN of a case, read through the SDK.
     pub async fn arn_of(&self, case_id: &str) -> String {
-        let case = self.client().get_case().case_id(case_id).send().await;
-        case.unwrap().case_arn().unwrap().to_string()
+        case_arn(&self.client(), case_id).await
     }
 
     /// The tags of a case, read through the SDK.
     pub async fn tags_of(&self, case_id: &str) -> BTreeMap<String, String> {
-        let tags = self
-            .client()
-            .list_tags_for_resource()
-            .resource_arn(self.arn_of(case_id).await)
-            .send()
-            .await
-            .unwrap();
+        let arn = self.arn_of(case_id).await;
+        let tags = list_tags_for_resource(&self.client(), &arn).await.unwrap();
         tags.tags().clone().into_iter().collect()
     }
 
@@ -140,26 +146,19 @@ impl Sandbox {
             .args(args)
             .current_dir(directory)
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL_SECURITY_IR", self.emulator.endpoint_url())
+            .envs(self.sirops_env())
             .stdin(std::process::Stdio::null());
         command.envs(env.iter().copied());
         Run::from_output(command.output().await.unwrap())
     }
 
+    /// A client signing as `sirops` does, with the SDK's default retries.
     pub fn client(&self) -> Client {
-        let config = aws_sdk_securityir::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-            .endpoint_url(self.emulator.endpoint_url())
-            .build();
-        Client::from_conf(config)
+        Client::from_conf(self.client_config().build())
+    }
+
+    fn client_config(&self) -> aws_sdk_securityir::config::Builder {
+        client_config(&self.emulator.endpoint_url(), "test", "us-east-1")
     }
 
     /// Write calls made while `work` ran, by operation (zero counts omitted).
@@ -173,6 +172,16 @@ impl Sandbox {
             .filter(|(operation, _)| WRITE_OPERATIONS.contains(&operation.as_str()))
             .collect();
         (result, writes)
+    }
+
+    /// Runs `sirops ARGS`; returns the run and the write calls it made.
+    pub async fn sirops_writes(&self, args: &[&str]) -> (Run, BTreeMap<String, u64>) {
+        self.writes_during(self.sirops(args)).await
+    }
+
+    /// Runs `sirops ARGS`; returns the run and every call it made.
+    pub async fn sirops_calls(&self, args: &[&str]) -> (Run, BTreeMap<String, u64>) {
+        self.calls_during(self.sirops(args)).await
     }
 
     /// All calls made while `work` ran, by operation (zero counts omitted).
@@ -202,6 +211,22 @@ impl Sandbox {
     }
 }
 
+/// The `metadata.caseId` write-back recorded in a manifest's text.
+pub fn recorded_case_id(manifest: &str) -> Option<String> {
+    manifest
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("caseId: "))
+        .map(|value| value.trim_matches('"').to_string())
+}
+
+/// `manifest(name, "")` with one more metadata line, such as `caseId: "1234567890"`.
+pub fn manifest_with_metadata(name: &str, metadata: &str) -> String {
+    manifest(name, "").replace(
+        &format!("  name: {name}\n"),
+        &format!("  name: {name}\n  {metadata}\n"),
+    )
+}
+
 /// A call count map from pairs, to compare with `writes_during` and `calls_during`.
 pub fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
     pairs
@@ -223,39 +248,18 @@ pub fn planned_operations(plan: &Value) -> BTreeMap<String, u64> {
     counts
 }
 
-/// A valid manifest with the given name and extra spec lines (YAML, indented by two).
-pub fn manifest(name: &str, extra_spec: &str) -> String {
-    format!(
-        "apiVersion: sirops/v1
-kind: Case
-metadata:
-  name: {name}
-spec:
-  title: Incident {name}
-  description: |
-    What happened to {name}.
-  engagementType: Security Incident
-  resolverType: Self
-  reportedIncidentStartDate: 2026-11-20T08:00:00Z
-{extra_spec}"
-    )
-}
-
 /// The environment `Sandbox::sirops` gives the binary, for callers that build their own process.
 impl Sandbox {
     pub fn sirops_env(&self) -> Vec<(String, String)> {
-        vec![
+        let mut env = vec![
             ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ("HOME".into(), self.dir.path().display().to_string()),
-            ("AWS_ACCESS_KEY_ID".into(), "test".into()),
-            ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
-            ("AWS_REGION".into(), "us-east-1".into()),
-            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
-            (
-                "AWS_ENDPOINT_URL_SECURITY_IR".into(),
-                self.emulator.endpoint_url(),
-            ),
-        ]
+        ];
+        env.extend(
+            emulator_env(&self.emulator.endpoint_url())
+                .map(|(name, value)| (name.to_string(), value)),
+        );
+        env
     }
 
     /// A blocking `sirops ARGS` command with the same environment as `Sandbox::sirops`, for
@@ -274,11 +278,8 @@ impl Sandbox {
     /// An SDK client that retries up to `max_attempts` times, for reading through injected faults.
     /// Its backoff is short: it checks the emulator's state, it is not the client under test.
     pub fn retrying_client(&self, max_attempts: u32) -> Client {
-        let config = aws_sdk_securityir::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-            .endpoint_url(self.emulator.endpoint_url())
+        let config = self
+            .client_config()
             .retry_config(
                 aws_sdk_securityir::config::retry::RetryConfig::standard()
                     .with_max_attempts(max_attempts)
@@ -310,12 +311,7 @@ impl Sandbox {
             }
         }
         let lookups = items.into_iter().map(|(case_id, arn)| async move {
-            let tags = client
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await
-                .unwrap();
+            let tags = list_tags_for_resource(client, &arn).await.unwrap();
             let name = tags.tags().get("sirops:name").cloned();
             (case_id, name)
         });
