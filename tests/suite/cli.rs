@@ -188,8 +188,7 @@ async fn drift_made_in_the_console_is_planned_and_repaired() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stale_saved_plan_is_refused_and_writes_nothing() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("stale", &manifest("stale", ""));
+    let sandbox = Sandbox::with_manifests(&["stale"]).await;
     apply_and_converge(&sandbox).await;
     let case_id = sandbox.case_ids().await.remove(0);
 
@@ -225,8 +224,7 @@ async fn a_stale_saved_plan_is_refused_and_writes_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_current_saved_plan_applies_exactly_its_requests() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("saved", &manifest("saved", ""));
+    let sandbox = Sandbox::with_manifests(&["saved"]).await;
     apply_and_converge(&sandbox).await;
     sandbox.write_manifest(
         "saved",
@@ -263,8 +261,7 @@ async fn a_current_saved_plan_applies_exactly_its_requests() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_whose_response_was_lost_is_found_by_its_tag_not_duplicated() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("lost", &manifest("lost", ""));
+    let sandbox = Sandbox::with_manifests(&["lost"]).await;
     let plan = sandbox
         .sirops(&["plan", "--format", "json"])
         .await
@@ -296,9 +293,7 @@ async fn a_create_whose_response_was_lost_is_found_by_its_tag_not_duplicated() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn orphans_are_closed_only_with_prune() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("keep", &manifest("keep", ""));
-    sandbox.write_manifest("gone", &manifest("gone", ""));
+    let sandbox = Sandbox::with_manifests(&["keep", "gone"]).await;
     apply_and_converge(&sandbox).await;
     sandbox.remove_manifest("gone");
 
@@ -331,8 +326,7 @@ async fn orphans_are_closed_only_with_prune() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn prune_refuses_when_no_manifest_was_loaded() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("only", &manifest("only", ""));
+    let sandbox = Sandbox::with_manifests(&["only"]).await;
     apply_and_converge(&sandbox).await;
     let (run, writes) = sandbox
         .sirops_writes(&["apply", "empty-dir/", "--prune", "--auto-approve"])
@@ -402,8 +396,7 @@ async fn import_round_trips_to_no_change() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_manifest_writes_nothing_and_exits_one() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("good", &manifest("good", ""));
+    let sandbox = Sandbox::with_manifests(&["good"]).await;
     sandbox.write_manifest(
         "bad",
         &manifest("bad", "  watchers:\n    - email: not-an-email\n"),
@@ -502,8 +495,7 @@ async fn a_case_closed_live_but_open_in_its_manifest_is_drift_not_an_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_without_a_terminal_needs_auto_approve() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("ask", &manifest("ask", ""));
+    let sandbox = Sandbox::with_manifests(&["ask"]).await;
     let (run, writes) = sandbox.sirops_writes(&["apply"]).await;
     run.expect_code(1);
     assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
@@ -542,9 +534,7 @@ async fn write_back_records_the_case_id_and_the_next_plan_costs_one_get_case_eac
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_comment_leaves_one_audit_comment_per_changed_case() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("audited", &manifest("audited", ""));
-    sandbox.write_manifest("quiet", &manifest("quiet", ""));
+    let sandbox = Sandbox::with_manifests(&["audited", "quiet"]).await;
     sandbox
         .sirops(&["apply", "--auto-approve", "--write-back"])
         .await

@@ -25,9 +25,7 @@ async fn status_of(sandbox: &Sandbox, case_id: &str) -> String {
 async fn prune_over_part_of_the_manifest_root_is_refused_before_any_call() {
     let sandbox = Sandbox::new().await;
     std::fs::create_dir_all(sandbox.path().join("cases/team")).unwrap();
-    for name in ["one", "two"] {
-        sandbox.write_manifest(name, &manifest(name, ""));
-    }
+    sandbox.write_plain_manifests(&["one", "two"]);
     std::fs::write(
         sandbox.path().join("cases/team/three.yaml"),
         manifest("three", ""),
@@ -74,9 +72,7 @@ async fn prune_over_part_of_the_manifest_root_is_refused_before_any_call() {
 async fn more_orphans_than_max_prune_is_refused_unless_raised() {
     let sandbox = Sandbox::new().await;
     let names: Vec<String> = (0..8).map(|index| format!("drill-{index}")).collect();
-    for name in &names {
-        sandbox.write_manifest(name, &manifest(name, ""));
-    }
+    sandbox.write_plain_manifests(&names);
     sandbox
         .sirops(&["apply", "--auto-approve"])
         .await
@@ -134,9 +130,7 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
     let team_b = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(team_b.path().join("cases")).unwrap();
     std::fs::write(team_b.path().join("sirops.yaml"), "scope: team-b\n").unwrap();
-    for name in ["shared", "only-a"] {
-        sandbox.write_manifest(name, &manifest(name, ""));
-    }
+    sandbox.write_plain_manifests(&["shared", "only-a"]);
     for name in ["shared", "only-b"] {
         std::fs::write(
             team_b.path().join(format!("cases/{name}.yaml")),
@@ -217,8 +211,7 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_case_made_before_scopes_gets_its_scope_tag_on_the_next_apply() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("legacy", &manifest("legacy", ""));
+    let sandbox = Sandbox::with_manifests(&["legacy"]).await;
     sandbox
         .sirops(&["apply", "--auto-approve", "--write-back"])
         .await
@@ -328,8 +321,7 @@ async fn adoption_is_shown_even_redacted_and_tags_the_case_on_apply() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_case_claimed_by_two_manifests_is_an_error_naming_both_files() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("first", &manifest("first", ""));
+    let sandbox = Sandbox::with_manifests(&["first"]).await;
     sandbox
         .sirops(&["apply", "--auto-approve"])
         .await
@@ -360,8 +352,7 @@ async fn a_case_claimed_by_two_manifests_is_an_error_naming_both_files() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_local_plan_is_refused_against_another_endpoint() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("local-only", &manifest("local-only", ""));
+    let sandbox = Sandbox::with_manifests(&["local-only"]).await;
     sandbox
         .sirops(&["plan", "--local", "--out", "plan.json"])
         .await
@@ -404,10 +395,7 @@ async fn a_saved_local_plan_is_refused_against_another_endpoint() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_plan_whose_request_names_another_case_is_refused() {
-    let sandbox = Sandbox::new().await;
-    for name in ["target", "bystander"] {
-        sandbox.write_manifest(name, &manifest(name, ""));
-    }
+    let sandbox = Sandbox::with_manifests(&["target", "bystander"]).await;
     sandbox
         .sirops(&["apply", "--auto-approve", "--write-back"])
         .await
@@ -450,8 +438,7 @@ async fn a_saved_plan_whose_request_names_another_case_is_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_audit_comment_goes_in_before_the_case_closes() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("closing", &manifest("closing", ""));
+    let sandbox = Sandbox::with_manifests(&["closing"]).await;
     sandbox
         .sirops(&["apply", "--auto-approve", "--write-back"])
         .await
@@ -497,8 +484,7 @@ async fn the_audit_comment_goes_in_before_the_case_closes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn write_back_records_cases_found_by_their_tag_too() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("found", &manifest("found", ""));
+    let sandbox = Sandbox::with_manifests(&["found"]).await;
     // Created without --write-back (a crash, or a push that was refused).
     sandbox
         .sirops(&["apply", "--auto-approve"])
@@ -519,8 +505,7 @@ async fn write_back_records_cases_found_by_their_tag_too() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_exit_code_row() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("row", &manifest("row", ""));
+    let sandbox = Sandbox::with_manifests(&["row"]).await;
     // 0: success; 2 only with --detailed-exitcode and changes.
     sandbox.sirops(&["plan"]).await.expect_code(0);
     sandbox
@@ -599,8 +584,7 @@ fn closed_pipe() -> std::process::Stdio {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_closed_pipe_ends_read_only_commands_quietly_but_fails_an_apply() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("piped", &manifest("piped", ""));
+    let sandbox = Sandbox::with_manifests(&["piped"]).await;
     for args in [vec!["plan"], vec!["validate"], vec!["schema"]] {
         let status = sandbox
             .sirops_command(&args)
@@ -637,8 +621,7 @@ fn without_credentials(sandbox: &Sandbox, args: &[&str]) -> std::process::Comman
 
 #[tokio::test(flavor = "multi_thread")]
 async fn common_failures_are_one_plain_line_with_the_fix() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("plain", &manifest("plain", ""));
+    let sandbox = Sandbox::with_manifests(&["plain"]).await;
     let stderr_of = |mut command: std::process::Command| {
         let output = command.output().unwrap();
         assert_eq!(output.status.code(), Some(1));
@@ -694,9 +677,7 @@ async fn a_case_that_cannot_be_read_does_not_hold_the_others_back() {
     })
     .await;
     let names: Vec<String> = (0..12).map(|index| format!("flaky-{index:02}")).collect();
-    for name in &names {
-        steady.write_manifest(name, &manifest(name, ""));
-    }
+    steady.write_plain_manifests(&names);
     steady
         .sirops(&["apply", "--auto-approve", "--write-back"])
         .await
@@ -827,8 +808,7 @@ async fn a_create_and_a_prune_of_the_same_case_says_it_looks_like_a_rename() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rename_with_previous_names_keeps_the_case_and_its_id() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("payroll", &manifest("payroll", ""));
+    let sandbox = Sandbox::with_manifests(&["payroll"]).await;
     sandbox
         .sirops(&["apply", "--auto-approve"])
         .await

@@ -32,9 +32,7 @@ fn throttled_calls(sandbox: &Sandbox) -> u64 {
 async fn three_hundred_cases_behind_a_quota_complete_with_no_failure() {
     let sandbox = Sandbox::with_config(rate_limited(25.0)).await;
     let names: Vec<String> = (0..300).map(|index| format!("case-{index:03}")).collect();
-    for name in &names {
-        sandbox.write_manifest(name, &manifest(name, ""));
-    }
+    sandbox.write_plain_manifests(&names);
     let created = sandbox
         .sirops(&["apply", "--auto-approve", "--max-attempts", "1", "-v"])
         .await;

@@ -8,9 +8,9 @@ use aws_sdk_securityir::types::ResolverType;
 use sirops::emulator::EmulatorConfig;
 
 use crate::support::{
-    Refused, SIGNED, case_status, client, client_as, create, create_with_token, created, get_case,
+    Refused, SIGNED, case_status, client_as, create, create_with_token, created, get_case,
     list_case_edits, list_comments, list_tags_for_resource, new_case, raw_exchange, start,
-    start_with,
+    start_and_connect, start_and_connect_with, start_with,
 };
 
 async fn act_as_aws(
@@ -80,8 +80,7 @@ async fn each_access_key_is_its_own_principal_in_the_edit_history() {
 
 #[tokio::test]
 async fn aws_responders_work_aws_supported_cases_as_a_principal_of_their_own() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let case_id =
         created(new_case(&client, "Handed to AWS").resolver_type(ResolverType::Aws)).await;
     let (status, case) = act_as_aws(
@@ -157,12 +156,11 @@ async fn aws_responders_work_aws_supported_cases_as_a_principal_of_their_own() {
 
 #[tokio::test]
 async fn aws_acknowledges_new_aws_supported_cases_by_itself_after_the_delay() {
-    let emulator = start_with(EmulatorConfig {
+    let (emulator, client) = start_and_connect_with(EmulatorConfig {
         aws_responder_delay: Some(Duration::from_millis(200)),
         ..EmulatorConfig::default()
     })
     .await;
-    let client = client(&emulator.endpoint_url());
     let aws_case = created(new_case(&client, "For AWS").resolver_type(ResolverType::Aws)).await;
     let own_case = create(&client, "Ours").await;
     let status = |case_id: String| {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use aws_sdk_securityir::types::SelfManagedCaseStatus;
 
 use crate::support::{
-    case_arn, client, create, create_case_comment, get_case, start, tag_resource,
+    case_arn, create, create_case_comment, get_case, start_and_connect, tag_resource,
     update_case_status,
 };
 
@@ -14,8 +14,7 @@ const TASKS: usize = 256;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_clients_sum_up_exactly() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let shared_case = create(&client, "Shared").await;
 
     let mut tasks = Vec::new();

@@ -14,15 +14,14 @@ use aws_sdk_securityir::types::SelfManagedCaseStatus::{
 use aws_sdk_securityir::types::{ResolverType, ValidationExceptionReason};
 
 use crate::support::{
-    Refused, SIGNED, client, close_case, create, create_with_token, created, field_names, get_case,
-    list_cases_after, new_case, raw_request, start, tag_resource, update_case_status,
-    update_resolver_type, update_title, watcher,
+    Refused, SIGNED, close_case, create, create_with_token, created, field_names, get_case,
+    list_cases_after, new_case, raw_request, start, start_and_connect, tag_resource,
+    update_case_status, update_resolver_type, update_title, watcher,
 };
 
 #[tokio::test]
 async fn invalid_members_are_a_validation_exception_naming_each_field() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let error = new_case(&client, &"t".repeat(301))
         .impacted_accounts("12345")
         .watchers(watcher("not-an-email"))
@@ -56,8 +55,7 @@ async fn invalid_members_are_a_validation_exception_naming_each_field() {
 
 #[tokio::test]
 async fn missing_required_members_and_bad_page_sizes_are_validation_exceptions() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     // Either the SDK refuses locally or the emulator names the missing members.
     let error = client.create_case().send().await.unwrap_err();
     if let Some(service_error) = error.as_service_error() {
@@ -107,8 +105,7 @@ async fn missing_required_members_and_bad_page_sizes_are_validation_exceptions()
 
 #[tokio::test]
 async fn unknown_and_malformed_case_ids_are_not_found_and_invalid() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let error = get_case(&client, "9999999999").await.service_error();
     assert!(
         matches!(error, GetCaseError::ResourceNotFoundException(_)),
@@ -133,8 +130,7 @@ async fn unknown_and_malformed_case_ids_are_not_found_and_invalid() {
 
 #[tokio::test]
 async fn an_illegal_status_move_names_both_statuses() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let case_id = create(&client, "Machine").await;
     let error = update_case_status(&client, &case_id, PostIncidentActivities)
         .await
@@ -164,8 +160,7 @@ async fn an_illegal_status_move_names_both_statuses() {
 
 #[tokio::test]
 async fn aws_resolved_cases_refuse_status_updates_and_the_way_back_to_self() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let case_id = created(new_case(&client, "AWS").resolver_type(ResolverType::Aws)).await;
     let error = update_case_status(&client, &case_id, DetectionAndAnalysis)
         .await
@@ -186,8 +181,7 @@ async fn aws_resolved_cases_refuse_status_updates_and_the_way_back_to_self() {
 
 #[tokio::test]
 async fn a_closed_case_refuses_changes_with_a_conflict_naming_it() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let case_id = create(&client, "Closed").await;
     close_case(&client, &case_id).await.unwrap();
     let error = close_case(&client, &case_id).await.service_error();
@@ -208,8 +202,7 @@ async fn a_closed_case_refuses_changes_with_a_conflict_naming_it() {
 
 #[tokio::test]
 async fn a_client_token_reused_for_another_request_is_a_conflict() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let first = create_with_token(&client, "First", "token-1")
         .await
         .unwrap();
@@ -226,8 +219,7 @@ async fn a_client_token_reused_for_another_request_is_a_conflict() {
 
 #[tokio::test]
 async fn lists_over_their_limit_after_an_update_exceed_the_quota() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let case_id = create(&client, "Crowded").await;
     let mut update = client.update_case().case_id(&case_id);
     for index in 0..30 {

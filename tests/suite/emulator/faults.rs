@@ -10,8 +10,8 @@ use aws_sdk_securityir::operation::create_case::CreateCaseError;
 use sirops::emulator::EmulatorConfig;
 
 use crate::support::{
-    client, client_with_retries, create, create_with_token, get_case, new_case, raw_request,
-    start_with,
+    client_with_retries, create, create_with_token, get_case, new_case, raw_request,
+    start_and_connect_with, start_with,
 };
 
 fn faulty(rate: f64, seed: u64) -> EmulatorConfig {
@@ -24,8 +24,7 @@ fn faulty(rate: f64, seed: u64) -> EmulatorConfig {
 
 /// What a client saw, in a form two runs can compare.
 async fn outcomes(seed: u64) -> (Vec<String>, sirops::emulator::StatsSnapshot) {
-    let emulator = start_with(faulty(1.0, seed)).await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect_with(faulty(1.0, seed)).await;
     let mut seen = Vec::new();
     for index in 0..40 {
         let outcome = match new_case(&client, &format!("Faulty {index}")).send().await {
@@ -125,12 +124,11 @@ async fn emulator_paths_are_never_faulted_or_counted() {
 
 #[tokio::test]
 async fn latency_delays_every_aws_request() {
-    let emulator = start_with(EmulatorConfig {
+    let (emulator, client) = start_and_connect_with(EmulatorConfig {
         latency: Duration::from_millis(150),
         ..EmulatorConfig::default()
     })
     .await;
-    let client = client(&emulator.endpoint_url());
     let started = Instant::now();
     let case_id = create(&client, "Slow").await;
     get_case(&client, &case_id).await.unwrap();

@@ -7,15 +7,14 @@ use aws_sdk_securityir::types::{
 };
 
 use crate::support::{
-    case_arn, client, close_case, create, create_case_comment, create_with_token, get_case,
-    list_case_edits, list_comments, list_tags_for_resource, new_case, start, tag_resource,
-    update_case_status, update_resolver_type, watcher,
+    case_arn, close_case, create, create_case_comment, create_with_token, get_case,
+    list_case_edits, list_comments, list_tags_for_resource, new_case, start_and_connect,
+    tag_resource, update_case_status, update_resolver_type, watcher,
 };
 
 #[tokio::test]
 async fn a_case_is_created_read_updated_and_closed_through_the_sdk() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
 
     let case_id = new_case(&client, "Phishing against payroll")
         .threat_actor_ip_addresses(
@@ -202,8 +201,7 @@ async fn a_case_is_created_read_updated_and_closed_through_the_sdk() {
 
 #[tokio::test]
 async fn tags_are_added_listed_and_removed_by_case_arn() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let case_id = create(&client, "Tagged").await;
     let arn = case_arn(&client, &case_id).await;
 
@@ -233,8 +231,7 @@ async fn tags_are_added_listed_and_removed_by_case_arn() {
 
 #[tokio::test]
 async fn the_sdk_paginator_lists_every_case_once_newest_first() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let mut created = Vec::new();
     for index in 0..53 {
         created.push(create(&client, &format!("Case {index}")).await);
@@ -270,8 +267,7 @@ async fn the_sdk_paginator_lists_every_case_once_newest_first() {
 
 #[tokio::test]
 async fn create_case_with_the_same_client_token_returns_the_same_case() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let first = create_with_token(&client, "Once", "payroll-phishing-token")
         .await
         .unwrap();
@@ -285,8 +281,7 @@ async fn create_case_with_the_same_client_token_returns_the_same_case() {
 
 #[tokio::test]
 async fn adding_present_and_deleting_absent_items_is_redundant_not_an_error() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let case_id = create(&client, "Redundant").await;
     client
         .update_case()

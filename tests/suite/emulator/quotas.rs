@@ -5,7 +5,7 @@ use aws_sdk_securityir::operation::get_case::GetCaseError;
 use aws_sdk_securityir::operation::update_case::UpdateCaseError;
 use sirops::emulator::{EmulatorConfig, RateLimits};
 
-use crate::support::{Refused, client, create, get_case, start_with, update_title};
+use crate::support::{Refused, create, get_case, start_and_connect_with, update_title};
 
 fn limited(specs: &[&str]) -> EmulatorConfig {
     let mut rate_limits = RateLimits::default();
@@ -20,8 +20,7 @@ fn limited(specs: &[&str]) -> EmulatorConfig {
 
 #[tokio::test]
 async fn requests_over_the_quota_are_throttled_with_the_quota_named() {
-    let emulator = start_with(limited(&["GetCase=5"])).await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect_with(limited(&["GetCase=5"])).await;
     let case_id = create(&client, "Quota").await;
     let mut throttled = Vec::new();
     for _ in 0..8 {
@@ -61,8 +60,7 @@ async fn requests_over_the_quota_are_throttled_with_the_quota_named() {
 
 #[tokio::test]
 async fn a_throttled_write_takes_no_effect() {
-    let emulator = start_with(limited(&["UpdateCase=1"])).await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect_with(limited(&["UpdateCase=1"])).await;
     let case_id = create(&client, "Before").await;
     update_title(&client, &case_id, "First").await.unwrap();
     let error = update_title(&client, &case_id, "Second")
@@ -79,8 +77,7 @@ async fn a_throttled_write_takes_no_effect() {
 
 #[tokio::test]
 async fn with_no_limit_nothing_is_throttled() {
-    let emulator = start_with(EmulatorConfig::default()).await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect_with(EmulatorConfig::default()).await;
     let case_id = create(&client, "Unlimited").await;
     for _ in 0..50 {
         get_case(&client, &case_id).await.unwrap();

@@ -9,14 +9,14 @@ use aws_sdk_securityir::types::ValidationExceptionReason;
 use sirops::emulator::EmulatorConfig;
 
 use crate::support::{
-    Refused, client, client_as, close_case, create, create_case_comment, get_case, list_case_edits,
-    list_comments, new_case, raw_exchange, start, start_with, update_case_comment,
+    Refused, client_as, close_case, create, create_case_comment, get_case, list_case_edits,
+    list_comments, new_case, raw_exchange, start_and_connect, start_and_connect_with,
+    update_case_comment,
 };
 
 #[tokio::test]
 async fn a_comment_is_updated_by_its_author_only_and_not_on_a_closed_case() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let colleague = client_as(&emulator.endpoint_url(), "AKIDCOLLEAGUE", "us-east-1");
     let case_id = create(&client, "Comments").await;
     let comment = create_case_comment(&client, &case_id, "first words").await;
@@ -63,8 +63,7 @@ fn split_url(url: &str) -> (std::net::SocketAddr, String) {
 
 #[tokio::test]
 async fn an_attachment_is_uploaded_listed_and_downloaded() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let case_id = create(&client, "Attachments").await;
     let content = b"2026-11-20 08:01 login from 203.0.113.9\n".to_vec();
     let upload_url = client
@@ -136,8 +135,7 @@ async fn an_attachment_is_uploaded_listed_and_downloaded() {
 
 #[tokio::test]
 async fn the_account_has_one_active_membership_per_region() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let memberships = client.list_memberships().send().await.unwrap();
     let membership = &memberships.items()[0];
     assert_eq!(memberships.items().len(), 1);
@@ -170,12 +168,11 @@ async fn the_account_has_one_active_membership_per_region() {
 
 #[tokio::test]
 async fn without_a_membership_every_case_operation_is_refused() {
-    let emulator = start_with(EmulatorConfig {
+    let (emulator, client) = start_and_connect_with(EmulatorConfig {
         not_active: true,
         ..EmulatorConfig::default()
     })
     .await;
-    let client = client(&emulator.endpoint_url());
     let error = new_case(&client, "Refused").send().await.service_error();
     assert!(
         matches!(
@@ -194,8 +191,7 @@ async fn without_a_membership_every_case_operation_is_refused() {
 #[tokio::test]
 async fn operations_not_emulated_say_so_in_the_models_terms() {
     use aws_sdk_securityir::types::{IncidentResponder, UsefulnessRating};
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let error = client
         .list_investigations()
         .case_id("1000000001")

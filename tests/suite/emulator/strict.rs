@@ -11,14 +11,13 @@ use aws_sdk_securityir::types::{
 };
 
 use crate::support::{
-    Refused, SIGNED, client, close_case, create, field_names as names, get_case, list_cases_after,
-    new_case, raw_exchange, start, update_case_status, watcher,
+    Refused, SIGNED, close_case, create, field_names as names, get_case, list_cases_after,
+    new_case, raw_exchange, start, start_and_connect, update_case_status, watcher,
 };
 
 #[tokio::test]
 async fn patterns_match_whole_values() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let error = new_case(&client, "Whole values")
         .watchers(watcher("Alice <a@x.com>"))
         .threat_actor_ip_addresses(
@@ -48,8 +47,7 @@ async fn patterns_match_whole_values() {
 
 #[tokio::test]
 async fn unique_lists_refuse_an_item_given_twice() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let region = || {
         ImpactedAwsRegion::builder()
             .region(AwsRegion::UsEast1)
@@ -122,8 +120,7 @@ async fn path_and_body_members_are_named_in_one_exception() {
 
 #[tokio::test]
 async fn page_tokens_are_checked() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let error = list_cases_after(&client, &"t".repeat(2001))
         .await
         .service_error();
@@ -143,8 +140,7 @@ async fn page_tokens_are_checked() {
 
 #[tokio::test]
 async fn the_strictest_reading_where_the_api_is_silent() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let case_id = create(&client, "Strict").await;
 
     // Adding and deleting one watcher in one call has no defined outcome: refused.

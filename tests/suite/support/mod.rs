@@ -80,6 +80,21 @@ impl Sandbox {
         Sandbox { dir, emulator }
     }
 
+    /// A sandbox whose repository holds a plain `manifest` for each name.
+    pub async fn with_manifests(names: &[&str]) -> Sandbox {
+        let sandbox = Sandbox::new().await;
+        sandbox.write_plain_manifests(names);
+        sandbox
+    }
+
+    /// Writes a plain `manifest` for each name.
+    pub fn write_plain_manifests(&self, names: &[impl AsRef<str>]) {
+        for name in names {
+            let name = name.as_ref();
+            self.write_manifest(name, &manifest(name, ""));
+        }
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

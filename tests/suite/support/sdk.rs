@@ -46,6 +46,17 @@ pub async fn start_with(config: EmulatorConfig) -> RunningEmulator {
     Emulator::start(config).await.expect("the emulator starts")
 }
 
+/// An emulator and a `client` for it.
+pub async fn start_and_connect() -> (RunningEmulator, Client) {
+    start_and_connect_with(EmulatorConfig::default()).await
+}
+
+pub async fn start_and_connect_with(config: EmulatorConfig) -> (RunningEmulator, Client) {
+    let emulator = start_with(config).await;
+    let client = client(&emulator.endpoint_url());
+    (emulator, client)
+}
+
 /// A client that reports every failure as it comes: no retries, so tests see raw errors.
 pub fn client(endpoint_url: &str) -> Client {
     client_with_retries(endpoint_url, RetryConfig::disabled())
