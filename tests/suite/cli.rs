@@ -4,28 +4,21 @@
 use aws_sdk_securityir::types::{SelfManagedCaseStatus, Watcher};
 
 use crate::support::{
-    Sandbox, console_case, counts, created, list_comments, manifest, planned_operations,
-    update_case_status,
+    Sandbox, console_case, console_edit, counts, created, list_comments, manifest,
+    planned_operations, update_case_status,
 };
 
 /// Applies, then checks the apply made exactly the planned write calls, that a new plan shows
 /// no change and that a second apply writes nothing.
 async fn apply_and_converge(sandbox: &Sandbox) -> serde_json::Value {
-    let plan = sandbox
-        .sirops(&["plan", "--format", "json"])
-        .await
-        .expect_code(0)
-        .json();
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
     let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     let mut planned = planned_operations(&plan);
     planned.retain(|_, count| *count > 0);
     assert_eq!(writes, planned, "apply's writes differ from the plan");
 
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(0);
     let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     assert!(writes.is_empty(), "second apply wrote {writes:?}");
@@ -137,10 +130,7 @@ async fn lifecycle_create_change_every_field_walk_status_and_close() {
 #[tokio::test(flavor = "multi_thread")]
 async fn create_walks_the_shortest_path_from_submitted() {
     let sandbox = Sandbox::new().await;
-    sandbox.write_manifest(
-        "walk",
-        &manifest("walk", "  status: Post-incident Activities\n"),
-    );
+    sandbox.write_case("walk", "  status: Post-incident Activities\n");
     let plan = apply_and_converge(&sandbox).await;
     assert_eq!(
         plan["cases"][0]["statusPath"],
@@ -155,24 +145,15 @@ async fn create_walks_the_shortest_path_from_submitted() {
 #[tokio::test(flavor = "multi_thread")]
 async fn drift_made_in_the_console_is_planned_and_repaired() {
     let sandbox = Sandbox::new().await;
-    sandbox.write_manifest(
-        "drift",
-        &manifest("drift", "  impactedServices: [Amazon S3]\n"),
-    );
+    sandbox.write_case("drift", "  impactedServices: [Amazon S3]\n");
     apply_and_converge(&sandbox).await;
     let case_id = sandbox.case_ids().await.remove(0);
-    sandbox
-        .client()
-        .update_case()
-        .case_id(&case_id)
-        .title("Changed in the console")
-        .impacted_services_to_add("AWS Lambda")
-        .send()
+    console_edit(&sandbox.client(), &case_id, "Changed in the console")
         .await
         .unwrap();
 
     let plan = sandbox
-        .sirops(&["plan", "--format", "json", "--detailed-exitcode"])
+        .plan_json(&["--detailed-exitcode"])
         .await
         .expect_code(2)
         .json();
@@ -192,14 +173,8 @@ async fn a_stale_saved_plan_is_refused_and_writes_nothing() {
     apply_and_converge(&sandbox).await;
     let case_id = sandbox.case_ids().await.remove(0);
 
-    sandbox.write_manifest(
-        "stale",
-        &manifest("stale", "  status: Detection and Analysis\n"),
-    );
-    sandbox
-        .sirops(&["plan", "--out", "plan.json"])
-        .await
-        .expect_code(0);
+    sandbox.write_case("stale", "  status: Detection and Analysis\n");
+    sandbox.plan(&["--out", "plan.json"]).await.expect_code(0);
     sandbox
         .client()
         .update_case()
@@ -226,20 +201,14 @@ async fn a_stale_saved_plan_is_refused_and_writes_nothing() {
 async fn a_current_saved_plan_applies_exactly_its_requests() {
     let sandbox = Sandbox::with_manifests(&["saved"]).await;
     apply_and_converge(&sandbox).await;
-    sandbox.write_manifest(
-        "saved",
-        &manifest("saved", "  status: Post-incident Activities\n"),
-    );
-    sandbox
-        .sirops(&["plan", "--out", "plan.json"])
-        .await
-        .expect_code(0);
+    sandbox.write_case("saved", "  status: Post-incident Activities\n");
+    sandbox.plan(&["--out", "plan.json"]).await.expect_code(0);
     let plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(sandbox.path().join("plan.json")).unwrap())
             .unwrap();
     // The manifest changes again after the plan: the plan no longer says what the
     // repository asks for, so it is refused.
-    sandbox.write_manifest("saved", &manifest("saved", "  status: Closed\n"));
+    sandbox.write_case("saved", "  status: Closed\n");
     let (run, writes) = sandbox
         .sirops_writes(&["apply", "--plan", "plan.json", "--auto-approve"])
         .await;
@@ -247,10 +216,7 @@ async fn a_current_saved_plan_applies_exactly_its_requests() {
     assert!(run.stderr.contains("manifests changed"), "{}", run.stderr);
     assert!(writes.is_empty(), "{writes:?}");
 
-    sandbox.write_manifest(
-        "saved",
-        &manifest("saved", "  status: Post-incident Activities\n"),
-    );
+    sandbox.write_case("saved", "  status: Post-incident Activities\n");
     let (run, writes) = sandbox
         .sirops_writes(&["apply", "--plan", "plan.json", "--auto-approve"])
         .await;
@@ -262,11 +228,7 @@ async fn a_current_saved_plan_applies_exactly_its_requests() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_whose_response_was_lost_is_found_by_its_tag_not_duplicated() {
     let sandbox = Sandbox::with_manifests(&["lost"]).await;
-    let plan = sandbox
-        .sirops(&["plan", "--format", "json"])
-        .await
-        .expect_code(0)
-        .json();
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
     let create = &plan["cases"][0]["requests"][0]["input"];
     // The CreateCase reaches the service but its response never comes back.
     let client = sandbox.client();
@@ -297,11 +259,7 @@ async fn orphans_are_closed_only_with_prune() {
     apply_and_converge(&sandbox).await;
     sandbox.remove_manifest("gone");
 
-    let plan = sandbox
-        .sirops(&["plan", "--format", "json"])
-        .await
-        .expect_code(0)
-        .json();
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
     assert!(
         !plan.to_string().contains("\"gone\""),
         "orphan shown without --prune"
@@ -311,7 +269,7 @@ async fn orphans_are_closed_only_with_prune() {
     assert!(writes.is_empty(), "{writes:?}");
 
     let plan = sandbox
-        .sirops(&["plan", "--prune", "--format", "json"])
+        .plan(&["--prune", "--format", "json"])
         .await
         .expect_code(0)
         .json();
@@ -371,7 +329,7 @@ async fn import_round_trips_to_no_change() {
     // The imported manifest names a case sirops does not own yet: adopting it is the only
     // change, and it is shown as such.
     let plan = sandbox
-        .sirops(&["plan", "--format", "json", "--detailed-exitcode"])
+        .plan_json(&["--detailed-exitcode"])
         .await
         .expect_code(2)
         .json();
@@ -397,10 +355,7 @@ async fn import_round_trips_to_no_change() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_manifest_writes_nothing_and_exits_one() {
     let sandbox = Sandbox::with_manifests(&["good"]).await;
-    sandbox.write_manifest(
-        "bad",
-        &manifest("bad", "  watchers:\n    - email: not-an-email\n"),
-    );
+    sandbox.write_case("bad", "  watchers:\n    - email: not-an-email\n");
     let (run, calls) = sandbox.sirops_calls(&["apply", "--auto-approve"]).await;
     run.expect_code(1);
     assert!(run.stderr.contains("bad.yaml:"), "{}", run.stderr);
@@ -410,11 +365,8 @@ async fn an_invalid_manifest_writes_nothing_and_exits_one() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_impossible_status_path_is_an_error_for_its_case_only() {
     let sandbox = Sandbox::new().await;
-    sandbox.write_manifest(
-        "moved-on",
-        &manifest("moved-on", "  status: Detection and Analysis\n"),
-    );
-    sandbox.write_manifest("other", &manifest("other", ""));
+    sandbox.write_case("moved-on", "  status: Detection and Analysis\n");
+    sandbox.write_case("other", "");
     apply_and_converge(&sandbox).await;
     // Submitted cannot be entered again: no legal path for this case.
     sandbox.write_manifest(
@@ -424,10 +376,7 @@ async fn an_impossible_status_path_is_an_error_for_its_case_only() {
             "title: A title that must not be written either",
         ),
     );
-    sandbox.write_manifest(
-        "other",
-        &manifest("other", "  status: Detection and Analysis\n"),
-    );
+    sandbox.write_case("other", "  status: Detection and Analysis\n");
     let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(1);
     assert!(run.stdout.contains("moved-on"), "{}", run.stdout);
@@ -442,11 +391,7 @@ async fn an_impossible_status_path_is_an_error_for_its_case_only() {
         counts(&[("UpdateCaseStatus", 1)]),
         "only the other case is written"
     );
-    let plan = sandbox
-        .sirops(&["plan", "--format", "json"])
-        .await
-        .expect_code(1)
-        .json();
+    let plan = sandbox.plan_json(&[]).await.expect_code(1).json();
     let other = plan["cases"]
         .as_array()
         .unwrap()
@@ -459,18 +404,12 @@ async fn an_impossible_status_path_is_an_error_for_its_case_only() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_case_closed_live_but_open_in_its_manifest_is_drift_not_an_error() {
     let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("closed", &manifest("closed", "  status: Closed\n"));
-    sandbox.write_manifest("other", &manifest("other", ""));
+    sandbox.write_case("closed", "  status: Closed\n");
+    sandbox.write_case("other", "");
     apply_and_converge(&sandbox).await;
-    sandbox.write_manifest(
-        "closed",
-        &manifest("closed", "  status: Detection and Analysis\n"),
-    );
-    sandbox.write_manifest(
-        "other",
-        &manifest("other", "  status: Detection and Analysis\n"),
-    );
-    let plan = sandbox.sirops(&["plan", "--format", "markdown"]).await;
+    sandbox.write_case("closed", "  status: Detection and Analysis\n");
+    sandbox.write_case("other", "  status: Detection and Analysis\n");
+    let plan = sandbox.plan(&["--format", "markdown"]).await;
     plan.expect_code(0);
     assert!(
         plan.stdout
@@ -512,10 +451,7 @@ async fn write_back_records_the_case_id_and_the_next_plan_costs_one_get_case_eac
             &format!("# keep this comment\n{}", manifest(name, "")),
         );
     }
-    sandbox
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
     for name in &names {
         let text = sandbox.read_manifest(name);
         assert!(text.starts_with("# keep this comment\n"));
@@ -535,10 +471,7 @@ async fn write_back_records_the_case_id_and_the_next_plan_costs_one_get_case_eac
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_comment_leaves_one_audit_comment_per_changed_case() {
     let sandbox = Sandbox::with_manifests(&["audited", "quiet"]).await;
-    sandbox
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
     sandbox.write_manifest(
         "audited",
         &sandbox
@@ -674,10 +607,10 @@ async fn a_threat_actor_ip_whose_user_agent_changed_is_deleted_then_added_in_a_s
 "
         )
     };
-    sandbox.write_manifest("agent", &manifest("agent", &ips("curl/8.4.0")));
+    sandbox.write_case("agent", &ips("curl/8.4.0"));
     apply_and_converge(&sandbox).await;
 
-    sandbox.write_manifest("agent", &manifest("agent", &ips("python-requests/2.31")));
+    sandbox.write_case("agent", &ips("python-requests/2.31"));
     let plan = apply_and_converge(&sandbox).await;
     let requests = &plan["cases"][0]["requests"];
     assert_eq!(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::support::{
     Sandbox, case_status, console_case, counts, created, list_case_edits, list_comments, manifest,
-    manifest_with_metadata, recorded_case_id,
+    manifest_with_metadata, recorded_case_id, untag_resource,
 };
 
 fn case_named<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -31,10 +31,7 @@ async fn prune_over_part_of_the_manifest_root_is_refused_before_any_call() {
         manifest("three", ""),
     )
     .unwrap();
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
 
     for subset in [vec!["cases/one.yaml"], vec!["cases/team"]] {
         let mut args = vec!["apply", "--prune", "--auto-approve"];
@@ -73,10 +70,7 @@ async fn more_orphans_than_max_prune_is_refused_unless_raised() {
     let sandbox = Sandbox::new().await;
     let names: Vec<String> = (0..8).map(|index| format!("drill-{index}")).collect();
     sandbox.write_plain_manifests(&names);
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
     for name in &names[1..] {
         sandbox.remove_manifest(name);
     }
@@ -99,7 +93,7 @@ async fn more_orphans_than_max_prune_is_refused_unless_raised() {
     assert!(writes.is_empty(), "{writes:?}");
 
     let plan = sandbox
-        .sirops(&["plan", "--prune", "--max-prune", "7", "--format", "json"])
+        .plan(&["--prune", "--max-prune", "7", "--format", "json"])
         .await
         .expect_code(0)
         .json();
@@ -110,10 +104,7 @@ async fn more_orphans_than_max_prune_is_refused_unless_raised() {
         .map(|case| case["action"].as_str().unwrap())
         .collect();
     assert_eq!(first, ["close"; 7], "irreversible requests come first");
-    let text = sandbox
-        .sirops(&["plan", "--prune", "--max-prune", "7"])
-        .await
-        .stdout;
+    let text = sandbox.plan(&["--prune", "--max-prune", "7"]).await.stdout;
     assert!(text.contains("7 irreversible"), "{text}");
 
     let (run, writes) = sandbox
@@ -138,16 +129,9 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
         )
         .unwrap();
     }
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
     sandbox
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
-    sandbox
-        .sirops_in(
-            team_b.path(),
-            &["apply", "--auto-approve", "--write-back"],
-            &[],
-        )
+        .sirops_in(team_b.path(), &["apply", "--auto-approve", "--write-back"])
         .await
         .expect_code(0);
     // One manifest name, two scopes: two cases, each tagged with its scope.
@@ -162,7 +146,7 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
     // Team A deletes all its manifests but one and prunes: only its own orphan is closed.
     sandbox.remove_manifest("shared");
     let plan = sandbox
-        .sirops(&["plan", "--prune", "--format", "json"])
+        .plan(&["--prune", "--format", "json"])
         .await
         .expect_code(0)
         .json();
@@ -200,11 +184,7 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
 
     // Team B sees nothing to do.
     sandbox
-        .sirops_in(
-            team_b.path(),
-            &["plan", "--prune", "--detailed-exitcode"],
-            &[],
-        )
+        .sirops_in(team_b.path(), &["plan", "--prune", "--detailed-exitcode"])
         .await
         .expect_code(0);
 }
@@ -212,24 +192,16 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_case_made_before_scopes_gets_its_scope_tag_on_the_next_apply() {
     let sandbox = Sandbox::with_manifests(&["legacy"]).await;
-    sandbox
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
     let case_id = sandbox.recorded_case_id("legacy").unwrap();
     let arn = sandbox.arn_of(&case_id).await;
     // What an older sirops left: the ownership tag only.
-    sandbox
-        .client()
-        .untag_resource()
-        .resource_arn(&arn)
-        .tag_keys("sirops:scope")
-        .send()
+    untag_resource(&sandbox.client(), &arn, &["sirops:scope"])
         .await
         .unwrap();
 
     let plan = sandbox
-        .sirops(&["plan", "--format", "json", "--detailed-exitcode"])
+        .plan_json(&["--detailed-exitcode"])
         .await
         .expect_code(2)
         .json();
@@ -238,15 +210,9 @@ async fn a_case_made_before_scopes_gets_its_scope_tag_on_the_next_apply() {
         plan["cases"][0]["requests"][0]["input"]["tags"],
         serde_json::json!({"sirops:scope": "default"})
     );
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
     assert_eq!(sandbox.tags_of(&case_id).await["sirops:scope"], "default");
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -289,11 +255,7 @@ async fn adoption_is_shown_even_redacted_and_tags_the_case_on_apply() {
     assert!(markdown.stdout.contains("will be adopted"));
     assert!(!markdown.stdout.contains("Vendor breach"), "redacted title");
 
-    let json = sandbox
-        .sirops(&["plan", "--format", "json"])
-        .await
-        .expect_code(0)
-        .json();
+    let json = sandbox.plan_json(&[]).await.expect_code(0).json();
     let case = &json["cases"][0];
     assert_eq!(case["action"], "adopt");
     assert_eq!(case["caseId"], case_id.as_str());
@@ -306,26 +268,17 @@ async fn adoption_is_shown_even_redacted_and_tags_the_case_on_apply() {
             .contains("will be adopted")
     );
 
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
     let tags = sandbox.tags_of(&case_id).await;
     assert_eq!(tags["sirops:name"], "vendor-breach");
     assert_eq!(tags["sirops:scope"], "default");
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_case_claimed_by_two_manifests_is_an_error_naming_both_files() {
     let sandbox = Sandbox::with_manifests(&["first"]).await;
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
     let case_id = sandbox.case_ids().await.remove(0);
     sandbox.write_manifest(
         "second",
@@ -334,11 +287,7 @@ async fn a_case_claimed_by_two_manifests_is_an_error_naming_both_files() {
     let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(1);
     assert!(writes.is_empty(), "{writes:?}");
-    let plan = sandbox
-        .sirops(&["plan", "--format", "json"])
-        .await
-        .expect_code(1)
-        .json();
+    let plan = sandbox.plan_json(&[]).await.expect_code(1).json();
     for (name, other) in [("first", "second.yaml"), ("second", "first.yaml")] {
         let case = case_named(&plan, name);
         assert_eq!(case["action"], "error", "{case:#}");
@@ -354,7 +303,7 @@ async fn a_case_claimed_by_two_manifests_is_an_error_naming_both_files() {
 async fn a_saved_local_plan_is_refused_against_another_endpoint() {
     let sandbox = Sandbox::with_manifests(&["local-only"]).await;
     sandbox
-        .sirops(&["plan", "--local", "--out", "plan.json"])
+        .plan(&["--local", "--out", "plan.json"])
         .await
         .expect_code(0);
     let saved: serde_json::Value =
@@ -396,10 +345,7 @@ async fn a_saved_local_plan_is_refused_against_another_endpoint() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_plan_whose_request_names_another_case_is_refused() {
     let sandbox = Sandbox::with_manifests(&["target", "bystander"]).await;
-    sandbox
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
     let bystander = sandbox.recorded_case_id("bystander").unwrap();
     sandbox.write_manifest(
         "target",
@@ -407,10 +353,7 @@ async fn a_saved_plan_whose_request_names_another_case_is_refused() {
             .read_manifest("target")
             .replace("title: Incident target", "title: New title"),
     );
-    sandbox
-        .sirops(&["plan", "--out", "plan.json"])
-        .await
-        .expect_code(0);
+    sandbox.plan(&["--out", "plan.json"]).await.expect_code(0);
     let path = sandbox.path().join("plan.json");
     let mut plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -439,10 +382,7 @@ async fn a_saved_plan_whose_request_names_another_case_is_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_audit_comment_goes_in_before_the_case_closes() {
     let sandbox = Sandbox::with_manifests(&["closing"]).await;
-    sandbox
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
     let case_id = sandbox.recorded_case_id("closing").unwrap();
     sandbox.write_manifest(
         "closing",
@@ -486,10 +426,7 @@ async fn the_audit_comment_goes_in_before_the_case_closes() {
 async fn write_back_records_cases_found_by_their_tag_too() {
     let sandbox = Sandbox::with_manifests(&["found"]).await;
     // Created without --write-back (a crash, or a push that was refused).
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
     assert_eq!(sandbox.recorded_case_id("found"), None);
     let (run, writes) = sandbox
         .sirops_writes(&["apply", "--auto-approve", "--write-back"])
@@ -507,19 +444,10 @@ async fn write_back_records_cases_found_by_their_tag_too() {
 async fn every_exit_code_row() {
     let sandbox = Sandbox::with_manifests(&["row"]).await;
     // 0: success; 2 only with --detailed-exitcode and changes.
-    sandbox.sirops(&["plan"]).await.expect_code(0);
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(2);
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    sandbox.plan(&[]).await.expect_code(0);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(2);
+    sandbox.apply(&[]).await.expect_code(0);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(0);
     // 1: usage errors, even with --detailed-exitcode.
     for args in [
         vec!["plan", "--detailed-exitcode", "--detailed-exitcod"],
@@ -535,15 +463,12 @@ async fn every_exit_code_row() {
     }
     // 0: help and version are not errors.
     sandbox.sirops(&["--help"]).await.expect_code(0);
-    sandbox.sirops(&["plan", "--help"]).await.expect_code(0);
+    sandbox.plan(&["--help"]).await.expect_code(0);
     sandbox.sirops(&["--version"]).await.expect_code(0);
     // 1: an invalid manifest.
     sandbox.write_manifest("bad", "apiVersion: sirops/v1\nkind: Case\n");
     sandbox.sirops(&["validate"]).await.expect_code(1);
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(1);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(1);
     sandbox.remove_manifest("bad");
     // 1: an invalid sirops.yaml, named with its line, before any call.
     sandbox.write_project("scope: Team_A\n");
@@ -562,16 +487,10 @@ async fn every_exit_code_row() {
         "ghost",
         &manifest_with_metadata("ghost", "caseId: \"9999999999\""),
     );
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(1);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(1);
     sandbox.remove_manifest("ghost");
     // 1: apply refused (no terminal, no --auto-approve) with changes to make.
-    sandbox.write_manifest(
-        "row",
-        &manifest("row", "  status: Detection and Analysis\n"),
-    );
+    sandbox.write_case("row", "  status: Detection and Analysis\n");
     sandbox.sirops(&["apply"]).await.expect_code(1);
 }
 
@@ -678,10 +597,7 @@ async fn a_case_that_cannot_be_read_does_not_hold_the_others_back() {
     .await;
     let names: Vec<String> = (0..12).map(|index| format!("flaky-{index:02}")).collect();
     steady.write_plain_manifests(&names);
-    steady
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
+    steady.apply(&["--write-back"]).await.expect_code(0);
     let ids: BTreeMap<String, String> = names
         .iter()
         .map(|name| (name.clone(), steady.recorded_case_id(name).unwrap()))
@@ -709,14 +625,7 @@ async fn a_case_that_cannot_be_read_does_not_hold_the_others_back() {
     };
     // One case at a time, so the seeded faults land on the same requests every run.
     let run = flaky
-        .sirops(&[
-            "apply",
-            "--auto-approve",
-            "--parallelism",
-            "1",
-            "--max-attempts",
-            "1",
-        ])
+        .apply(&["--parallelism", "1", "--max-attempts", "1"])
         .await;
     run.expect_code(1);
     let unplanned: Vec<&String> = names
@@ -762,14 +671,11 @@ async fn a_create_and_a_prune_of_the_same_case_says_it_looks_like_a_rename() {
             .replace(&format!("What happened to {name}."), "Two clerks.")
     };
     sandbox.write_manifest("payroll", &same_fields("payroll"));
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
     sandbox.remove_manifest("payroll");
     sandbox.write_manifest("payroll-phishing", &same_fields("payroll-phishing"));
     let plan = sandbox
-        .sirops(&["plan", "--prune", "--format", "json"])
+        .plan(&["--prune", "--format", "json"])
         .await
         .expect_code(0)
         .json();
@@ -802,17 +708,14 @@ async fn a_create_and_a_prune_of_the_same_case_says_it_looks_like_a_rename() {
         "payroll-phishing",
         &same_fields("payroll-phishing").replace("Payroll phishing", "Something else"),
     );
-    let text = sandbox.sirops(&["plan", "--prune"]).await.stdout;
+    let text = sandbox.plan(&["--prune"]).await.stdout;
     assert!(!text.contains("looks like a rename"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rename_with_previous_names_keeps_the_case_and_its_id() {
     let sandbox = Sandbox::with_manifests(&["payroll"]).await;
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
     let case_id = sandbox.case_ids().await.remove(0);
     sandbox.remove_manifest("payroll");
     sandbox.write_manifest(
@@ -820,7 +723,7 @@ async fn a_rename_with_previous_names_keeps_the_case_and_its_id() {
         &manifest_with_metadata("payroll-phishing", "previousNames: [payroll]"),
     );
     let plan = sandbox
-        .sirops(&["plan", "--prune", "--format", "json"])
+        .plan(&["--prune", "--format", "json"])
         .await
         .expect_code(0)
         .json();
@@ -841,7 +744,7 @@ async fn a_rename_with_previous_names_keeps_the_case_and_its_id() {
     );
     assert_eq!(sandbox.recorded_case_id("payroll-phishing"), Some(case_id));
     sandbox
-        .sirops(&["plan", "--prune", "--detailed-exitcode"])
+        .plan(&["--prune", "--detailed-exitcode"])
         .await
         .expect_code(0);
 }

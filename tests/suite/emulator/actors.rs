@@ -8,9 +8,9 @@ use aws_sdk_securityir::types::ResolverType;
 use sirops::emulator::EmulatorConfig;
 
 use crate::support::{
-    Refused, SIGNED, case_status, client_as, create, create_with_token, created, get_case,
-    list_case_edits, list_comments, list_tags_for_resource, new_case, raw_exchange, start,
-    start_and_connect, start_and_connect_with, start_with,
+    Refused, SIGNED, case_status, client_as, console_edit, create, create_with_token, created,
+    get_case, list_case_edits, list_comments, list_tags_for_resource, new_case, raw_exchange,
+    start, start_and_connect, start_and_connect_with, start_with,
 };
 
 async fn act_as_aws(
@@ -35,12 +35,7 @@ async fn each_access_key_is_its_own_principal_in_the_edit_history() {
     let sirops = client_as(&emulator.endpoint_url(), "AKIDSIROPS", "us-east-1");
     let console = client_as(&emulator.endpoint_url(), "AKIDCONSOLE", "us-east-1");
     let case_id = create(&sirops, "Who did what").await;
-    console
-        .update_case()
-        .case_id(&case_id)
-        .title("Edited in the console")
-        .impacted_services_to_add("AWS Lambda")
-        .send()
+    console_edit(&console, &case_id, "Edited in the console")
         .await
         .unwrap();
     let edits = list_case_edits(&sirops, &case_id).await.unwrap();

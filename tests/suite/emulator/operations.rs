@@ -9,7 +9,7 @@ use aws_sdk_securityir::types::{
 use crate::support::{
     case_arn, close_case, create, create_case_comment, create_with_token, get_case,
     list_case_edits, list_comments, list_tags_for_resource, new_case, start_and_connect,
-    tag_resource, update_case_status, update_resolver_type, watcher,
+    tag_resource, untag_resource, update_case_status, update_resolver_type, watcher,
 };
 
 #[tokio::test]
@@ -211,12 +211,7 @@ async fn tags_are_added_listed_and_removed_by_case_arn() {
     assert_eq!(tags.tags().get("team").map(String::as_str), Some("secops"));
     assert_eq!(tags.tags().len(), 2);
 
-    client
-        .untag_resource()
-        .resource_arn(&arn)
-        .tag_keys("team")
-        .tag_keys("absent")
-        .send()
+    untag_resource(&client, &arn, &["team", "absent"])
         .await
         .unwrap();
     let tags = list_tags_for_resource(&client, &arn).await.unwrap();

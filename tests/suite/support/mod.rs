@@ -111,6 +111,11 @@ impl Sandbox {
         std::fs::read_to_string(self.manifest_path(name)).unwrap()
     }
 
+    /// Writes `manifest(name, extra_spec)` as the manifest of `name`.
+    pub fn write_case(&self, name: &str, extra_spec: &str) {
+        self.write_manifest(name, &manifest(name, extra_spec));
+    }
+
     /// Writes `sirops.yaml` at the repository root.
     pub fn write_project(&self, text: &str) {
         std::fs::write(self.dir.path().join("sirops.yaml"), text).unwrap();
@@ -149,13 +154,39 @@ impl Sandbox {
         self.sirops_with_env(args, &[]).await
     }
 
+    /// `sirops apply --auto-approve ARGS`.
+    pub async fn apply(&self, args: &[&str]) -> Run {
+        self.sirops(&[&["apply", "--auto-approve"], args].concat())
+            .await
+    }
+
+    /// `sirops plan ARGS`.
+    pub async fn plan(&self, args: &[&str]) -> Run {
+        self.sirops(&[&["plan"], args].concat()).await
+    }
+
+    /// `sirops plan --format json ARGS`.
+    pub async fn plan_json(&self, args: &[&str]) -> Run {
+        self.sirops(&[&["plan", "--format", "json"], args].concat())
+            .await
+    }
+
     /// Like `sirops`, with extra environment variables.
     pub async fn sirops_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        self.sirops_in(self.dir.path(), args, env).await
+        self.sirops_in_with_env(self.dir.path(), args, env).await
     }
 
     /// `sirops ARGS` run in another directory (another repository) against this emulator.
-    pub async fn sirops_in(&self, directory: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    pub async fn sirops_in(&self, directory: &Path, args: &[&str]) -> Run {
+        self.sirops_in_with_env(directory, args, &[]).await
+    }
+
+    async fn sirops_in_with_env(
+        &self,
+        directory: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Run {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_sirops"));
         command
             .args(args)

@@ -21,6 +21,7 @@ use aws_sdk_securityir::operation::list_tags_for_resource::{
     ListTagsForResourceError, ListTagsForResourceOutput,
 };
 use aws_sdk_securityir::operation::tag_resource::{TagResourceError, TagResourceOutput};
+use aws_sdk_securityir::operation::untag_resource::{UntagResourceError, UntagResourceOutput};
 use aws_sdk_securityir::operation::update_case::{UpdateCaseError, UpdateCaseOutput};
 use aws_sdk_securityir::operation::update_case_comment::{
     UpdateCaseCommentError, UpdateCaseCommentOutput,
@@ -168,6 +169,22 @@ pub async fn update_title(
         .await
 }
 
+/// What a responder edits in the console: the title, and AWS Lambda added to the impacted
+/// services.
+pub async fn console_edit(
+    client: &Client,
+    case_id: &str,
+    title: &str,
+) -> Result<UpdateCaseOutput, SdkError<UpdateCaseError>> {
+    client
+        .update_case()
+        .case_id(case_id)
+        .title(title)
+        .impacted_services_to_add("AWS Lambda")
+        .send()
+        .await
+}
+
 pub async fn update_resolver_type(
     client: &Client,
     case_id: &str,
@@ -272,6 +289,18 @@ pub async fn tag_resource(
     let mut request = client.tag_resource().resource_arn(arn);
     for (key, value) in tags {
         request = request.tags(*key, *value);
+    }
+    request.send().await
+}
+
+pub async fn untag_resource(
+    client: &Client,
+    arn: &str,
+    keys: &[&str],
+) -> Result<UntagResourceOutput, SdkError<UntagResourceError>> {
+    let mut request = client.untag_resource().resource_arn(arn);
+    for key in keys {
+        request = request.tag_keys(*key);
     }
     request.send().await
 }
