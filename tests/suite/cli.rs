@@ -56,7 +56,7 @@ async fn lifecycle_create_change_every_field_walk_status_and_close() {
     assert_eq!(ids.len(), 1);
     let case_id = ids[0].clone();
 
-    // Every field kind changes at once.
+    // Every field kind changes at once: the same keys as the first spec, each with a new value.
     sandbox.write_manifest(
         "payroll",
         &manifest(

@@ -1172,6 +1172,7 @@ fn desired_case() -> impl Strategy<Value = DesiredCase> {
     )
 }
 
+// Mirrors desired_case, but for the live type: other optionality, and reserved tags.
 fn live_case() -> impl Strategy<Value = LiveCase> {
     let scalars = (
         text(&["Phishing", "Phishing wave"]),

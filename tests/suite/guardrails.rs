@@ -379,6 +379,7 @@ async fn a_saved_plan_whose_request_names_another_case_is_refused() {
     assert!(writes.is_empty(), "{writes:?}");
 }
 
+// Shaped like cli.rs's tests (set up, run, check each step), yet each scenario is its own.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_audit_comment_goes_in_before_the_case_closes() {
     let sandbox = Sandbox::with_manifests(&["closing"]).await;
@@ -470,7 +471,7 @@ async fn every_exit_code_row() {
     sandbox.sirops(&["validate"]).await.expect_code(1);
     sandbox.plan(&["--detailed-exitcode"]).await.expect_code(1);
     sandbox.remove_manifest("bad");
-    // 1: an invalid sirops.yaml, named with its line, before any call.
+    // 1: an invalid sirops.yaml, named with its line, before any call (shaped like the scope test).
     sandbox.write_project("scope: Team_A\n");
     let (run, calls) = sandbox.sirops_calls(&["plan"]).await;
     run.expect_code(1);

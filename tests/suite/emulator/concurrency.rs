@@ -51,6 +51,7 @@ async fn concurrent_clients_sum_up_exactly() {
     let services: BTreeSet<_> = shared.impacted_services().iter().cloned().collect();
     let expected: BTreeSet<_> = (0..TASKS).map(|index| format!("Service {index}")).collect();
     assert_eq!(services, expected);
+    // Every page of comments, as operations.rs gathers edits: another paginator of the same shape.
     let comments = client
         .list_comments()
         .case_id(&shared_case)

@@ -169,6 +169,7 @@ async fn aws_resolved_cases_refuse_status_updates_and_the_way_back_to_self() {
         matches!(error, UpdateCaseStatusError::ValidationException(_)),
         "{error:?}"
     );
+    // Refused like the metadata update above, but through UpdateResolverType's own error type.
     let error = update_resolver_type(&client, &case_id, ResolverType::SelfValue)
         .await
         .service_error();

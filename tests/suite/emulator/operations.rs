@@ -263,6 +263,7 @@ async fn the_sdk_paginator_lists_every_case_once_newest_first() {
 #[tokio::test]
 async fn create_case_with_the_same_client_token_returns_the_same_case() {
     let (emulator, client) = start_and_connect().await;
+    // errors.rs reuses a token for another request; this repeats the request itself.
     let first = create_with_token(&client, "Once", "payroll-phishing-token")
         .await
         .unwrap();

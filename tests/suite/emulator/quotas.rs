@@ -63,6 +63,7 @@ async fn a_throttled_write_takes_no_effect() {
     let (emulator, client) = start_and_connect_with(limited(&["UpdateCase=1"])).await;
     let case_id = create(&client, "Before").await;
     update_title(&client, &case_id, "First").await.unwrap();
+    // errors.rs makes the same call on a closed case; here the quota, not the case, refuses it.
     let error = update_title(&client, &case_id, "Second")
         .await
         .service_error();

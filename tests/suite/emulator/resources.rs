@@ -44,6 +44,7 @@ async fn a_comment_is_updated_by_its_author_only_and_not_on_a_closed_case() {
         "{error:?}"
     );
     close_case(&client, &case_id).await.unwrap();
+    // The same call as the colleague's above, refused for another reason: the case is closed.
     let error = update_case_comment(&client, &case_id, &comment_id, "after the close")
         .await
         .service_error();
@@ -198,6 +199,7 @@ async fn operations_not_emulated_say_so_in_the_models_terms() {
         .send()
         .await
         .service_error();
+    // Checked like the CreateCase refusals elsewhere, but for the reason an unemulated call gives.
     let ListInvestigationsError::ValidationException(validation) = error else {
         panic!("{error:?}");
     };

@@ -30,6 +30,7 @@ async fn patterns_match_whole_values() {
         .send()
         .await
         .service_error();
+    // The refusal checks share a shape across files; each is for another operation and rule.
     let CreateCaseError::ValidationException(validation) = error else {
         panic!("{error:?}");
     };
@@ -54,6 +55,7 @@ async fn unique_lists_refuse_an_item_given_twice() {
             .build()
             .unwrap()
     };
+    // The same refusal check as above for another rule: each rule names its own fields.
     let error = new_case(&client, "Twice")
         .watchers(watcher("ALICE@example.com"))
         .impacted_accounts("123456789012")
@@ -128,6 +130,7 @@ async fn page_tokens_are_checked() {
         panic!("{error:?}");
     };
     assert_eq!(names(validation.field_list()), ["nextToken"]);
+    // Like the refusals in errors.rs, for a token no page gave: only the check's shape is shared.
     let error = list_cases_after(&client, "not-a-token-we-gave")
         .await
         .service_error();

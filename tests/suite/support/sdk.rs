@@ -211,6 +211,7 @@ pub async fn update_case_status(
         .await
 }
 
+// One wrapper per operation: the SDK's builders share no trait one generic sender could use.
 pub async fn close_case(
     client: &Client,
     case_id: &str,
