@@ -1,5 +1,7 @@
 //! Builders for end-to-end tests: a temporary repository, an emulator on a free port, the
-//! `sirops` binary run against it, and the real SDK to look at live state.
+//! `sirops` binary run against it, and the real SDK to look at live state. `sdk` has the
+//! emulator's clients and the SDK calls tests repeat, `raw` the exchanges the SDK cannot make,
+//! and `fixtures` what the benchmarks build the same way.
 
 #![allow(dead_code)]
 
@@ -90,8 +92,7 @@ impl Sandbox {
     /// Writes a plain `manifest` for each name.
     pub fn write_plain_manifests(&self, names: &[impl AsRef<str>]) {
         for name in names {
-            let name = name.as_ref();
-            self.write_manifest(name, &manifest(name, ""));
+            self.write_case(name.as_ref(), "");
         }
     }
 
