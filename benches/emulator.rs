@@ -8,21 +8,18 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_securityir::Client;
 use aws_sdk_securityir::config::retry::RetryConfig;
-use aws_sdk_securityir::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_securityir::primitives::DateTime;
-use aws_sdk_securityir::types::{EngagementType, ResolverType, Watcher};
 use sirops::emulator::{Emulator, EmulatorConfig};
+
+mod support;
+
+use support::fixtures::{client_config, new_case};
 
 const CASES: usize = 100_000;
 const TASKS: usize = 16;
 const READ_FOR: Duration = Duration::from_secs(5);
 
 fn client(endpoint_url: &str) -> Client {
-    let config = aws_sdk_securityir::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDBENCH", "secret", None, None, "bench"))
-        .endpoint_url(endpoint_url)
+    let config = client_config(endpoint_url, "AKIDBENCH", "us-east-1")
         .retry_config(RetryConfig::disabled())
         .build();
     Client::from_conf(config)
@@ -53,20 +50,8 @@ async fn create_cases(client: &Client, count: usize) -> Vec<String> {
                 if index >= count {
                     return created;
                 }
-                let response = client
-                    .create_case()
-                    .title(format!("Benchmark case {index}"))
+                let response = new_case(&client, &format!("Benchmark case {index}"))
                     .description("A case made by the emulator benchmark to fill the store.")
-                    .engagement_type(EngagementType::SecurityIncident)
-                    .resolver_type(ResolverType::SelfValue)
-                    .reported_incident_start_date(DateTime::from_secs(1_795_000_000))
-                    .impacted_accounts("123456789012")
-                    .watchers(
-                        Watcher::builder()
-                            .email("alice@example.com")
-                            .build()
-                            .expect("email set"),
-                    )
                     .impacted_services("Amazon S3")
                     .tags("sirops:name", format!("bench-{index}"))
                     .send()

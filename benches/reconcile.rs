@@ -164,7 +164,7 @@ fn validate() {
         let name = format!("case-{index:05}");
         std::fs::write(
             cases_dir.join(format!("{name}.yaml")),
-            support::manifest(&name, "Incident"),
+            support::manifest(&name),
         )
         .unwrap();
     }

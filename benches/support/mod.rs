@@ -1,28 +1,22 @@
-//! What the reconcile benchmarks share: a repository of generated manifests, the edit that
-//! changes a tenth of them, and `sirops` run against an emulator endpoint.
+//! What the benchmarks share: a repository of generated manifests, the edit that changes a
+//! tenth of them, `sirops` run against an emulator endpoint, and the integration tests'
+//! fixtures, so that both drive the emulator the same way.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+#[path = "../../tests/suite/support/fixtures.rs"]
+pub mod fixtures;
+
 /// A bound-to-be manifest: Self-resolved, in Detection and Analysis, one watcher.
-pub fn manifest(name: &str, title: &str) -> String {
-    format!(
-        "apiVersion: sirops/v1
-kind: Case
-metadata:
-  name: {name}
-spec:
-  title: {title}
-  description: What happened to {name}.
-  engagementType: Security Incident
-  resolverType: Self
-  reportedIncidentStartDate: 2026-11-20T08:00:00Z
-  status: Detection and Analysis
-  watchers:
-    - email: {name}@example.com
-"
+pub fn manifest(name: &str) -> String {
+    fixtures::manifest(
+        name,
+        &format!(
+            "  status: Detection and Analysis\n  watchers:\n    - email: {name}@example.com\n"
+        ),
     )
 }
 
@@ -46,11 +40,7 @@ pub fn write_manifests(root: &Path, count: usize) -> PathBuf {
     std::fs::create_dir_all(&cases).unwrap();
     for index in 0..count {
         let name = name(index);
-        std::fs::write(
-            cases.join(format!("{name}.yaml")),
-            manifest(&name, &format!("Incident {name}")),
-        )
-        .unwrap();
+        std::fs::write(cases.join(format!("{name}.yaml")), manifest(&name)).unwrap();
     }
     cases
 }
@@ -78,11 +68,7 @@ pub fn sirops_command(binary: &Path, dir: &Path, endpoint: &str, args: &[&str]) 
     command
         .args(args)
         .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL_SECURITY_IR", endpoint)
+        .envs(fixtures::emulator_env(endpoint))
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     command

@@ -1,31 +1,25 @@
 //! End to end: the `sirops` binary against the emulator, live state checked through the real
 //! SDK and the emulator's call counts.
 
-use crate::support::{Sandbox, counts, manifest, planned_operations};
+use aws_sdk_securityir::types::{SelfManagedCaseStatus, Watcher};
+
+use crate::support::{
+    Sandbox, console_case, console_edit, counts, created, list_comments, manifest,
+    planned_operations, update_case_status,
+};
 
 /// Applies, then checks the apply made exactly the planned write calls, that a new plan shows
 /// no change and that a second apply writes nothing.
 async fn apply_and_converge(sandbox: &Sandbox) -> serde_json::Value {
-    let plan = sandbox
-        .sirops(&["plan", "--format", "json"])
-        .await
-        .expect_code(0)
-        .json();
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     let mut planned = planned_operations(&plan);
     planned.retain(|_, count| *count > 0);
     assert_eq!(writes, planned, "apply's writes differ from the plan");
 
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(0);
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     assert!(writes.is_empty(), "second apply wrote {writes:?}");
     plan
@@ -62,7 +56,7 @@ async fn lifecycle_create_change_every_field_walk_status_and_close() {
     assert_eq!(ids.len(), 1);
     let case_id = ids[0].clone();
 
-    // Every field kind changes at once.
+    // Every field kind changes at once: the same keys as the first spec, each with a new value.
     sandbox.write_manifest(
         "payroll",
         &manifest(
@@ -93,13 +87,7 @@ async fn lifecycle_create_change_every_field_walk_status_and_close() {
     );
     let plan = apply_and_converge(&sandbox).await;
     assert_eq!(plan["cases"][0]["action"], "update");
-    let live = sandbox
-        .client()
-        .get_case()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let live = sandbox.live_case(&case_id).await;
     assert_eq!(live.title(), Some("Payroll phishing"));
     assert_eq!(live.impacted_services().len(), 2);
     assert_eq!(
@@ -134,13 +122,7 @@ async fn lifecycle_create_change_every_field_walk_status_and_close() {
     sandbox.write_manifest("payroll", &text);
     let plan = apply_and_converge(&sandbox).await;
     assert_eq!(plan["cases"][0]["action"], "close");
-    let live = sandbox
-        .client()
-        .get_case()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let live = sandbox.live_case(&case_id).await;
     assert_eq!(live.case_status().unwrap().as_str(), "Closed");
     assert_eq!(sandbox.case_ids().await.len(), 1);
 }
@@ -148,10 +130,7 @@ async fn lifecycle_create_change_every_field_walk_status_and_close() {
 #[tokio::test(flavor = "multi_thread")]
 async fn create_walks_the_shortest_path_from_submitted() {
     let sandbox = Sandbox::new().await;
-    sandbox.write_manifest(
-        "walk",
-        &manifest("walk", "  status: Post-incident Activities\n"),
-    );
+    sandbox.write_case("walk", "  status: Post-incident Activities\n");
     let plan = apply_and_converge(&sandbox).await;
     assert_eq!(
         plan["cases"][0]["statusPath"],
@@ -166,24 +145,15 @@ async fn create_walks_the_shortest_path_from_submitted() {
 #[tokio::test(flavor = "multi_thread")]
 async fn drift_made_in_the_console_is_planned_and_repaired() {
     let sandbox = Sandbox::new().await;
-    sandbox.write_manifest(
-        "drift",
-        &manifest("drift", "  impactedServices: [Amazon S3]\n"),
-    );
+    sandbox.write_case("drift", "  impactedServices: [Amazon S3]\n");
     apply_and_converge(&sandbox).await;
     let case_id = sandbox.case_ids().await.remove(0);
-    sandbox
-        .client()
-        .update_case()
-        .case_id(&case_id)
-        .title("Changed in the console")
-        .impacted_services_to_add("AWS Lambda")
-        .send()
+    console_edit(&sandbox.client(), &case_id, "Changed in the console")
         .await
         .unwrap();
 
     let plan = sandbox
-        .sirops(&["plan", "--format", "json", "--detailed-exitcode"])
+        .plan_json(&["--detailed-exitcode"])
         .await
         .expect_code(2)
         .json();
@@ -199,19 +169,12 @@ async fn drift_made_in_the_console_is_planned_and_repaired() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stale_saved_plan_is_refused_and_writes_nothing() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("stale", &manifest("stale", ""));
+    let sandbox = Sandbox::with_manifests(&["stale"]).await;
     apply_and_converge(&sandbox).await;
     let case_id = sandbox.case_ids().await.remove(0);
 
-    sandbox.write_manifest(
-        "stale",
-        &manifest("stale", "  status: Detection and Analysis\n"),
-    );
-    sandbox
-        .sirops(&["plan", "--out", "plan.json"])
-        .await
-        .expect_code(0);
+    sandbox.write_case("stale", "  status: Detection and Analysis\n");
+    sandbox.plan(&["--out", "plan.json"]).await.expect_code(0);
     sandbox
         .client()
         .update_case()
@@ -222,7 +185,7 @@ async fn a_stale_saved_plan_is_refused_and_writes_nothing() {
         .unwrap();
 
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .sirops_writes(&["apply", "--plan", "plan.json", "--auto-approve"])
         .await;
     run.expect_code(1);
     assert!(run.stderr.contains("stale"), "{}", run.stderr);
@@ -236,36 +199,26 @@ async fn a_stale_saved_plan_is_refused_and_writes_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_current_saved_plan_applies_exactly_its_requests() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("saved", &manifest("saved", ""));
+    let sandbox = Sandbox::with_manifests(&["saved"]).await;
     apply_and_converge(&sandbox).await;
-    sandbox.write_manifest(
-        "saved",
-        &manifest("saved", "  status: Post-incident Activities\n"),
-    );
-    sandbox
-        .sirops(&["plan", "--out", "plan.json"])
-        .await
-        .expect_code(0);
+    sandbox.write_case("saved", "  status: Post-incident Activities\n");
+    sandbox.plan(&["--out", "plan.json"]).await.expect_code(0);
     let plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(sandbox.path().join("plan.json")).unwrap())
             .unwrap();
     // The manifest changes again after the plan: the plan no longer says what the
     // repository asks for, so it is refused.
-    sandbox.write_manifest("saved", &manifest("saved", "  status: Closed\n"));
+    sandbox.write_case("saved", "  status: Closed\n");
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .sirops_writes(&["apply", "--plan", "plan.json", "--auto-approve"])
         .await;
     run.expect_code(1);
     assert!(run.stderr.contains("manifests changed"), "{}", run.stderr);
     assert!(writes.is_empty(), "{writes:?}");
 
-    sandbox.write_manifest(
-        "saved",
-        &manifest("saved", "  status: Post-incident Activities\n"),
-    );
+    sandbox.write_case("saved", "  status: Post-incident Activities\n");
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .sirops_writes(&["apply", "--plan", "plan.json", "--auto-approve"])
         .await;
     run.expect_code(0);
     assert_eq!(writes, planned_operations(&plan));
@@ -274,34 +227,24 @@ async fn a_current_saved_plan_applies_exactly_its_requests() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_whose_response_was_lost_is_found_by_its_tag_not_duplicated() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("lost", &manifest("lost", ""));
-    let plan = sandbox
-        .sirops(&["plan", "--format", "json"])
-        .await
-        .expect_code(0)
-        .json();
+    let sandbox = Sandbox::with_manifests(&["lost"]).await;
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
     let create = &plan["cases"][0]["requests"][0]["input"];
     // The CreateCase reaches the service but its response never comes back.
     let client = sandbox.client();
-    let mut request = client
-        .create_case()
-        .client_token(create["clientToken"].as_str().unwrap())
-        .resolver_type("Self".into())
-        .title(create["title"].as_str().unwrap())
-        .description(create["description"].as_str().unwrap())
-        .engagement_type("Security Incident".into())
-        .reported_incident_start_date(aws_smithy_types::DateTime::from_secs(1_795_161_600))
-        .set_impacted_accounts(Some(vec![]))
-        .set_watchers(Some(vec![]));
+    let mut request = console_case(
+        &client,
+        create["title"].as_str().unwrap(),
+        create["description"].as_str().unwrap(),
+    )
+    .client_token(create["clientToken"].as_str().unwrap())
+    .engagement_type("Security Incident".into());
     for (key, value) in create["tags"].as_object().unwrap() {
         request = request.tags(key, value.as_str().unwrap());
     }
     request.send().await.unwrap();
 
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     assert!(
         !writes.contains_key("CreateCase"),
@@ -312,36 +255,28 @@ async fn a_create_whose_response_was_lost_is_found_by_its_tag_not_duplicated() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn orphans_are_closed_only_with_prune() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("keep", &manifest("keep", ""));
-    sandbox.write_manifest("gone", &manifest("gone", ""));
+    let sandbox = Sandbox::with_manifests(&["keep", "gone"]).await;
     apply_and_converge(&sandbox).await;
     sandbox.remove_manifest("gone");
 
-    let plan = sandbox
-        .sirops(&["plan", "--format", "json"])
-        .await
-        .expect_code(0)
-        .json();
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
     assert!(
         !plan.to_string().contains("\"gone\""),
         "orphan shown without --prune"
     );
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     assert!(writes.is_empty(), "{writes:?}");
 
     let plan = sandbox
-        .sirops(&["plan", "--prune", "--format", "json"])
+        .plan(&["--prune", "--format", "json"])
         .await
         .expect_code(0)
         .json();
     assert_eq!(plan["cases"][0]["name"], "gone", "orphans come first");
     assert_eq!(plan["cases"][0]["action"], "close");
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--prune", "--auto-approve"]))
+        .sirops_writes(&["apply", "--prune", "--auto-approve"])
         .await;
     run.expect_code(0);
     assert_eq!(writes, counts(&[("CloseCase", 1)]));
@@ -349,11 +284,10 @@ async fn orphans_are_closed_only_with_prune() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn prune_refuses_when_no_manifest_was_loaded() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("only", &manifest("only", ""));
+    let sandbox = Sandbox::with_manifests(&["only"]).await;
     apply_and_converge(&sandbox).await;
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "empty-dir/", "--prune", "--auto-approve"]))
+        .sirops_writes(&["apply", "empty-dir/", "--prune", "--auto-approve"])
         .await;
     run.expect_code(1);
     assert!(writes.is_empty());
@@ -363,33 +297,29 @@ async fn prune_refuses_when_no_manifest_was_loaded() {
 async fn import_round_trips_to_no_change() {
     let sandbox = Sandbox::new().await;
     let client = sandbox.client();
-    let created = client
-        .create_case()
-        .resolver_type("Self".into())
-        .title("Made in the console")
-        .description("Multi-line\ndescription: with a colon\n")
-        .engagement_type("Investigation".into())
-        .reported_incident_start_date(aws_smithy_types::DateTime::from_secs(1_795_161_600))
-        .set_impacted_accounts(Some(vec!["000000000042".into()]))
-        .set_watchers(Some(vec![
-            aws_sdk_securityir::types::Watcher::builder()
-                .email("Dana@Example.com")
-                .name("Dana")
-                .build()
-                .unwrap(),
-        ]))
-        .impacted_services("Amazon EC2")
-        .send()
-        .await
+    let dana = Watcher::builder()
+        .email("Dana@Example.com")
+        .name("Dana")
+        .build()
         .unwrap();
-    let case_id = created.case_id().to_string();
-    client
-        .update_case_status()
-        .case_id(&case_id)
-        .case_status("Detection and Analysis".into())
-        .send()
-        .await
-        .unwrap();
+    let case_id = created(
+        console_case(
+            &client,
+            "Made in the console",
+            "Multi-line\ndescription: with a colon\n",
+        )
+        .impacted_accounts("000000000042")
+        .watchers(dana)
+        .impacted_services("Amazon EC2"),
+    )
+    .await;
+    update_case_status(
+        &client,
+        &case_id,
+        SelfManagedCaseStatus::DetectionAndAnalysis,
+    )
+    .await
+    .unwrap();
 
     sandbox
         .sirops(&["import", &case_id, "--out-dir", "cases"])
@@ -399,7 +329,7 @@ async fn import_round_trips_to_no_change() {
     // The imported manifest names a case sirops does not own yet: adopting it is the only
     // change, and it is shown as such.
     let plan = sandbox
-        .sirops(&["plan", "--format", "json", "--detailed-exitcode"])
+        .plan_json(&["--detailed-exitcode"])
         .await
         .expect_code(2)
         .json();
@@ -411,7 +341,7 @@ async fn import_round_trips_to_no_change() {
     );
     apply_and_converge(&sandbox).await;
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["plan", "--detailed-exitcode"]))
+        .sirops_writes(&["plan", "--detailed-exitcode"])
         .await;
     run.expect_code(0);
     assert!(writes.is_empty());
@@ -424,15 +354,9 @@ async fn import_round_trips_to_no_change() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_manifest_writes_nothing_and_exits_one() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("good", &manifest("good", ""));
-    sandbox.write_manifest(
-        "bad",
-        &manifest("bad", "  watchers:\n    - email: not-an-email\n"),
-    );
-    let (run, calls) = sandbox
-        .calls_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let sandbox = Sandbox::with_manifests(&["good"]).await;
+    sandbox.write_case("bad", "  watchers:\n    - email: not-an-email\n");
+    let (run, calls) = sandbox.sirops_calls(&["apply", "--auto-approve"]).await;
     run.expect_code(1);
     assert!(run.stderr.contains("bad.yaml:"), "{}", run.stderr);
     assert!(calls.is_empty(), "no API call at all: {calls:?}");
@@ -441,11 +365,8 @@ async fn an_invalid_manifest_writes_nothing_and_exits_one() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_impossible_status_path_is_an_error_for_its_case_only() {
     let sandbox = Sandbox::new().await;
-    sandbox.write_manifest(
-        "moved-on",
-        &manifest("moved-on", "  status: Detection and Analysis\n"),
-    );
-    sandbox.write_manifest("other", &manifest("other", ""));
+    sandbox.write_case("moved-on", "  status: Detection and Analysis\n");
+    sandbox.write_case("other", "");
     apply_and_converge(&sandbox).await;
     // Submitted cannot be entered again: no legal path for this case.
     sandbox.write_manifest(
@@ -455,13 +376,8 @@ async fn an_impossible_status_path_is_an_error_for_its_case_only() {
             "title: A title that must not be written either",
         ),
     );
-    sandbox.write_manifest(
-        "other",
-        &manifest("other", "  status: Detection and Analysis\n"),
-    );
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    sandbox.write_case("other", "  status: Detection and Analysis\n");
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(1);
     assert!(run.stdout.contains("moved-on"), "{}", run.stdout);
     assert!(run.stdout.contains("no legal path") || run.stdout.contains("Submitted"));
@@ -475,11 +391,7 @@ async fn an_impossible_status_path_is_an_error_for_its_case_only() {
         counts(&[("UpdateCaseStatus", 1)]),
         "only the other case is written"
     );
-    let plan = sandbox
-        .sirops(&["plan", "--format", "json"])
-        .await
-        .expect_code(1)
-        .json();
+    let plan = sandbox.plan_json(&[]).await.expect_code(1).json();
     let other = plan["cases"]
         .as_array()
         .unwrap()
@@ -492,18 +404,12 @@ async fn an_impossible_status_path_is_an_error_for_its_case_only() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_case_closed_live_but_open_in_its_manifest_is_drift_not_an_error() {
     let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("closed", &manifest("closed", "  status: Closed\n"));
-    sandbox.write_manifest("other", &manifest("other", ""));
+    sandbox.write_case("closed", "  status: Closed\n");
+    sandbox.write_case("other", "");
     apply_and_converge(&sandbox).await;
-    sandbox.write_manifest(
-        "closed",
-        &manifest("closed", "  status: Detection and Analysis\n"),
-    );
-    sandbox.write_manifest(
-        "other",
-        &manifest("other", "  status: Detection and Analysis\n"),
-    );
-    let plan = sandbox.sirops(&["plan", "--format", "markdown"]).await;
+    sandbox.write_case("closed", "  status: Detection and Analysis\n");
+    sandbox.write_case("other", "  status: Detection and Analysis\n");
+    let plan = sandbox.plan(&["--format", "markdown"]).await;
     plan.expect_code(0);
     assert!(
         plan.stdout
@@ -516,9 +422,7 @@ async fn a_case_closed_live_but_open_in_its_manifest_is_drift_not_an_error() {
         "{}",
         plan.stdout
     );
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     assert!(
         run.stdout.contains("Drift that apply will not change:"),
@@ -530,9 +434,8 @@ async fn a_case_closed_live_but_open_in_its_manifest_is_drift_not_an_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_without_a_terminal_needs_auto_approve() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("ask", &manifest("ask", ""));
-    let (run, writes) = sandbox.writes_during(sandbox.sirops(&["apply"])).await;
+    let sandbox = Sandbox::with_manifests(&["ask"]).await;
+    let (run, writes) = sandbox.sirops_writes(&["apply"]).await;
     run.expect_code(1);
     assert!(run.stderr.contains("--auto-approve"), "{}", run.stderr);
     assert!(writes.is_empty());
@@ -548,19 +451,14 @@ async fn write_back_records_the_case_id_and_the_next_plan_costs_one_get_case_eac
             &format!("# keep this comment\n{}", manifest(name, "")),
         );
     }
-    sandbox
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
     for name in &names {
         let text = sandbox.read_manifest(name);
         assert!(text.starts_with("# keep this comment\n"));
         assert!(text.contains("caseId:"), "{text}");
     }
     sandbox.sirops(&["validate"]).await.expect_code(0);
-    let (run, calls) = sandbox
-        .calls_during(sandbox.sirops(&["plan", "--detailed-exitcode"]))
-        .await;
+    let (run, calls) = sandbox.sirops_calls(&["plan", "--detailed-exitcode"]).await;
     run.expect_code(0);
     // One GetCase, and one tag read that proves the case is still this manifest's.
     let count = names.len() as u64;
@@ -572,13 +470,8 @@ async fn write_back_records_the_case_id_and_the_next_plan_costs_one_get_case_eac
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_comment_leaves_one_audit_comment_per_changed_case() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("audited", &manifest("audited", ""));
-    sandbox.write_manifest("quiet", &manifest("quiet", ""));
-    sandbox
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
+    let sandbox = Sandbox::with_manifests(&["audited", "quiet"]).await;
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
     sandbox.write_manifest(
         "audited",
         &sandbox
@@ -599,20 +492,8 @@ async fn apply_comment_leaves_one_audit_comment_per_changed_case() {
         writes,
         counts(&[("UpdateCase", 1), ("CreateCaseComment", 1)])
     );
-    let case_id = sandbox
-        .read_manifest("audited")
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("caseId: "))
-        .unwrap()
-        .trim_matches('"')
-        .to_string();
-    let comments = sandbox
-        .client()
-        .list_comments()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let case_id = sandbox.recorded_case_id("audited").unwrap();
+    let comments = list_comments(&sandbox.client(), &case_id).await.unwrap();
     let body = comments.items()[0].body().unwrap();
     assert!(body.contains("title"), "{body}");
     assert!(
@@ -726,10 +607,10 @@ async fn a_threat_actor_ip_whose_user_agent_changed_is_deleted_then_added_in_a_s
 "
         )
     };
-    sandbox.write_manifest("agent", &manifest("agent", &ips("curl/8.4.0")));
+    sandbox.write_case("agent", &ips("curl/8.4.0"));
     apply_and_converge(&sandbox).await;
 
-    sandbox.write_manifest("agent", &manifest("agent", &ips("python-requests/2.31")));
+    sandbox.write_case("agent", &ips("python-requests/2.31"));
     let plan = apply_and_converge(&sandbox).await;
     let requests = &plan["cases"][0]["requests"];
     assert_eq!(
@@ -749,18 +630,12 @@ async fn a_threat_actor_ip_whose_user_agent_changed_is_deleted_then_added_in_a_s
     );
 
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["plan", "--detailed-exitcode"]))
+        .sirops_writes(&["plan", "--detailed-exitcode"])
         .await;
     run.expect_code(0);
     assert!(writes.is_empty(), "plan wrote {writes:?}");
     let case_id = sandbox.case_ids().await.remove(0);
-    let live = sandbox
-        .client()
-        .get_case()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let live = sandbox.live_case(&case_id).await;
     let ips: Vec<_> = live
         .threat_actor_ip_addresses()
         .iter()

@@ -205,6 +205,21 @@ impl ApiModel {
         }
     }
 
+    /// The open case a request addressed by id may touch, checking that id.
+    fn addressed_case(&mut self, operation: &str, case_id: &Option<String>) -> Option<LiveCase> {
+        self.check_case_id(operation, case_id);
+        self.open_case(operation)
+    }
+
+    /// The tags of a case, or a violation when they were never read.
+    fn read_tags(&mut self, case: &LiveCase, operation: &str) -> Option<BTreeMap<String, String>> {
+        let tags = case.tags.clone();
+        if tags.is_none() {
+            self.violation(format!("{operation} on a case whose tags were not read"));
+        }
+        tags
+    }
+
     fn apply(&mut self, request: &Request) {
         match request {
             Request::CreateCase(input) => {
@@ -242,8 +257,8 @@ impl ApiModel {
                 self.expected_case_id = None;
             }
             Request::UpdateResolverType(input) => {
-                self.check_case_id("UpdateResolverType", &input.case_id);
-                let Some(mut case) = self.open_case("UpdateResolverType") else {
+                let Some(mut case) = self.addressed_case("UpdateResolverType", &input.case_id)
+                else {
                     return;
                 };
                 if !(case.resolver_type == ResolverType::SelfManaged
@@ -259,8 +274,7 @@ impl ApiModel {
             }
             Request::UpdateCase(input) => {
                 self.update_case_calls += 1;
-                self.check_case_id("UpdateCase", &input.case_id);
-                let Some(case) = self.open_case("UpdateCase") else {
+                let Some(case) = self.addressed_case("UpdateCase", &input.case_id) else {
                     return;
                 };
                 let case = self.update_case(case, input);
@@ -268,8 +282,7 @@ impl ApiModel {
             }
             Request::UpdateCaseStatus(input) => {
                 self.status_moves += 1;
-                self.check_case_id("UpdateCaseStatus", &input.case_id);
-                let Some(mut case) = self.open_case("UpdateCaseStatus") else {
+                let Some(mut case) = self.addressed_case("UpdateCaseStatus", &input.case_id) else {
                     return;
                 };
                 let target = input.case_status;
@@ -290,8 +303,7 @@ impl ApiModel {
             }
             Request::CloseCase(input) => {
                 self.status_moves += 1;
-                self.check_case_id("CloseCase", &input.case_id);
-                let Some(mut case) = self.open_case("CloseCase") else {
+                let Some(mut case) = self.addressed_case("CloseCase", &input.case_id) else {
                     return;
                 };
                 case.status = CaseStatus::Closed;
@@ -311,8 +323,7 @@ impl ApiModel {
                 if input.tags.is_empty() {
                     self.violation("TagResource with no tags".into());
                 }
-                let Some(mut tags) = case.tags.clone() else {
-                    self.violation("TagResource on a case whose tags were not read".into());
+                let Some(mut tags) = self.read_tags(&case, "TagResource") else {
                     return;
                 };
                 for (key, value) in &input.tags {
@@ -334,8 +345,7 @@ impl ApiModel {
                 if input.tag_keys.is_empty() {
                     self.violation("UntagResource with no keys".into());
                 }
-                let Some(mut tags) = case.tags.clone() else {
-                    self.violation("UntagResource on a case whose tags were not read".into());
+                let Some(mut tags) = self.read_tags(&case, "UntagResource") else {
                     return;
                 };
                 for key in &input.tag_keys {
@@ -1162,6 +1172,7 @@ fn desired_case() -> impl Strategy<Value = DesiredCase> {
     )
 }
 
+// Mirrors desired_case, but for the live type: other optionality, and reserved tags.
 fn live_case() -> impl Strategy<Value = LiveCase> {
     let scalars = (
         text(&["Phishing", "Phishing wave"]),

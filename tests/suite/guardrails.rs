@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{Sandbox, counts, manifest};
+use crate::support::{
+    Sandbox, case_status, console_case, counts, created, list_case_edits, list_comments, manifest,
+    manifest_with_metadata, recorded_case_id, untag_resource,
+};
 
 fn case_named<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     plan["cases"]
@@ -15,59 +18,25 @@ fn case_named<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Va
 }
 
 async fn status_of(sandbox: &Sandbox, case_id: &str) -> String {
-    sandbox
-        .client()
-        .get_case()
-        .case_id(case_id)
-        .send()
-        .await
-        .unwrap()
-        .case_status()
-        .unwrap()
-        .as_str()
-        .to_string()
-}
-
-/// An untagged case made in the console, as a responder would.
-async fn console_case(sandbox: &Sandbox, title: &str) -> String {
-    sandbox
-        .client()
-        .create_case()
-        .resolver_type("Self".into())
-        .title(title)
-        .description("Made in the console.\n")
-        .engagement_type("Investigation".into())
-        .reported_incident_start_date(aws_smithy_types::DateTime::from_secs(1_795_161_600))
-        .set_impacted_accounts(Some(vec![]))
-        .set_watchers(Some(vec![]))
-        .send()
-        .await
-        .unwrap()
-        .case_id()
-        .to_string()
+    case_status(&sandbox.client(), case_id).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn prune_over_part_of_the_manifest_root_is_refused_before_any_call() {
     let sandbox = Sandbox::new().await;
     std::fs::create_dir_all(sandbox.path().join("cases/team")).unwrap();
-    for name in ["one", "two"] {
-        sandbox.write_manifest(name, &manifest(name, ""));
-    }
+    sandbox.write_plain_manifests(&["one", "two"]);
     std::fs::write(
         sandbox.path().join("cases/team/three.yaml"),
         manifest("three", ""),
     )
     .unwrap();
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
 
     for subset in [vec!["cases/one.yaml"], vec!["cases/team"]] {
         let mut args = vec!["apply", "--prune", "--auto-approve"];
         args.extend(subset.iter().copied());
-        let (run, calls) = sandbox.calls_during(sandbox.sirops(&args)).await;
+        let (run, calls) = sandbox.sirops_calls(&args).await;
         run.expect_code(1);
         assert!(
             run.stderr
@@ -77,7 +46,7 @@ async fn prune_over_part_of_the_manifest_root_is_refused_before_any_call() {
         );
         assert!(calls.is_empty(), "{subset:?}: {calls:?}");
         let plan = sandbox
-            .calls_during(sandbox.sirops(&[&["plan", "--prune"], &subset[..]].concat()))
+            .sirops_calls(&[&["plan", "--prune"], &subset[..]].concat())
             .await;
         plan.0.expect_code(1);
         assert!(plan.1.is_empty());
@@ -100,18 +69,13 @@ async fn prune_over_part_of_the_manifest_root_is_refused_before_any_call() {
 async fn more_orphans_than_max_prune_is_refused_unless_raised() {
     let sandbox = Sandbox::new().await;
     let names: Vec<String> = (0..8).map(|index| format!("drill-{index}")).collect();
-    for name in &names {
-        sandbox.write_manifest(name, &manifest(name, ""));
-    }
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.write_plain_manifests(&names);
+    sandbox.apply(&[]).await.expect_code(0);
     for name in &names[1..] {
         sandbox.remove_manifest(name);
     }
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--prune", "--auto-approve"]))
+        .sirops_writes(&["apply", "--prune", "--auto-approve"])
         .await;
     run.expect_code(1);
     assert!(
@@ -129,7 +93,7 @@ async fn more_orphans_than_max_prune_is_refused_unless_raised() {
     assert!(writes.is_empty(), "{writes:?}");
 
     let plan = sandbox
-        .sirops(&["plan", "--prune", "--max-prune", "7", "--format", "json"])
+        .plan(&["--prune", "--max-prune", "7", "--format", "json"])
         .await
         .expect_code(0)
         .json();
@@ -140,14 +104,11 @@ async fn more_orphans_than_max_prune_is_refused_unless_raised() {
         .map(|case| case["action"].as_str().unwrap())
         .collect();
     assert_eq!(first, ["close"; 7], "irreversible requests come first");
-    let text = sandbox
-        .sirops(&["plan", "--prune", "--max-prune", "7"])
-        .await
-        .stdout;
+    let text = sandbox.plan(&["--prune", "--max-prune", "7"]).await.stdout;
     assert!(text.contains("7 irreversible"), "{text}");
 
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--prune", "--max-prune", "7", "--auto-approve"]))
+        .sirops_writes(&["apply", "--prune", "--max-prune", "7", "--auto-approve"])
         .await;
     run.expect_code(0);
     assert_eq!(writes, counts(&[("CloseCase", 7)]));
@@ -160,9 +121,7 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
     let team_b = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(team_b.path().join("cases")).unwrap();
     std::fs::write(team_b.path().join("sirops.yaml"), "scope: team-b\n").unwrap();
-    for name in ["shared", "only-a"] {
-        sandbox.write_manifest(name, &manifest(name, ""));
-    }
+    sandbox.write_plain_manifests(&["shared", "only-a"]);
     for name in ["shared", "only-b"] {
         std::fs::write(
             team_b.path().join(format!("cases/{name}.yaml")),
@@ -170,28 +129,16 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
         )
         .unwrap();
     }
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
     sandbox
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
-    sandbox
-        .sirops_in(
-            team_b.path(),
-            &["apply", "--auto-approve", "--write-back"],
-            &[],
-        )
+        .sirops_in(team_b.path(), &["apply", "--auto-approve", "--write-back"])
         .await
         .expect_code(0);
     // One manifest name, two scopes: two cases, each tagged with its scope.
     assert_eq!(sandbox.case_ids().await.len(), 4);
     let a_shared = sandbox.recorded_case_id("shared").unwrap();
     let b_text = std::fs::read_to_string(team_b.path().join("cases/shared.yaml")).unwrap();
-    let b_shared = b_text
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("caseId: "))
-        .unwrap()
-        .trim_matches('"')
-        .to_string();
+    let b_shared = recorded_case_id(&b_text).unwrap();
     assert_ne!(a_shared, b_shared);
     assert_eq!(sandbox.tags_of(&a_shared).await["sirops:scope"], "team-a");
     assert_eq!(sandbox.tags_of(&b_shared).await["sirops:scope"], "team-b");
@@ -199,7 +146,7 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
     // Team A deletes all its manifests but one and prunes: only its own orphan is closed.
     sandbox.remove_manifest("shared");
     let plan = sandbox
-        .sirops(&["plan", "--prune", "--format", "json"])
+        .plan(&["--prune", "--format", "json"])
         .await
         .expect_code(0)
         .json();
@@ -224,14 +171,9 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
     // Team A cannot adopt team B's case by naming its id: refused, nothing written.
     sandbox.write_manifest(
         "grab",
-        &manifest("grab", "").replace(
-            "  name: grab\n",
-            &format!("  name: grab\n  caseId: \"{b_shared}\"\n"),
-        ),
+        &manifest_with_metadata("grab", &format!("caseId: \"{b_shared}\"")),
     );
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(1);
     assert!(
         run.stdout.contains("belongs to scope \"team-b\""),
@@ -242,37 +184,24 @@ async fn two_scopes_in_one_account_never_touch_each_others_cases() {
 
     // Team B sees nothing to do.
     sandbox
-        .sirops_in(
-            team_b.path(),
-            &["plan", "--prune", "--detailed-exitcode"],
-            &[],
-        )
+        .sirops_in(team_b.path(), &["plan", "--prune", "--detailed-exitcode"])
         .await
         .expect_code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_case_made_before_scopes_gets_its_scope_tag_on_the_next_apply() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("legacy", &manifest("legacy", ""));
-    sandbox
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
+    let sandbox = Sandbox::with_manifests(&["legacy"]).await;
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
     let case_id = sandbox.recorded_case_id("legacy").unwrap();
     let arn = sandbox.arn_of(&case_id).await;
     // What an older sirops left: the ownership tag only.
-    sandbox
-        .client()
-        .untag_resource()
-        .resource_arn(&arn)
-        .tag_keys("sirops:scope")
-        .send()
+    untag_resource(&sandbox.client(), &arn, &["sirops:scope"])
         .await
         .unwrap();
 
     let plan = sandbox
-        .sirops(&["plan", "--format", "json", "--detailed-exitcode"])
+        .plan_json(&["--detailed-exitcode"])
         .await
         .expect_code(2)
         .json();
@@ -281,36 +210,33 @@ async fn a_case_made_before_scopes_gets_its_scope_tag_on_the_next_apply() {
         plan["cases"][0]["requests"][0]["input"]["tags"],
         serde_json::json!({"sirops:scope": "default"})
     );
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
     assert_eq!(sandbox.tags_of(&case_id).await["sirops:scope"], "default");
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn adoption_is_shown_even_redacted_and_tags_the_case_on_apply() {
     let sandbox = Sandbox::new().await;
-    let case_id = console_case(&sandbox, "Vendor breach").await;
+    let client = sandbox.client();
+    let case_id = created(console_case(
+        &client,
+        "Vendor breach",
+        "Made in the console.\n",
+    ))
+    .await;
     sandbox.write_manifest(
         "vendor-breach",
-        &manifest("vendor-breach", "").replace(
-            "  name: vendor-breach\n",
-            &format!("  name: vendor-breach\n  caseId: \"{case_id}\"\n"),
-        ),
+        &manifest_with_metadata("vendor-breach", &format!("caseId: \"{case_id}\"")),
     );
     let (markdown, writes) = sandbox
-        .writes_during(sandbox.sirops(&[
+        .sirops_writes(&[
             "plan",
             "--format",
             "markdown",
             "--redact",
             "--detailed-exitcode",
-        ]))
+        ])
         .await;
     markdown.expect_code(2);
     assert!(writes.is_empty());
@@ -329,11 +255,7 @@ async fn adoption_is_shown_even_redacted_and_tags_the_case_on_apply() {
     assert!(markdown.stdout.contains("will be adopted"));
     assert!(!markdown.stdout.contains("Vendor breach"), "redacted title");
 
-    let json = sandbox
-        .sirops(&["plan", "--format", "json"])
-        .await
-        .expect_code(0)
-        .json();
+    let json = sandbox.plan_json(&[]).await.expect_code(0).json();
     let case = &json["cases"][0];
     assert_eq!(case["action"], "adopt");
     assert_eq!(case["caseId"], case_id.as_str());
@@ -346,45 +268,26 @@ async fn adoption_is_shown_even_redacted_and_tags_the_case_on_apply() {
             .contains("will be adopted")
     );
 
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
     let tags = sandbox.tags_of(&case_id).await;
     assert_eq!(tags["sirops:name"], "vendor-breach");
     assert_eq!(tags["sirops:scope"], "default");
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_case_claimed_by_two_manifests_is_an_error_naming_both_files() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("first", &manifest("first", ""));
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    let sandbox = Sandbox::with_manifests(&["first"]).await;
+    sandbox.apply(&[]).await.expect_code(0);
     let case_id = sandbox.case_ids().await.remove(0);
     sandbox.write_manifest(
         "second",
-        &manifest("second", "").replace(
-            "  name: second\n",
-            &format!("  name: second\n  caseId: \"{case_id}\"\n"),
-        ),
+        &manifest_with_metadata("second", &format!("caseId: \"{case_id}\"")),
     );
-    let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve"]))
-        .await;
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(1);
     assert!(writes.is_empty(), "{writes:?}");
-    let plan = sandbox
-        .sirops(&["plan", "--format", "json"])
-        .await
-        .expect_code(1)
-        .json();
+    let plan = sandbox.plan_json(&[]).await.expect_code(1).json();
     for (name, other) in [("first", "second.yaml"), ("second", "first.yaml")] {
         let case = case_named(&plan, name);
         assert_eq!(case["action"], "error", "{case:#}");
@@ -398,10 +301,9 @@ async fn a_case_claimed_by_two_manifests_is_an_error_naming_both_files() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_local_plan_is_refused_against_another_endpoint() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("local-only", &manifest("local-only", ""));
+    let sandbox = Sandbox::with_manifests(&["local-only"]).await;
     sandbox
-        .sirops(&["plan", "--local", "--out", "plan.json"])
+        .plan(&["--local", "--out", "plan.json"])
         .await
         .expect_code(0);
     let saved: serde_json::Value =
@@ -416,7 +318,7 @@ async fn a_saved_local_plan_is_refused_against_another_endpoint() {
     assert!(saved["manifestDigest"].is_string());
 
     let (run, calls) = sandbox
-        .calls_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .sirops_calls(&["apply", "--plan", "plan.json", "--auto-approve"])
         .await;
     run.expect_code(1);
     assert!(
@@ -442,14 +344,8 @@ async fn a_saved_local_plan_is_refused_against_another_endpoint() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_plan_whose_request_names_another_case_is_refused() {
-    let sandbox = Sandbox::new().await;
-    for name in ["target", "bystander"] {
-        sandbox.write_manifest(name, &manifest(name, ""));
-    }
-    sandbox
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
+    let sandbox = Sandbox::with_manifests(&["target", "bystander"]).await;
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
     let bystander = sandbox.recorded_case_id("bystander").unwrap();
     sandbox.write_manifest(
         "target",
@@ -457,10 +353,7 @@ async fn a_saved_plan_whose_request_names_another_case_is_refused() {
             .read_manifest("target")
             .replace("title: Incident target", "title: New title"),
     );
-    sandbox
-        .sirops(&["plan", "--out", "plan.json"])
-        .await
-        .expect_code(0);
+    sandbox.plan(&["--out", "plan.json"]).await.expect_code(0);
     let path = sandbox.path().join("plan.json");
     let mut plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -474,7 +367,7 @@ async fn a_saved_plan_whose_request_names_another_case_is_refused() {
     std::fs::write(&path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
 
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--plan", "plan.json", "--auto-approve"]))
+        .sirops_writes(&["apply", "--plan", "plan.json", "--auto-approve"])
         .await;
     run.expect_code(1);
     assert!(
@@ -486,14 +379,11 @@ async fn a_saved_plan_whose_request_names_another_case_is_refused() {
     assert!(writes.is_empty(), "{writes:?}");
 }
 
+// Shaped like cli.rs's tests (set up, run, check each step), yet each scenario is its own.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_audit_comment_goes_in_before_the_case_closes() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("closing", &manifest("closing", ""));
-    sandbox
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
+    let sandbox = Sandbox::with_manifests(&["closing"]).await;
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
     let case_id = sandbox.recorded_case_id("closing").unwrap();
     sandbox.write_manifest(
         "closing",
@@ -520,20 +410,10 @@ async fn the_audit_comment_goes_in_before_the_case_closes() {
         counts(&[("CloseCase", 1), ("CreateCaseComment", 1)])
     );
     let client = sandbox.client();
-    let comments = client
-        .list_comments()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let comments = list_comments(&client, &case_id).await.unwrap();
     assert_eq!(comments.items().len(), 1);
     assert!(comments.items()[0].body().unwrap().contains("Closed"));
-    let edits = client
-        .list_case_edits()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let edits = list_case_edits(&client, &case_id).await.unwrap();
     let actions: Vec<&str> = edits
         .items()
         .iter()
@@ -545,16 +425,12 @@ async fn the_audit_comment_goes_in_before_the_case_closes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn write_back_records_cases_found_by_their_tag_too() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("found", &manifest("found", ""));
+    let sandbox = Sandbox::with_manifests(&["found"]).await;
     // Created without --write-back (a crash, or a push that was refused).
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
     assert_eq!(sandbox.recorded_case_id("found"), None);
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve", "--write-back"]))
+        .sirops_writes(&["apply", "--auto-approve", "--write-back"])
         .await;
     run.expect_code(0);
     assert!(writes.is_empty(), "{writes:?}");
@@ -567,22 +443,12 @@ async fn write_back_records_cases_found_by_their_tag_too() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_exit_code_row() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("row", &manifest("row", ""));
+    let sandbox = Sandbox::with_manifests(&["row"]).await;
     // 0: success; 2 only with --detailed-exitcode and changes.
-    sandbox.sirops(&["plan"]).await.expect_code(0);
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(2);
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    sandbox.plan(&[]).await.expect_code(0);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(2);
+    sandbox.apply(&[]).await.expect_code(0);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(0);
     // 1: usage errors, even with --detailed-exitcode.
     for args in [
         vec!["plan", "--detailed-exitcode", "--detailed-exitcod"],
@@ -591,26 +457,23 @@ async fn every_exit_code_row() {
         vec!["apply", "--parallelism", "0", "--auto-approve"],
         vec!["frobnicate"],
     ] {
-        let (run, calls) = sandbox.calls_during(sandbox.sirops(&args)).await;
+        let (run, calls) = sandbox.sirops_calls(&args).await;
         run.expect_code(1);
         assert!(run.stderr.contains("error:"), "{args:?}: {}", run.stderr);
         assert!(calls.is_empty());
     }
     // 0: help and version are not errors.
     sandbox.sirops(&["--help"]).await.expect_code(0);
-    sandbox.sirops(&["plan", "--help"]).await.expect_code(0);
+    sandbox.plan(&["--help"]).await.expect_code(0);
     sandbox.sirops(&["--version"]).await.expect_code(0);
     // 1: an invalid manifest.
     sandbox.write_manifest("bad", "apiVersion: sirops/v1\nkind: Case\n");
     sandbox.sirops(&["validate"]).await.expect_code(1);
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(1);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(1);
     sandbox.remove_manifest("bad");
-    // 1: an invalid sirops.yaml, named with its line, before any call.
+    // 1: an invalid sirops.yaml, named with its line, before any call (shaped like the scope test).
     sandbox.write_project("scope: Team_A\n");
-    let (run, calls) = sandbox.calls_during(sandbox.sirops(&["plan"])).await;
+    let (run, calls) = sandbox.sirops_calls(&["plan"]).await;
     run.expect_code(1);
     assert!(
         run.stderr.contains("sirops.yaml:1:8: error: `scope`"),
@@ -623,21 +486,12 @@ async fn every_exit_code_row() {
     // 1: a case that cannot be planned.
     sandbox.write_manifest(
         "ghost",
-        &manifest("ghost", "").replace(
-            "  name: ghost\n",
-            "  name: ghost\n  caseId: \"9999999999\"\n",
-        ),
+        &manifest_with_metadata("ghost", "caseId: \"9999999999\""),
     );
-    sandbox
-        .sirops(&["plan", "--detailed-exitcode"])
-        .await
-        .expect_code(1);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(1);
     sandbox.remove_manifest("ghost");
     // 1: apply refused (no terminal, no --auto-approve) with changes to make.
-    sandbox.write_manifest(
-        "row",
-        &manifest("row", "  status: Detection and Analysis\n"),
-    );
+    sandbox.write_case("row", "  status: Detection and Analysis\n");
     sandbox.sirops(&["apply"]).await.expect_code(1);
 }
 
@@ -650,8 +504,7 @@ fn closed_pipe() -> std::process::Stdio {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_closed_pipe_ends_read_only_commands_quietly_but_fails_an_apply() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("piped", &manifest("piped", ""));
+    let sandbox = Sandbox::with_manifests(&["piped"]).await;
     for args in [vec!["plan"], vec!["validate"], vec!["schema"]] {
         let status = sandbox
             .sirops_command(&args)
@@ -688,8 +541,7 @@ fn without_credentials(sandbox: &Sandbox, args: &[&str]) -> std::process::Comman
 
 #[tokio::test(flavor = "multi_thread")]
 async fn common_failures_are_one_plain_line_with_the_fix() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("plain", &manifest("plain", ""));
+    let sandbox = Sandbox::with_manifests(&["plain"]).await;
     let stderr_of = |mut command: std::process::Command| {
         let output = command.output().unwrap();
         assert_eq!(output.status.code(), Some(1));
@@ -745,13 +597,8 @@ async fn a_case_that_cannot_be_read_does_not_hold_the_others_back() {
     })
     .await;
     let names: Vec<String> = (0..12).map(|index| format!("flaky-{index:02}")).collect();
-    for name in &names {
-        steady.write_manifest(name, &manifest(name, ""));
-    }
-    steady
-        .sirops(&["apply", "--auto-approve", "--write-back"])
-        .await
-        .expect_code(0);
+    steady.write_plain_manifests(&names);
+    steady.apply(&["--write-back"]).await.expect_code(0);
     let ids: BTreeMap<String, String> = names
         .iter()
         .map(|name| (name.clone(), steady.recorded_case_id(name).unwrap()))
@@ -779,14 +626,7 @@ async fn a_case_that_cannot_be_read_does_not_hold_the_others_back() {
     };
     // One case at a time, so the seeded faults land on the same requests every run.
     let run = flaky
-        .sirops(&[
-            "apply",
-            "--auto-approve",
-            "--parallelism",
-            "1",
-            "--max-attempts",
-            "1",
-        ])
+        .apply(&["--parallelism", "1", "--max-attempts", "1"])
         .await;
     run.expect_code(1);
     let unplanned: Vec<&String> = names
@@ -832,14 +672,11 @@ async fn a_create_and_a_prune_of_the_same_case_says_it_looks_like_a_rename() {
             .replace(&format!("What happened to {name}."), "Two clerks.")
     };
     sandbox.write_manifest("payroll", &same_fields("payroll"));
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&[]).await.expect_code(0);
     sandbox.remove_manifest("payroll");
     sandbox.write_manifest("payroll-phishing", &same_fields("payroll-phishing"));
     let plan = sandbox
-        .sirops(&["plan", "--prune", "--format", "json"])
+        .plan(&["--prune", "--format", "json"])
         .await
         .expect_code(0)
         .json();
@@ -872,29 +709,22 @@ async fn a_create_and_a_prune_of_the_same_case_says_it_looks_like_a_rename() {
         "payroll-phishing",
         &same_fields("payroll-phishing").replace("Payroll phishing", "Something else"),
     );
-    let text = sandbox.sirops(&["plan", "--prune"]).await.stdout;
+    let text = sandbox.plan(&["--prune"]).await.stdout;
     assert!(!text.contains("looks like a rename"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rename_with_previous_names_keeps_the_case_and_its_id() {
-    let sandbox = Sandbox::new().await;
-    sandbox.write_manifest("payroll", &manifest("payroll", ""));
-    sandbox
-        .sirops(&["apply", "--auto-approve"])
-        .await
-        .expect_code(0);
+    let sandbox = Sandbox::with_manifests(&["payroll"]).await;
+    sandbox.apply(&[]).await.expect_code(0);
     let case_id = sandbox.case_ids().await.remove(0);
     sandbox.remove_manifest("payroll");
     sandbox.write_manifest(
         "payroll-phishing",
-        &manifest("payroll-phishing", "").replace(
-            "  name: payroll-phishing\n",
-            "  name: payroll-phishing\n  previousNames: [payroll]\n",
-        ),
+        &manifest_with_metadata("payroll-phishing", "previousNames: [payroll]"),
     );
     let plan = sandbox
-        .sirops(&["plan", "--prune", "--format", "json"])
+        .plan(&["--prune", "--format", "json"])
         .await
         .expect_code(0)
         .json();
@@ -904,7 +734,7 @@ async fn a_rename_with_previous_names_keeps_the_case_and_its_id() {
     assert_eq!(case["caseId"], case_id.as_str());
     assert_eq!(case["renamedFrom"], "payroll");
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--prune", "--auto-approve", "--write-back"]))
+        .sirops_writes(&["apply", "--prune", "--auto-approve", "--write-back"])
         .await;
     run.expect_code(0);
     assert!(!writes.contains_key("CreateCase") && !writes.contains_key("CloseCase"));
@@ -915,7 +745,7 @@ async fn a_rename_with_previous_names_keeps_the_case_and_its_id() {
     );
     assert_eq!(sandbox.recorded_case_id("payroll-phishing"), Some(case_id));
     sandbox
-        .sirops(&["plan", "--prune", "--detailed-exitcode"])
+        .plan(&["--prune", "--detailed-exitcode"])
         .await
         .expect_code(0);
 }

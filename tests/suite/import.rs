@@ -1,35 +1,19 @@
 //! `sirops import` end to end: the file names it writes come from valid manifest names only,
 //! and it never writes over a file.
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, console_case, created, tag_resource, watcher};
 
 /// A case made in the console, tagged by someone as if sirops owned it under `owner`.
 async fn case_tagged(sandbox: &Sandbox, owner: &str) -> String {
     let client = sandbox.client();
-    let created = client
-        .create_case()
-        .resolver_type("Self".into())
-        .title("Made in the console")
-        .description("Imported by a test.")
-        .engagement_type("Investigation".into())
-        .reported_incident_start_date(aws_smithy_types::DateTime::from_secs(1_795_161_600))
-        .set_impacted_accounts(Some(vec!["000000000042".into()]))
-        .set_watchers(Some(vec![
-            aws_sdk_securityir::types::Watcher::builder()
-                .email("dana@example.com")
-                .build()
-                .unwrap(),
-        ]))
-        .send()
-        .await
-        .unwrap();
-    let case_id = created.case_id().to_string();
+    let case_id = created(
+        console_case(&client, "Made in the console", "Imported by a test.")
+            .impacted_accounts("000000000042")
+            .watchers(watcher("dana@example.com")),
+    )
+    .await;
     let arn = sandbox.arn_of(&case_id).await;
-    client
-        .tag_resource()
-        .resource_arn(arn)
-        .tags("sirops:name", owner)
-        .send()
+    tag_resource(&client, &arn, &[("sirops:name", owner)])
         .await
         .unwrap();
     case_id

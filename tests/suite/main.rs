@@ -1,9 +1,9 @@
 //! The integration tests, one binary: every module drives the `sirops` binary or the emulator
 //! through the real AWS SDK over loopback, and links the SDK once instead of once per file.
 //!
-//! `support` builds sandboxes (a repository, an emulator on a free port, `sirops` run against
-//! it, SDK clients to look at live state); `emulator` has its own helpers for driving the
-//! emulator directly.
+//! `support` builds what every module needs: sandboxes (a repository, an emulator on a free
+//! port, `sirops` run against it), SDK clients and the SDK calls tests repeat, raw HTTP
+//! exchanges, and the fixtures the benchmarks share.
 
 mod support;
 

@@ -84,6 +84,7 @@ fn corpus() -> Vec<PathBuf> {
 
 #[test]
 fn bad_manifests_report_their_exact_diagnostics_quickly() {
+    // Checked like docs.rs's examples: another collection, with its own minimum size.
     let entries = corpus();
     assert!(
         entries.len() >= 40,

@@ -100,14 +100,7 @@ async fn apply_until_converged(
             MAX_ATTEMPTS
         };
         let run = sandbox
-            .sirops(&[
-                "apply",
-                "--auto-approve",
-                "--parallelism",
-                "16",
-                "--max-attempts",
-                attempts,
-            ])
+            .apply(&["--parallelism", "16", "--max-attempts", attempts])
             .await;
         match run.code {
             0 => return (round, failures),
@@ -206,11 +199,11 @@ async fn assert_live_matches(
 /// `plan --detailed-exitcode` says there is nothing to do, and an apply writes nothing.
 async fn assert_converged(sandbox: &Sandbox) {
     sandbox
-        .sirops(&["plan", "--detailed-exitcode", "--max-attempts", "20"])
+        .plan(&["--detailed-exitcode", "--max-attempts", "20"])
         .await
         .expect_code(0);
     let (run, writes) = sandbox
-        .writes_during(sandbox.sirops(&["apply", "--auto-approve", "--max-attempts", "20"]))
+        .sirops_writes(&["apply", "--auto-approve", "--max-attempts", "20"])
         .await;
     run.expect_code(0);
     assert!(writes.is_empty(), "a converged apply wrote {writes:?}");

@@ -32,12 +32,8 @@ fn throttled_calls(sandbox: &Sandbox) -> u64 {
 async fn three_hundred_cases_behind_a_quota_complete_with_no_failure() {
     let sandbox = Sandbox::with_config(rate_limited(25.0)).await;
     let names: Vec<String> = (0..300).map(|index| format!("case-{index:03}")).collect();
-    for name in &names {
-        sandbox.write_manifest(name, &manifest(name, ""));
-    }
-    let created = sandbox
-        .sirops(&["apply", "--auto-approve", "--max-attempts", "1", "-v"])
-        .await;
+    sandbox.write_plain_manifests(&names);
+    let created = sandbox.apply(&["--max-attempts", "1", "-v"]).await;
     created.expect_code(0);
     let slowed_down = created
         .stderr
@@ -68,7 +64,7 @@ async fn three_hundred_cases_behind_a_quota_complete_with_no_failure() {
     // With the default attempts: every 429 must reach the pacer, none be retried inside the
     // SDK, so the summary counts exactly what the emulator refused.
     let before = throttled_calls(&sandbox);
-    let updated = sandbox.sirops(&["apply", "--auto-approve", "-v"]).await;
+    let updated = sandbox.apply(&["-v"]).await;
     updated.expect_code(0);
     let refused = throttled_calls(&sandbox) - before;
     if refused > 0 {
@@ -88,7 +84,7 @@ async fn three_hundred_cases_behind_a_quota_complete_with_no_failure() {
     );
     let before = throttled_calls(&sandbox);
     let plan = sandbox
-        .sirops(&["plan", "--detailed-exitcode", "--max-attempts", "1"])
+        .plan(&["--detailed-exitcode", "--max-attempts", "1"])
         .await;
     plan.expect_code(0);
     if throttled_calls(&sandbox) > before {
@@ -107,9 +103,7 @@ async fn throttled_calls_give_up_when_the_timeout_runs_out() {
         let name = format!("slow-{index:02}");
         sandbox.write_manifest(&name, &manifest(&name, ""));
     }
-    let cut_short = sandbox
-        .sirops(&["apply", "--auto-approve", "--timeout", "3s"])
-        .await;
+    let cut_short = sandbox.apply(&["--timeout", "3s"]).await;
     cut_short.expect_code(1);
     assert!(
         cut_short.stdout.contains("--timeout of 3s"),
@@ -124,17 +118,14 @@ async fn throttled_calls_give_up_when_the_timeout_runs_out() {
         "some cases made it in 3 s at 1/s: {created_first}"
     );
 
-    sandbox
-        .sirops(&["apply", "--auto-approve", "--timeout", "5m"])
-        .await
-        .expect_code(0);
+    sandbox.apply(&["--timeout", "5m"]).await.expect_code(0);
     assert_eq!(stored_cases(&sandbox), 12, "one case per manifest");
 }
 
 #[tokio::test]
 async fn a_timeout_that_is_not_a_duration_is_refused() {
     let sandbox = Sandbox::new().await;
-    let run = sandbox.sirops(&["plan", "--timeout", "soon"]).await;
+    let run = sandbox.plan(&["--timeout", "soon"]).await;
     run.expect_code(1);
     assert!(run.stderr.contains("is not a duration"), "{}", run.stderr);
     assert_eq!(sandbox.emulator.stats().requests, 0);

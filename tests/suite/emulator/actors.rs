@@ -7,8 +7,10 @@ use aws_sdk_securityir::operation::get_case::GetCaseError;
 use aws_sdk_securityir::types::ResolverType;
 use sirops::emulator::EmulatorConfig;
 
-use super::support::{
-    SIGNED, client, client_as, create, new_case, raw_exchange, start, start_with,
+use crate::support::{
+    Refused, SIGNED, case_status, client_as, console_edit, create, create_with_token, created,
+    get_case, list_case_edits, list_comments, list_tags_for_resource, new_case, raw_exchange,
+    start, start_and_connect, start_and_connect_with, start_with,
 };
 
 async fn act_as_aws(
@@ -33,20 +35,10 @@ async fn each_access_key_is_its_own_principal_in_the_edit_history() {
     let sirops = client_as(&emulator.endpoint_url(), "AKIDSIROPS", "us-east-1");
     let console = client_as(&emulator.endpoint_url(), "AKIDCONSOLE", "us-east-1");
     let case_id = create(&sirops, "Who did what").await;
-    console
-        .update_case()
-        .case_id(&case_id)
-        .title("Edited in the console")
-        .impacted_services_to_add("AWS Lambda")
-        .send()
+    console_edit(&console, &case_id, "Edited in the console")
         .await
         .unwrap();
-    let edits = sirops
-        .list_case_edits()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let edits = list_case_edits(&sirops, &case_id).await.unwrap();
     let history: Vec<(&str, &str, &str)> = edits
         .items()
         .iter()
@@ -83,15 +75,9 @@ async fn each_access_key_is_its_own_principal_in_the_edit_history() {
 
 #[tokio::test]
 async fn aws_responders_work_aws_supported_cases_as_a_principal_of_their_own() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
-    let case_id = new_case(&client, "Handed to AWS")
-        .resolver_type(ResolverType::Aws)
-        .send()
-        .await
-        .unwrap()
-        .case_id()
-        .to_string();
+    let (emulator, client) = start_and_connect().await;
+    let case_id =
+        created(new_case(&client, "Handed to AWS").resolver_type(ResolverType::Aws)).await;
     let (status, case) = act_as_aws(
         &emulator,
         &format!(
@@ -104,7 +90,7 @@ async fn aws_responders_work_aws_supported_cases_as_a_principal_of_their_own() {
     assert_eq!(status, 200, "{case}");
     assert_eq!(case["caseStatus"], "Acknowledged");
 
-    let live = client.get_case().case_id(&case_id).send().await.unwrap();
+    let live = get_case(&client, &case_id).await.unwrap();
     assert_eq!(live.case_status().unwrap().as_str(), "Acknowledged");
     assert_eq!(live.pending_action().unwrap().as_str(), "Customer");
     assert!(
@@ -117,19 +103,9 @@ async fn aws_responders_work_aws_supported_cases_as_a_principal_of_their_own() {
         listed.items()[0].case_status().unwrap().as_str(),
         "Acknowledged"
     );
-    let comments = client
-        .list_comments()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let comments = list_comments(&client, &case_id).await.unwrap();
     assert_eq!(comments.items()[0].creator(), Some("AWS Responder"));
-    let edits = client
-        .list_case_edits()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap();
+    let edits = list_case_edits(&client, &case_id).await.unwrap();
     let by_aws: Vec<&str> = edits
         .items()
         .iter()
@@ -154,7 +130,7 @@ async fn aws_responders_work_aws_supported_cases_as_a_principal_of_their_own() {
     )
     .await;
     assert_eq!(status, 200);
-    let live = client.get_case().case_id(&case_id).send().await.unwrap();
+    let live = get_case(&client, &case_id).await.unwrap();
     assert_eq!(live.case_status().unwrap().as_str(), "Closed");
     assert_eq!(
         live.closure_code().map(|code| code.as_str()),
@@ -175,34 +151,16 @@ async fn aws_responders_work_aws_supported_cases_as_a_principal_of_their_own() {
 
 #[tokio::test]
 async fn aws_acknowledges_new_aws_supported_cases_by_itself_after_the_delay() {
-    let emulator = start_with(EmulatorConfig {
+    let (emulator, client) = start_and_connect_with(EmulatorConfig {
         aws_responder_delay: Some(Duration::from_millis(200)),
         ..EmulatorConfig::default()
     })
     .await;
-    let client = client(&emulator.endpoint_url());
-    let aws_case = new_case(&client, "For AWS")
-        .resolver_type(ResolverType::Aws)
-        .send()
-        .await
-        .unwrap()
-        .case_id()
-        .to_string();
+    let aws_case = created(new_case(&client, "For AWS").resolver_type(ResolverType::Aws)).await;
     let own_case = create(&client, "Ours").await;
     let status = |case_id: String| {
         let client = client.clone();
-        async move {
-            client
-                .get_case()
-                .case_id(case_id)
-                .send()
-                .await
-                .unwrap()
-                .case_status()
-                .unwrap()
-                .as_str()
-                .to_string()
-        }
+        async move { case_status(&client, &case_id).await }
     };
     assert_eq!(status(aws_case.clone()).await, "Submitted");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -228,18 +186,12 @@ async fn regions_and_accounts_are_apart() {
     let virginia = client_as(&emulator.endpoint_url(), "AKIDTEAM", "us-east-1");
     let ireland = client_as(&emulator.endpoint_url(), "AKIDTEAM", "eu-west-1");
     let case_id = create(&virginia, "In Virginia").await;
-    let case = virginia.get_case().case_id(&case_id).send().await.unwrap();
+    let case = get_case(&virginia, &case_id).await.unwrap();
     assert_eq!(
         case.case_arn(),
         Some(format!("arn:aws:security-ir:us-east-1:210987654321:case/{case_id}").as_str())
     );
-    let error = ireland
-        .get_case()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = get_case(&ireland, &case_id).await.service_error();
     assert!(
         matches!(error, GetCaseError::ResourceNotFoundException(_)),
         "{error:?}"
@@ -253,24 +205,12 @@ async fn regions_and_accounts_are_apart() {
             .items()
             .is_empty()
     );
-    let tags = ireland
-        .list_tags_for_resource()
-        .resource_arn(case.case_arn().unwrap())
-        .send()
-        .await;
+    let tags = list_tags_for_resource(&ireland, case.case_arn().unwrap()).await;
     assert!(tags.is_err(), "another region's ARN names nothing here");
     // The same client token in another region is another request.
     let token = "same-token-both-regions";
-    let here = new_case(&virginia, "Token")
-        .client_token(token)
-        .send()
-        .await
-        .unwrap();
-    let there = new_case(&ireland, "Token")
-        .client_token(token)
-        .send()
-        .await
-        .unwrap();
+    let here = create_with_token(&virginia, "Token", token).await.unwrap();
+    let there = create_with_token(&ireland, "Token", token).await.unwrap();
     assert_ne!(here.case_id(), there.case_id());
     emulator.shutdown().await;
 }

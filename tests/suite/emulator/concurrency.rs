@@ -5,26 +5,23 @@ use std::collections::BTreeSet;
 
 use aws_sdk_securityir::types::SelfManagedCaseStatus;
 
-use super::support::{client, create, new_case, start};
+use crate::support::{
+    case_arn, create, create_case_comment, get_case, start_and_connect, tag_resource,
+    update_case_status,
+};
 
 const TASKS: usize = 256;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_clients_sum_up_exactly() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let shared_case = create(&client, "Shared").await;
 
     let mut tasks = Vec::new();
     for index in 0..TASKS {
         let (client, shared_case) = (client.clone(), shared_case.clone());
         tasks.push(tokio::spawn(async move {
-            let own = new_case(&client, &format!("Task {index}"))
-                .send()
-                .await
-                .unwrap()
-                .case_id()
-                .to_string();
+            let own = create(&client, &format!("Task {index}")).await;
             client
                 .update_case()
                 .case_id(&shared_case)
@@ -32,34 +29,14 @@ async fn concurrent_clients_sum_up_exactly() {
                 .send()
                 .await
                 .unwrap();
-            client
-                .create_case_comment()
-                .case_id(&shared_case)
-                .body(format!("From task {index}"))
-                .send()
+            create_case_comment(&client, &shared_case, &format!("From task {index}"))
                 .await
                 .unwrap();
-            let arn = client
-                .get_case()
-                .case_id(&own)
-                .send()
-                .await
-                .unwrap()
-                .case_arn()
-                .unwrap()
-                .to_string();
-            client
-                .tag_resource()
-                .resource_arn(arn)
-                .tags("task", index.to_string())
-                .send()
+            let arn = case_arn(&client, &own).await;
+            tag_resource(&client, &arn, &[("task", &index.to_string())])
                 .await
                 .unwrap();
-            client
-                .update_case_status()
-                .case_id(&own)
-                .case_status(SelfManagedCaseStatus::DetectionAndAnalysis)
-                .send()
+            update_case_status(&client, &own, SelfManagedCaseStatus::DetectionAndAnalysis)
                 .await
                 .unwrap();
             (own, index)
@@ -70,15 +47,11 @@ async fn concurrent_clients_sum_up_exactly() {
         owned.push(task.await.unwrap());
     }
 
-    let shared = client
-        .get_case()
-        .case_id(&shared_case)
-        .send()
-        .await
-        .unwrap();
+    let shared = get_case(&client, &shared_case).await.unwrap();
     let services: BTreeSet<_> = shared.impacted_services().iter().cloned().collect();
     let expected: BTreeSet<_> = (0..TASKS).map(|index| format!("Service {index}")).collect();
     assert_eq!(services, expected);
+    // Every page of comments, as operations.rs gathers edits: another paginator of the same shape.
     let comments = client
         .list_comments()
         .case_id(&shared_case)
@@ -97,7 +70,7 @@ async fn concurrent_clients_sum_up_exactly() {
     let unique_cases: BTreeSet<_> = owned.iter().map(|(case_id, _)| case_id.clone()).collect();
     assert_eq!(unique_cases.len(), TASKS);
     for (case_id, index) in &owned {
-        let case = client.get_case().case_id(case_id).send().await.unwrap();
+        let case = get_case(&client, case_id).await.unwrap();
         assert_eq!(case.title(), Some(format!("Task {index}").as_str()));
         assert_eq!(
             case.case_status().map(|status| status.as_str()),

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use sirops::emulator::EmulatorConfig;
 
-use super::support::client;
+use crate::support::{client, get_case, new_case};
 
 const CHILD_STATE_VARIABLE: &str = "SIROPS_TEST_EMULATOR_CHILD_STATE";
 
@@ -101,7 +101,7 @@ async fn acknowledged_cases_survive_sigkill() {
         let client = client(&endpoint);
         let known = acknowledged.lock().unwrap().clone();
         for (case_id, title) in &known {
-            let case = client.get_case().case_id(case_id).send().await.unwrap();
+            let case = get_case(&client, case_id).await.unwrap();
             assert_eq!(case.title(), Some(title.as_str()));
         }
         let writer = {
@@ -109,7 +109,7 @@ async fn acknowledged_cases_survive_sigkill() {
             tokio::spawn(async move {
                 for index in 0.. {
                     let title = format!("Round {round} case {index}");
-                    match super::support::new_case(&client, &title).send().await {
+                    match new_case(&client, &title).send().await {
                         Ok(created) => acknowledged
                             .lock()
                             .unwrap()
@@ -146,7 +146,7 @@ async fn acknowledged_cases_survive_sigkill() {
         known.len()
     );
     for (case_id, title) in &known {
-        let case = client.get_case().case_id(case_id).send().await.unwrap();
+        let case = get_case(&client, case_id).await.unwrap();
         assert_eq!(case.title(), Some(title.as_str()));
     }
     let listed = client

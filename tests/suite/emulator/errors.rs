@@ -8,26 +8,27 @@ use aws_sdk_securityir::operation::tag_resource::TagResourceError;
 use aws_sdk_securityir::operation::update_case::UpdateCaseError;
 use aws_sdk_securityir::operation::update_case_status::UpdateCaseStatusError;
 use aws_sdk_securityir::operation::update_resolver_type::UpdateResolverTypeError;
-use aws_sdk_securityir::types::{ResolverType, SelfManagedCaseStatus, ValidationExceptionReason};
+use aws_sdk_securityir::types::SelfManagedCaseStatus::{
+    DetectionAndAnalysis, PostIncidentActivities, Submitted,
+};
+use aws_sdk_securityir::types::{ResolverType, ValidationExceptionReason};
 
-use super::support::{SIGNED, client, create, new_case, raw_request, start, watcher};
-
-fn field_names(fields: &[aws_sdk_securityir::types::ValidationExceptionField]) -> Vec<&str> {
-    fields.iter().map(|field| field.name()).collect()
-}
+use crate::support::{
+    Refused, SIGNED, close_case, create, create_with_token, created, field_names, get_case,
+    list_cases_after, new_case, raw_request, start, start_and_connect, tag_resource,
+    update_case_status, update_resolver_type, update_title, watcher,
+};
 
 #[tokio::test]
 async fn invalid_members_are_a_validation_exception_naming_each_field() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let error = new_case(&client, &"t".repeat(301))
         .impacted_accounts("12345")
         .watchers(watcher("not-an-email"))
         .impacted_services("!")
         .send()
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let CreateCaseError::ValidationException(validation) = error else {
         panic!("expected ValidationException, got {error:?}");
     };
@@ -54,8 +55,7 @@ async fn invalid_members_are_a_validation_exception_naming_each_field() {
 
 #[tokio::test]
 async fn missing_required_members_and_bad_page_sizes_are_validation_exceptions() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     // Either the SDK refuses locally or the emulator names the missing members.
     let error = client.create_case().send().await.unwrap_err();
     if let Some(service_error) = error.as_service_error() {
@@ -76,20 +76,13 @@ async fn missing_required_members_and_bad_page_sizes_are_validation_exceptions()
         .max_results(26)
         .send()
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let ListCasesError::ValidationException(validation) = error else {
         panic!("{error:?}")
     };
     assert_eq!(field_names(validation.field_list()), ["maxResults"]);
 
-    let error = client
-        .list_cases()
-        .next_token("forged")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = list_cases_after(&client, "forged").await.service_error();
     let ListCasesError::ValidationException(validation) = error else {
         panic!("{error:?}")
     };
@@ -102,8 +95,7 @@ async fn missing_required_members_and_bad_page_sizes_are_validation_exceptions()
         .set_case_metadata(Some(vec![]))
         .send()
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let UpdateCaseError::ValidationException(validation) = error else {
         panic!("{error:?}")
     };
@@ -113,39 +105,22 @@ async fn missing_required_members_and_bad_page_sizes_are_validation_exceptions()
 
 #[tokio::test]
 async fn unknown_and_malformed_case_ids_are_not_found_and_invalid() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
-    let error = client
-        .get_case()
-        .case_id("9999999999")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let (emulator, client) = start_and_connect().await;
+    let error = get_case(&client, "9999999999").await.service_error();
     assert!(
         matches!(error, GetCaseError::ResourceNotFoundException(_)),
         "{error:?}"
     );
-    let error = client
-        .get_case()
-        .case_id("12ab")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let error = get_case(&client, "12ab").await.service_error();
     let GetCaseError::ValidationException(validation) = error else {
         panic!("{error:?}")
     };
     // Both its length and its pattern are wrong: each is named.
     assert_eq!(field_names(validation.field_list()), ["caseId", "caseId"]);
-    let error = client
-        .tag_resource()
-        .resource_arn("arn:aws:security-ir:us-east-1:123456789012:case/9999999999")
-        .tags("a", "b")
-        .send()
+    let unknown = "arn:aws:security-ir:us-east-1:123456789012:case/9999999999";
+    let error = tag_resource(&client, unknown, &[("a", "b")])
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     assert!(
         matches!(error, TagResourceError::ResourceNotFoundException(_)),
         "{error:?}"
@@ -155,17 +130,11 @@ async fn unknown_and_malformed_case_ids_are_not_found_and_invalid() {
 
 #[tokio::test]
 async fn an_illegal_status_move_names_both_statuses() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let case_id = create(&client, "Machine").await;
-    let error = client
-        .update_case_status()
-        .case_id(&case_id)
-        .case_status(SelfManagedCaseStatus::PostIncidentActivities)
-        .send()
+    let error = update_case_status(&client, &case_id, PostIncidentActivities)
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let UpdateCaseStatusError::ValidationException(validation) = error else {
         panic!("{error:?}")
     };
@@ -176,21 +145,12 @@ async fn an_illegal_status_move_names_both_statuses() {
     );
     assert_eq!(field_names(validation.field_list()), ["caseStatus"]);
 
-    client
-        .update_case_status()
-        .case_id(&case_id)
-        .case_status(SelfManagedCaseStatus::DetectionAndAnalysis)
-        .send()
+    update_case_status(&client, &case_id, DetectionAndAnalysis)
         .await
         .unwrap();
-    let error = client
-        .update_case_status()
-        .case_id(&case_id)
-        .case_status(SelfManagedCaseStatus::Submitted)
-        .send()
+    let error = update_case_status(&client, &case_id, Submitted)
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     assert!(
         matches!(error, UpdateCaseStatusError::ValidationException(_)),
         "{error:?}"
@@ -200,35 +160,19 @@ async fn an_illegal_status_move_names_both_statuses() {
 
 #[tokio::test]
 async fn aws_resolved_cases_refuse_status_updates_and_the_way_back_to_self() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
-    let case_id = new_case(&client, "AWS")
-        .resolver_type(ResolverType::Aws)
-        .send()
+    let (emulator, client) = start_and_connect().await;
+    let case_id = created(new_case(&client, "AWS").resolver_type(ResolverType::Aws)).await;
+    let error = update_case_status(&client, &case_id, DetectionAndAnalysis)
         .await
-        .unwrap()
-        .case_id()
-        .to_string();
-    let error = client
-        .update_case_status()
-        .case_id(&case_id)
-        .case_status(SelfManagedCaseStatus::DetectionAndAnalysis)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     assert!(
         matches!(error, UpdateCaseStatusError::ValidationException(_)),
         "{error:?}"
     );
-    let error = client
-        .update_resolver_type()
-        .case_id(&case_id)
-        .resolver_type(ResolverType::SelfValue)
-        .send()
+    // Refused like the metadata update above, but through UpdateResolverType's own error type.
+    let error = update_resolver_type(&client, &case_id, ResolverType::SelfValue)
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let UpdateResolverTypeError::ValidationException(validation) = error else {
         panic!("{error:?}")
     };
@@ -238,30 +182,18 @@ async fn aws_resolved_cases_refuse_status_updates_and_the_way_back_to_self() {
 
 #[tokio::test]
 async fn a_closed_case_refuses_changes_with_a_conflict_naming_it() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let case_id = create(&client, "Closed").await;
-    client.close_case().case_id(&case_id).send().await.unwrap();
-    let error = client
-        .close_case()
-        .case_id(&case_id)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    close_case(&client, &case_id).await.unwrap();
+    let error = close_case(&client, &case_id).await.service_error();
     let CloseCaseError::ConflictException(conflict) = error else {
         panic!("{error:?}")
     };
     assert_eq!(conflict.resource_id(), case_id);
     assert_eq!(conflict.resource_type(), "case");
-    let error = client
-        .update_case()
-        .case_id(&case_id)
-        .title("Reopened?")
-        .send()
+    let error = update_title(&client, &case_id, "Reopened?")
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     assert!(
         matches!(error, UpdateCaseError::ConflictException(_)),
         "{error:?}"
@@ -271,19 +203,13 @@ async fn a_closed_case_refuses_changes_with_a_conflict_naming_it() {
 
 #[tokio::test]
 async fn a_client_token_reused_for_another_request_is_a_conflict() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
-    let first = new_case(&client, "First")
-        .client_token("token-1")
-        .send()
+    let (emulator, client) = start_and_connect().await;
+    let first = create_with_token(&client, "First", "token-1")
         .await
         .unwrap();
-    let error = new_case(&client, "Second")
-        .client_token("token-1")
-        .send()
+    let error = create_with_token(&client, "Second", "token-1")
         .await
-        .unwrap_err()
-        .into_service_error();
+        .service_error();
     let CreateCaseError::ConflictException(conflict) = error else {
         panic!("{error:?}")
     };
@@ -294,19 +220,18 @@ async fn a_client_token_reused_for_another_request_is_a_conflict() {
 
 #[tokio::test]
 async fn lists_over_their_limit_after_an_update_exceed_the_quota() {
-    let emulator = start().await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect().await;
     let case_id = create(&client, "Crowded").await;
     let mut update = client.update_case().case_id(&case_id);
     for index in 0..30 {
         update = update.watchers_to_add(watcher(&format!("w{index}@example.com")));
     }
-    let error = update.send().await.unwrap_err().into_service_error();
+    let error = update.send().await.service_error();
     let UpdateCaseError::ServiceQuotaExceededException(quota) = error else {
         panic!("{error:?}")
     };
     assert_eq!(quota.resource_id(), case_id);
-    let case = client.get_case().case_id(&case_id).send().await.unwrap();
+    let case = get_case(&client, &case_id).await.unwrap();
     assert_eq!(case.watchers().len(), 1, "a refused update changes nothing");
     emulator.shutdown().await;
 }

@@ -9,7 +9,10 @@ use aws_sdk_securityir::error::SdkError;
 use aws_sdk_securityir::operation::create_case::CreateCaseError;
 use sirops::emulator::EmulatorConfig;
 
-use super::support::{client, client_with_retries, create, new_case, raw_request, start_with};
+use crate::support::{
+    client_with_retries, create, create_with_token, get_case, new_case, raw_request,
+    start_and_connect_with, start_with,
+};
 
 fn faulty(rate: f64, seed: u64) -> EmulatorConfig {
     EmulatorConfig {
@@ -21,8 +24,7 @@ fn faulty(rate: f64, seed: u64) -> EmulatorConfig {
 
 /// What a client saw, in a form two runs can compare.
 async fn outcomes(seed: u64) -> (Vec<String>, sirops::emulator::StatsSnapshot) {
-    let emulator = start_with(faulty(1.0, seed)).await;
-    let client = client(&emulator.endpoint_url());
+    let (emulator, client) = start_and_connect_with(faulty(1.0, seed)).await;
     let mut seen = Vec::new();
     for index in 0..40 {
         let outcome = match new_case(&client, &format!("Faulty {index}")).send().await {
@@ -95,11 +97,13 @@ async fn sdk_retries_with_client_tokens_make_exactly_one_case_each_despite_fault
         .with_max_backoff(Duration::from_millis(5));
     let client = client_with_retries(&emulator.endpoint_url(), retry);
     for index in 0..20 {
-        new_case(&client, &format!("Retried {index}"))
-            .client_token(format!("token-{index}"))
-            .send()
-            .await
-            .unwrap();
+        create_with_token(
+            &client,
+            &format!("Retried {index}"),
+            &format!("token-{index}"),
+        )
+        .await
+        .unwrap();
     }
     let stats = emulator.stats();
     assert_eq!(stats.cases, 20);
@@ -120,15 +124,14 @@ async fn emulator_paths_are_never_faulted_or_counted() {
 
 #[tokio::test]
 async fn latency_delays_every_aws_request() {
-    let emulator = start_with(EmulatorConfig {
+    let (emulator, client) = start_and_connect_with(EmulatorConfig {
         latency: Duration::from_millis(150),
         ..EmulatorConfig::default()
     })
     .await;
-    let client = client(&emulator.endpoint_url());
     let started = Instant::now();
     let case_id = create(&client, "Slow").await;
-    client.get_case().case_id(case_id).send().await.unwrap();
+    get_case(&client, &case_id).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(300));
     emulator.shutdown().await;
 }

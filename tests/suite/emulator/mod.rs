@@ -2,8 +2,6 @@
 //! operation, every error the emulator answers (parsed by the SDK into its typed variant),
 //! faults, durability across SIGKILL, and concurrent clients.
 
-mod support;
-
 mod actors;
 mod concurrency;
 mod durability;

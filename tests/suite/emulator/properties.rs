@@ -133,6 +133,7 @@ fn valid_create_case() -> impl Strategy<Value = Value> {
 fn corrupt(body: &mut Value, which: usize) -> Option<String> {
     let first_item =
         |body: &Value, list: &str| body[list].as_array().is_some_and(|items| !items.is_empty());
+    // One arm per member, each breaking it its own way: the arms share a shape, not a rule.
     Some(match which {
         0 => {
             body["title"] = json!("");

@@ -1,16 +1,26 @@
 //! Builders for end-to-end tests: a temporary repository, an emulator on a free port, the
-//! `sirops` binary run against it, and the real SDK to look at live state.
+//! `sirops` binary run against it, and the real SDK to look at live state. `sdk` has the
+//! emulator's clients and the SDK calls tests repeat, `raw` the exchanges the SDK cannot make,
+//! and `fixtures` what the benchmarks build the same way.
 
 #![allow(dead_code)]
+
+mod fixtures;
+mod raw;
+mod sdk;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use aws_sdk_securityir::Client;
-use aws_sdk_securityir::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_securityir::operation::get_case::GetCaseOutput;
 use serde_json::Value;
 use sirops::emulator::{Emulator, EmulatorConfig, RunningEmulator};
+
+pub use fixtures::*;
+pub use raw::*;
+pub use sdk::*;
 
 pub const WRITE_OPERATIONS: [&str; 8] = [
     "CreateCase",
@@ -72,6 +82,20 @@ impl Sandbox {
         Sandbox { dir, emulator }
     }
 
+    /// A sandbox whose repository holds a plain `manifest` for each name.
+    pub async fn with_manifests(names: &[&str]) -> Sandbox {
+        let sandbox = Sandbox::new().await;
+        sandbox.write_plain_manifests(names);
+        sandbox
+    }
+
+    /// Writes a plain `manifest` for each name.
+    pub fn write_plain_manifests(&self, names: &[impl AsRef<str>]) {
+        for name in names {
+            self.write_case(name.as_ref(), "");
+        }
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -88,6 +112,11 @@ impl Sandbox {
         std::fs::read_to_string(self.manifest_path(name)).unwrap()
     }
 
+    /// Writes `manifest(name, extra_spec)` as the manifest of `name`.
+    pub fn write_case(&self, name: &str, extra_spec: &str) {
+        self.write_manifest(name, &manifest(name, extra_spec));
+    }
+
     /// Writes `sirops.yaml` at the repository root.
     pub fn write_project(&self, text: &str) {
         std::fs::write(self.dir.path().join("sirops.yaml"), text).unwrap();
@@ -95,27 +124,25 @@ impl Sandbox {
 
     /// The `metadata.caseId` write-back recorded in a manifest.
     pub fn recorded_case_id(&self, name: &str) -> Option<String> {
-        self.read_manifest(name)
-            .lines()
-            .find_map(|line| line.trim().strip_prefix("caseId: "))
-            .map(|value| value.trim_matches('"').to_string())
+        recorded_case_id(&self.read_manifest(name))
+    }
+
+    /// A case as it is live, read through the SDK.
+    pub async fn live_case(&self, case_id: &str) -> GetCaseOutput {
+        get_case(&self.client(), case_id)
+            .await
+            .expect("GetCase succeeds")
     }
 
     /// The ARN of a case, read through the SDK.
     pub async fn arn_of(&self, case_id: &str) -> String {
-        let case = self.client().get_case().case_id(case_id).send().await;
-        case.unwrap().case_arn().unwrap().to_string()
+        case_arn(&self.client(), case_id).await
     }
 
     /// The tags of a case, read through the SDK.
     pub async fn tags_of(&self, case_id: &str) -> BTreeMap<String, String> {
-        let tags = self
-            .client()
-            .list_tags_for_resource()
-            .resource_arn(self.arn_of(case_id).await)
-            .send()
-            .await
-            .unwrap();
+        let arn = self.arn_of(case_id).await;
+        let tags = list_tags_for_resource(&self.client(), &arn).await.unwrap();
         tags.tags().clone().into_iter().collect()
     }
 
@@ -128,38 +155,57 @@ impl Sandbox {
         self.sirops_with_env(args, &[]).await
     }
 
+    /// `sirops apply --auto-approve ARGS`.
+    pub async fn apply(&self, args: &[&str]) -> Run {
+        self.sirops(&[&["apply", "--auto-approve"], args].concat())
+            .await
+    }
+
+    /// `sirops plan ARGS`.
+    pub async fn plan(&self, args: &[&str]) -> Run {
+        self.sirops(&[&["plan"], args].concat()).await
+    }
+
+    /// `sirops plan --format json ARGS`.
+    pub async fn plan_json(&self, args: &[&str]) -> Run {
+        self.sirops(&[&["plan", "--format", "json"], args].concat())
+            .await
+    }
+
     /// Like `sirops`, with extra environment variables.
     pub async fn sirops_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        self.sirops_in(self.dir.path(), args, env).await
+        self.sirops_in_with_env(self.dir.path(), args, env).await
     }
 
     /// `sirops ARGS` run in another directory (another repository) against this emulator.
-    pub async fn sirops_in(&self, directory: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    pub async fn sirops_in(&self, directory: &Path, args: &[&str]) -> Run {
+        self.sirops_in_with_env(directory, args, &[]).await
+    }
+
+    async fn sirops_in_with_env(
+        &self,
+        directory: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Run {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_sirops"));
         command
             .args(args)
             .current_dir(directory)
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL_SECURITY_IR", self.emulator.endpoint_url())
+            .envs(self.sirops_env())
             .stdin(std::process::Stdio::null());
         command.envs(env.iter().copied());
         Run::from_output(command.output().await.unwrap())
     }
 
+    /// A client signing as `sirops` does, with the SDK's default retries.
     pub fn client(&self) -> Client {
-        let config = aws_sdk_securityir::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-            .endpoint_url(self.emulator.endpoint_url())
-            .build();
-        Client::from_conf(config)
+        Client::from_conf(self.client_config().build())
+    }
+
+    fn client_config(&self) -> aws_sdk_securityir::config::Builder {
+        client_config(&self.emulator.endpoint_url(), "test", "us-east-1")
     }
 
     /// Write calls made while `work` ran, by operation (zero counts omitted).
@@ -173,6 +219,16 @@ impl Sandbox {
             .filter(|(operation, _)| WRITE_OPERATIONS.contains(&operation.as_str()))
             .collect();
         (result, writes)
+    }
+
+    /// Runs `sirops ARGS`; returns the run and the write calls it made.
+    pub async fn sirops_writes(&self, args: &[&str]) -> (Run, BTreeMap<String, u64>) {
+        self.writes_during(self.sirops(args)).await
+    }
+
+    /// Runs `sirops ARGS`; returns the run and every call it made.
+    pub async fn sirops_calls(&self, args: &[&str]) -> (Run, BTreeMap<String, u64>) {
+        self.calls_during(self.sirops(args)).await
     }
 
     /// All calls made while `work` ran, by operation (zero counts omitted).
@@ -202,6 +258,22 @@ impl Sandbox {
     }
 }
 
+/// The `metadata.caseId` write-back recorded in a manifest's text.
+pub fn recorded_case_id(manifest: &str) -> Option<String> {
+    manifest
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("caseId: "))
+        .map(|value| value.trim_matches('"').to_string())
+}
+
+/// `manifest(name, "")` with one more metadata line, such as `caseId: "1234567890"`.
+pub fn manifest_with_metadata(name: &str, metadata: &str) -> String {
+    manifest(name, "").replace(
+        &format!("  name: {name}\n"),
+        &format!("  name: {name}\n  {metadata}\n"),
+    )
+}
+
 /// A call count map from pairs, to compare with `writes_during` and `calls_during`.
 pub fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
     pairs
@@ -223,39 +295,18 @@ pub fn planned_operations(plan: &Value) -> BTreeMap<String, u64> {
     counts
 }
 
-/// A valid manifest with the given name and extra spec lines (YAML, indented by two).
-pub fn manifest(name: &str, extra_spec: &str) -> String {
-    format!(
-        "apiVersion: sirops/v1
-kind: Case
-metadata:
-  name: {name}
-spec:
-  title: Incident {name}
-  description: |
-    What happened to {name}.
-  engagementType: Security Incident
-  resolverType: Self
-  reportedIncidentStartDate: 2026-11-20T08:00:00Z
-{extra_spec}"
-    )
-}
-
 /// The environment `Sandbox::sirops` gives the binary, for callers that build their own process.
 impl Sandbox {
     pub fn sirops_env(&self) -> Vec<(String, String)> {
-        vec![
+        let mut env = vec![
             ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ("HOME".into(), self.dir.path().display().to_string()),
-            ("AWS_ACCESS_KEY_ID".into(), "test".into()),
-            ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
-            ("AWS_REGION".into(), "us-east-1".into()),
-            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
-            (
-                "AWS_ENDPOINT_URL_SECURITY_IR".into(),
-                self.emulator.endpoint_url(),
-            ),
-        ]
+        ];
+        env.extend(
+            emulator_env(&self.emulator.endpoint_url())
+                .map(|(name, value)| (name.to_string(), value)),
+        );
+        env
     }
 
     /// A blocking `sirops ARGS` command with the same environment as `Sandbox::sirops`, for
@@ -274,11 +325,8 @@ impl Sandbox {
     /// An SDK client that retries up to `max_attempts` times, for reading through injected faults.
     /// Its backoff is short: it checks the emulator's state, it is not the client under test.
     pub fn retrying_client(&self, max_attempts: u32) -> Client {
-        let config = aws_sdk_securityir::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-            .endpoint_url(self.emulator.endpoint_url())
+        let config = self
+            .client_config()
             .retry_config(
                 aws_sdk_securityir::config::retry::RetryConfig::standard()
                     .with_max_attempts(max_attempts)
@@ -310,12 +358,7 @@ impl Sandbox {
             }
         }
         let lookups = items.into_iter().map(|(case_id, arn)| async move {
-            let tags = client
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await
-                .unwrap();
+            let tags = list_tags_for_resource(client, &arn).await.unwrap();
             let name = tags.tags().get("sirops:name").cloned();
             (case_id, name)
         });
