@@ -184,7 +184,7 @@ fn main() {
         .and_then(|value| value.parse().ok());
     println!(
         "sirops reconcile benchmark: {} cores, parallelism {PARALLELISM}",
-        std::thread::available_parallelism().map_or(0, |cores| cores.get())
+        std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
     );
     println!(
         "| run | cases | latency ms | wall s | calls | lower bound s | wall / bound | peak MiB | calls by operation |"

@@ -26,9 +26,10 @@ const RATES: [f64; 3] = [5.0, 10.0, 25.0];
 const PARALLELISM: usize = 16;
 
 fn sirops_binary() -> PathBuf {
-    std::env::var_os("SIROPS_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_sirops")))
+    std::env::var_os("SIROPS_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_sirops")),
+        PathBuf::from,
+    )
 }
 
 /// Runs `sirops ARGS` in `dir`; returns the wall time, or `None` with its stderr printed when
@@ -166,7 +167,7 @@ async fn scenario(cases: usize, rate: f64) {
             &emulator,
             &path,
             &["plan", "--parallelism", &parallelism],
-        )
+        );
     });
     support::retitle_a_tenth(&cases_dir, cases);
     tokio::task::block_in_place(|| {
@@ -180,27 +181,27 @@ async fn scenario(cases: usize, rate: f64) {
             &emulator,
             &path,
             &["apply", "--auto-approve", "--parallelism", &parallelism],
-        )
+        );
     });
     emulator.shutdown().await;
 }
 
 fn list<T: std::str::FromStr + Clone>(variable: &str, default: &[T]) -> Vec<T> {
-    std::env::var(variable)
-        .ok()
-        .map(|value| {
+    std::env::var(variable).ok().map_or_else(
+        || default.to_vec(),
+        |value| {
             value
                 .split(',')
                 .filter_map(|item| item.trim().parse().ok())
                 .collect()
-        })
-        .unwrap_or_else(|| default.to_vec())
+        },
+    )
 }
 
 fn main() {
     println!(
         "sirops throttled benchmark: {} cores, parallelism {PARALLELISM}, binary {}",
-        std::thread::available_parallelism().map_or(0, |cores| cores.get()),
+        std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
         sirops_binary().display()
     );
     println!(

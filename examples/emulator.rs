@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { 1 } else { 0 });
+            return ExitCode::from(u8::from(error.use_stderr()));
         }
     };
     match sirops::cli::run(cli).await {

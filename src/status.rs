@@ -31,7 +31,10 @@ pub enum StatusPathError {
 /// The moves UpdateCaseStatus makes on a self-managed case (the seed documents' edge list).
 /// Closing is not here: it is a different call (CloseCase) open to every open status.
 fn self_managed_moves(from: CaseStatus) -> &'static [CaseStatus] {
-    use CaseStatus::*;
+    use CaseStatus::{
+        Acknowledged, Closed, ContainmentEradicationAndRecovery, DetectionAndAnalysis,
+        PostIncidentActivities, ReadyToClose, Submitted,
+    };
     match from {
         Submitted => &[DetectionAndAnalysis],
         DetectionAndAnalysis => &[ContainmentEradicationAndRecovery, PostIncidentActivities],

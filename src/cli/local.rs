@@ -42,6 +42,10 @@ impl LocalEmulator {
 
     /// The state file, absolute when the working directory can be read: a saved plan made
     /// with `--local` belongs to this state and no other.
+    #[allow(
+        clippy::unused_self,
+        reason = "the state file belongs to the running emulator, whatever it is computed from"
+    )]
     pub(crate) fn state_file(&self) -> PathBuf {
         let relative = PathBuf::from(LOCAL_STATE_FILE);
         std::env::current_dir()

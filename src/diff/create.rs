@@ -114,7 +114,7 @@ fn creation_value(desired: &DesiredCase, field: SpecField) -> Option<Value> {
         items
             .as_ref()
             .filter(|items| !items.is_empty())
-            .map(|items| to_json(items))
+            .map(to_json)
     }
     match field {
         SpecField::Title => Some(to_json(&desired.title)),

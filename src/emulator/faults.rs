@@ -57,7 +57,7 @@ impl FaultInjector {
         let mut generator = self
             .generator
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let roll: f64 = generator.random();
         let kind: u8 = generator.random_range(0..4);
         (roll < self.rate).then_some(match kind {

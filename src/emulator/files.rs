@@ -25,7 +25,7 @@ use crate::emulator::operations::attachments::{CONTENT_LENGTH_MAX, Transfer, com
 use crate::emulator::shared::Shared;
 
 /// How long a presigned URL works.
-const URL_LIFETIME: Duration = Duration::from_secs(15 * 60);
+const URL_LIFETIME: Duration = Duration::from_mins(15);
 
 #[derive(Debug, Default)]
 pub(crate) struct Files {
@@ -71,7 +71,7 @@ impl Files {
             .unwrap_or_else(|| "http://127.0.0.1:0".to_string());
         self.transfers
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(token.clone(), (transfer, Instant::now() + URL_LIFETIME));
         format!(
             "{base}/attachments/{token}?X-Amz-Expires={}",
@@ -83,27 +83,24 @@ impl Files {
         let transfers = self
             .transfers
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (transfer, expires) = transfers.get(token)?;
         (Instant::now() < *expires).then(|| transfer.clone())
     }
 
     fn store(&self, attachment_id: &str, bytes: Bytes) -> io::Result<()> {
-        match &self.contents.directory {
-            Some(directory) => {
-                if !directory.exists() {
-                    std::fs::create_dir_all(directory)?;
-                }
-                crate::paths::write_private(&directory.join(attachment_id), &bytes)
+        if let Some(directory) = &self.contents.directory {
+            if !directory.exists() {
+                std::fs::create_dir_all(directory)?;
             }
-            None => {
-                self.contents
-                    .memory
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .insert(attachment_id.to_string(), bytes);
-                Ok(())
-            }
+            crate::paths::write_private(&directory.join(attachment_id), &bytes)
+        } else {
+            self.contents
+                .memory
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(attachment_id.to_string(), bytes);
+            Ok(())
         }
     }
 
@@ -118,7 +115,7 @@ impl Files {
                 .contents
                 .memory
                 .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .get(attachment_id)
                 .cloned()),
         }

@@ -139,7 +139,7 @@ async fn respond_by_itself(shared: Arc<Shared>, stopped: impl std::future::Futur
     let mut ticks = tokio::time::interval(Duration::from_millis(100));
     loop {
         tokio::select! {
-            _ = &mut stopped => return,
+            () = &mut stopped => return,
             _ = ticks.tick() => {
                 let now = routes::now_epoch_seconds();
                 let acknowledged = shared

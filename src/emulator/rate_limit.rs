@@ -140,7 +140,7 @@ impl Limiter {
         let mut buckets = self
             .buckets
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let bucket = buckets
             .entry((partition, operation.to_string()))
             .or_insert(Bucket {

@@ -43,7 +43,7 @@ pub(crate) async fn serve(
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            _ = &mut shutdown => break,
+            () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     connections.spawn(serve_connection(stream, router.clone(), closing.clone()));
@@ -81,12 +81,12 @@ async fn serve_connection(stream: TcpStream, router: Router, mut closing: watch:
     tokio::select! {
         _ = connection.as_mut() => return,
         // Returning drops the connection, which closes the socket with no response written.
-        _ = killer.killed() => return,
+        () = killer.killed() => return,
         _ = closing.wait_for(|closing| *closing) => {}
     }
     connection.as_mut().graceful_shutdown();
     tokio::select! {
         _ = connection.as_mut() => {}
-        _ = killer.killed() => {}
+        () = killer.killed() => {}
     }
 }

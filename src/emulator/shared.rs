@@ -69,13 +69,13 @@ impl Shared {
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, State> {
         self.state
             .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, State> {
         self.state
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(crate) fn stats_snapshot(&self) -> StatsSnapshot {

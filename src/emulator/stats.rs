@@ -54,7 +54,7 @@ impl Stats {
         let mut counters = self
             .counters
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         change(&mut counters);
     }
 

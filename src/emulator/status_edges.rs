@@ -7,16 +7,21 @@ use crate::model::CaseStatus;
 /// Whether UpdateCaseStatus may move a self-managed case from `from` to `to`. Closed is reached
 /// only through CloseCase, and no move leaves it.
 pub(crate) fn is_legal_move(from: CaseStatus, to: CaseStatus) -> bool {
-    use CaseStatus::*;
+    use CaseStatus::{
+        ContainmentEradicationAndRecovery, DetectionAndAnalysis, PostIncidentActivities, Submitted,
+    };
     matches!(
         (from, to),
-        (Submitted, DetectionAndAnalysis)
-            | (DetectionAndAnalysis, ContainmentEradicationAndRecovery)
-            | (DetectionAndAnalysis, PostIncidentActivities)
-            | (ContainmentEradicationAndRecovery, DetectionAndAnalysis)
-            | (ContainmentEradicationAndRecovery, PostIncidentActivities)
-            | (PostIncidentActivities, ContainmentEradicationAndRecovery)
-            | (PostIncidentActivities, DetectionAndAnalysis)
+        (
+            Submitted | ContainmentEradicationAndRecovery | PostIncidentActivities,
+            DetectionAndAnalysis
+        ) | (
+            DetectionAndAnalysis | PostIncidentActivities,
+            ContainmentEradicationAndRecovery
+        ) | (
+            DetectionAndAnalysis | ContainmentEradicationAndRecovery,
+            PostIncidentActivities
+        )
     )
 }
 

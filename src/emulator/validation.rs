@@ -478,7 +478,7 @@ mod tests {
                         email: Some(email.into()),
                         ..WatcherInput::default()
                     }]),
-                )
+                );
             })
         };
         assert!(emails("alice@example.com").is_empty());
@@ -491,7 +491,7 @@ mod tests {
                         ip_address: Some(address.into()),
                         user_agent: None,
                     }]),
-                )
+                );
             })
         };
         assert!(ip("198.51.100.7").is_empty());

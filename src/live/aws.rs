@@ -101,7 +101,7 @@ impl SdkCaseApi {
         SdkCaseApi {
             client: Client::from_conf(client_config),
             pacer: Pacer::new(settings.timeout.unwrap_or(DEFAULT_TIMEOUT)),
-            region: config.region().map(|region| region.to_string()),
+            region: config.region().map(std::string::ToString::to_string),
             endpoint: configured_endpoint(&config, settings.endpoint_url.as_deref())
                 .unwrap_or_else(|| AWS_ENDPOINT.to_string()),
             credentials_configured: settings.static_credentials
@@ -389,17 +389,23 @@ fn live_case(
         description: output.description().unwrap_or_default().to_string(),
         status: parse_enum::<CaseStatus>(
             OPERATION,
-            output.case_status().map(|status| status.as_str()),
+            output
+                .case_status()
+                .map(aws_sdk_securityir::types::CaseStatus::as_str),
             "caseStatus",
         )?,
         engagement_type: parse_enum::<EngagementType>(
             OPERATION,
-            output.engagement_type().map(|kind| kind.as_str()),
+            output
+                .engagement_type()
+                .map(aws_sdk_securityir::types::EngagementType::as_str),
             "engagementType",
         )?,
         resolver_type: parse_enum::<ResolverType>(
             OPERATION,
-            output.resolver_type().map(|kind| kind.as_str()),
+            output
+                .resolver_type()
+                .map(aws_sdk_securityir::types::ResolverType::as_str),
             "resolverType",
         )?,
         reported_incident_start_date: output.reported_incident_start_date().map(to_timestamp),
@@ -908,7 +914,7 @@ mod tests {
         );
         assert_eq!(
             retry_after(Some("86400")),
-            Some(std::time::Duration::from_secs(300))
+            Some(std::time::Duration::from_mins(5))
         );
         assert_eq!(retry_after(Some("-1")), None);
         assert_eq!(retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);

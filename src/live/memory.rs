@@ -364,13 +364,16 @@ fn is_status_step(from: CaseStatus, to: CaseStatus) -> bool {
     use CaseStatus::*;
     matches!(
         (from, to),
-        (Submitted, DetectionAndAnalysis)
-            | (DetectionAndAnalysis, ContainmentEradicationAndRecovery)
-            | (DetectionAndAnalysis, PostIncidentActivities)
-            | (ContainmentEradicationAndRecovery, DetectionAndAnalysis)
-            | (ContainmentEradicationAndRecovery, PostIncidentActivities)
-            | (PostIncidentActivities, ContainmentEradicationAndRecovery)
-            | (PostIncidentActivities, DetectionAndAnalysis)
+        (
+            Submitted | ContainmentEradicationAndRecovery | PostIncidentActivities,
+            DetectionAndAnalysis
+        ) | (
+            DetectionAndAnalysis | PostIncidentActivities,
+            ContainmentEradicationAndRecovery
+        ) | (
+            DetectionAndAnalysis | ContainmentEradicationAndRecovery,
+            PostIncidentActivities
+        )
     )
 }
 
@@ -413,7 +416,7 @@ fn update_fields(case: &mut LiveCase, input: &UpdateCaseInput) {
         &mut case.watchers,
         &input.watchers_to_add,
         &input.watchers_to_delete,
-        |watcher| watcher.identity(),
+        super::super::model::Watcher::identity,
     );
     add_then_delete(
         &mut case.threat_actor_ip_addresses,

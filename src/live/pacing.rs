@@ -52,10 +52,10 @@ const UNPACED_THROTTLED_SHARE: f64 = 0.25;
 /// How long successes are remembered for measuring the achieved rate.
 const LONGEST_SPAN: Duration = Duration::from_secs(30);
 /// A throttled call is given up when its operation has had no success for this long.
-pub const STALL: Duration = Duration::from_secs(300);
+pub const STALL: Duration = Duration::from_mins(5);
 /// The default `--timeout`: generous, since a large repository behind a small quota is slow
 /// but not stuck.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3600);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_hours(1);
 /// Backoff of a throttled call whose answer named no `Retry-After`.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const LONGEST_BACKOFF: Duration = Duration::from_secs(5);
@@ -311,7 +311,7 @@ impl Pacer {
         let mut operations = self
             .operations
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         action(
             operations
                 .entry(operation)
@@ -323,7 +323,7 @@ impl Pacer {
         let operations = self
             .operations
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         PacingReport {
             throttled: operations
                 .values()
@@ -360,7 +360,7 @@ impl Pacer {
             let error = match attempt().await {
                 Ok(value) => {
                     self.with_operation(operation, sent, |state| {
-                        state.succeeded(sent, Instant::now())
+                        state.succeeded(sent, Instant::now());
                     });
                     return Ok(value);
                 }

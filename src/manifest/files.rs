@@ -124,16 +124,13 @@ fn read_once(mut files: Vec<PathBuf>) -> Vec<PathBuf> {
     let mut unique: Vec<PathBuf> = Vec::with_capacity(files.len());
     for path in files {
         let target = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        match by_target.get(&target) {
-            Some(&index) => {
-                if is_symlink(&unique[index]) && !is_symlink(&path) {
-                    unique[index] = path;
-                }
+        if let Some(&index) = by_target.get(&target) {
+            if is_symlink(&unique[index]) && !is_symlink(&path) {
+                unique[index] = path;
             }
-            None => {
-                by_target.insert(target, unique.len());
-                unique.push(path);
-            }
+        } else {
+            by_target.insert(target, unique.len());
+            unique.push(path);
         }
     }
     unique

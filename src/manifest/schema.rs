@@ -278,7 +278,7 @@ impl CaseManifest {
                 reported_incident_start_date: desired.reported_incident_start_date.to_rfc3339(),
                 actual_incident_start_date: desired
                     .actual_incident_start_date
-                    .map(|date| date.to_rfc3339()),
+                    .map(super::super::model::Timestamp::to_rfc3339),
                 watchers: desired.watchers.as_ref().map(|watchers| {
                     watchers
                         .iter()

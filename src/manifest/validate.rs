@@ -373,18 +373,15 @@ fn read_status(
         .collect();
     let status = if text == STATUS_ALIAS {
         CaseStatus::ContainmentEradicationAndRecovery
+    } else if let Ok(status) = text.parse::<CaseStatus>() {
+        status
     } else {
-        match text.parse::<CaseStatus>() {
-            Ok(status) => status,
-            Err(_) => {
-                checker.error(
-                    node.position,
-                    format!("`{PATH}` {} is not a case status", quoted(text)),
-                    Some(suggest::hint(text, &requestable)),
-                );
-                return None;
-            }
-        }
+        checker.error(
+            node.position,
+            format!("`{PATH}` {} is not a case status", quoted(text)),
+            Some(suggest::hint(text, &requestable)),
+        );
+        return None;
     };
     if !is_requestable(status) {
         checker.error(

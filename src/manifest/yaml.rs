@@ -185,11 +185,8 @@ pub(crate) fn parse_stream(text: &str) -> Stream {
 fn next_document_start(text: &str, error_line: usize) -> Option<(usize, usize)> {
     let mut byte_index = 0;
     for (line_index, line) in text.split_inclusive('\n').enumerate() {
-        let is_marker = line.starts_with("---")
-            && line[3..]
-                .chars()
-                .next()
-                .is_none_or(|next| next.is_whitespace());
+        let is_marker =
+            line.starts_with("---") && line[3..].chars().next().is_none_or(char::is_whitespace);
         if line_index > 0 && line_index + 1 >= error_line && is_marker {
             return Some((byte_index, line_index));
         }

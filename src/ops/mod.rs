@@ -37,7 +37,7 @@ impl Workspace {
     /// them is still that manifest's, not an orphan or an adoption.
     pub fn manifests_left_out(&self) -> std::collections::BTreeMap<String, String> {
         if self.project.covers_manifest_root(&self.paths) {
-            return Default::default();
+            return std::collections::BTreeMap::default();
         }
         let loaded: std::collections::BTreeSet<&str> = self
             .manifests

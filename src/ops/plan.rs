@@ -150,6 +150,7 @@ pub async fn make_plan<A: CaseApi>(
 }
 
 fn check_prune_count(plan: &Plan, max: usize) -> Result<(), PruneRefusal> {
+    const SHOWN: usize = 20;
     let pruned: Vec<String> = plan
         .pruned()
         .map(|case| match &case.case_id {
@@ -160,7 +161,6 @@ fn check_prune_count(plan: &Plan, max: usize) -> Result<(), PruneRefusal> {
     if pruned.len() <= max {
         return Ok(());
     }
-    const SHOWN: usize = 20;
     let mut cases = pruned
         .iter()
         .take(SHOWN)

@@ -246,8 +246,7 @@ fn plan_orphan(orphan: &Orphan) -> CasePlan {
     };
     let name = live
         .owner_name()
-        .map(str::to_string)
-        .unwrap_or_else(|| live.case_id.clone());
+        .map_or_else(|| live.case_id.clone(), str::to_string);
     let mut plan = CasePlan {
         live_fingerprint: Some(live.fingerprint()),
         ..CasePlan::new(name.clone(), Some(live.case_id.clone()), Action::NoChange)

@@ -273,7 +273,7 @@ mod tests {
             .unwrap();
         case.requests.push(Request::TagResource(TagResourceInput {
             resource_arn: Some("arn:aws:security-ir:us-east-1:123456789012:case/9999999999".into()),
-            tags: Default::default(),
+            tags: std::collections::BTreeMap::default(),
         }));
         assert_eq!(check_saved_plan(&plan, &target(), "digest").len(), 1);
     }

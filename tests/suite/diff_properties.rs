@@ -113,33 +113,28 @@ fn shortest_path_agrees_with_the_reference_search_on_every_combination() {
                     );
                     continue;
                 }
-                match reference_distance(live, desired, resolver) {
-                    Some(distance) => {
-                        let path = result.unwrap_or_else(|e| panic!("{context}: {e}"));
-                        assert_eq!(path.len(), distance, "shortest: {context}");
-                        let edges = reference_edges(resolver);
-                        let mut at = live;
-                        for &step in &path {
-                            assert!(edges.contains(&(at, step)), "illegal step: {context}");
-                            at = step;
-                        }
-                        assert_eq!(at, desired, "ends at the desired status: {context}");
+                if let Some(distance) = reference_distance(live, desired, resolver) {
+                    let path = result.unwrap_or_else(|e| panic!("{context}: {e}"));
+                    assert_eq!(path.len(), distance, "shortest: {context}");
+                    let edges = reference_edges(resolver);
+                    let mut at = live;
+                    for &step in &path {
+                        assert!(edges.contains(&(at, step)), "illegal step: {context}");
+                        at = step;
                     }
-                    None => {
-                        let expected = if live == CaseStatus::Closed {
-                            StatusPathError::CannotReopen { desired }
-                        } else if matches!(
-                            desired,
-                            CaseStatus::Acknowledged | CaseStatus::ReadyToClose
-                        ) {
-                            StatusPathError::SetOnlyByAws { desired }
-                        } else if desired == CaseStatus::Submitted {
-                            StatusPathError::CannotReturnToSubmitted { live }
-                        } else {
-                            StatusPathError::NoPath { live, desired }
-                        };
-                        assert_eq!(result, Err(expected), "{context}");
-                    }
+                    assert_eq!(at, desired, "ends at the desired status: {context}");
+                } else {
+                    let expected = if live == CaseStatus::Closed {
+                        StatusPathError::CannotReopen { desired }
+                    } else if matches!(desired, CaseStatus::Acknowledged | CaseStatus::ReadyToClose)
+                    {
+                        StatusPathError::SetOnlyByAws { desired }
+                    } else if desired == CaseStatus::Submitted {
+                        StatusPathError::CannotReturnToSubmitted { live }
+                    } else {
+                        StatusPathError::NoPath { live, desired }
+                    };
+                    assert_eq!(result, Err(expected), "{context}");
                 }
                 assert_eq!(
                     is_legal_move(live, desired, resolver),
@@ -453,7 +448,7 @@ impl ApiModel {
             {
                 self.violation("unchanged caseMetadata sent".into());
             }
-            case.case_metadata = metadata.clone();
+            case.case_metadata.clone_from(metadata);
         }
         case
     }
@@ -1235,10 +1230,10 @@ fn live_case() -> impl Strategy<Value = LiveCase> {
 /// name and emails that differ only in case.
 fn copy_parts_of_manifest(desired: &DesiredCase, mut near: LiveCase, keep: &[bool]) -> LiveCase {
     if keep[0] {
-        near.title = desired.title.clone();
+        near.title.clone_from(&desired.title);
     }
     if keep[1] {
-        near.description = desired.description.clone();
+        near.description.clone_from(&desired.description);
     }
     if keep[2] {
         near.resolver_type = desired.resolver_type;

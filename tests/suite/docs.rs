@@ -33,7 +33,7 @@ fn shell_lines(document: &serde_yaml::Value, lines: &mut Vec<String>) {
             for (key, value) in mapping {
                 match (key.as_str(), value) {
                     (Some("run"), serde_yaml::Value::String(script)) => {
-                        lines.extend(script.lines().map(str::to_string))
+                        lines.extend(script.lines().map(str::to_string));
                     }
                     (
                         Some("script" | "before_script" | "after_script"),
@@ -67,7 +67,7 @@ fn sirops_invocations(line: &str) -> Vec<Vec<String>> {
             let arguments = words[index + 1..]
                 .iter()
                 .take_while(|word| !matches!(**word, ">" | "|" | "&&" | ";" | "||" | "2>&1"))
-                .map(|word| word.to_string())
+                .map(std::string::ToString::to_string)
                 .collect();
             invocations.push(arguments);
         }

@@ -215,7 +215,7 @@ fn aliases_of_long_strings_are_refused_quickly_at_the_alias_that_crosses_the_bud
         "{VALID_HEAD}  title: t\n  description: d\n  caseMetadata:\n    long: &long {}\n    copies: [",
         "x".repeat(500_000)
     );
-    text.push_str(&["*long"; 2_000].join(", "));
+    text.push_str(&vec!["*long"; 2_000].join(", "));
     text.push_str("]\n");
     assert!(text.len() < manifest::MANIFEST_FILE_MAX_BYTES);
     let started = Instant::now();

@@ -581,13 +581,13 @@ fn update_fields(
     if let Some(title) = &input.title
         && *title != details.title
     {
-        details.title = title.clone();
+        details.title.clone_from(title);
         changes.edit("TitleUpdated", "Case title updated".into());
     }
     if let Some(description) = &input.description
         && *description != details.description
     {
-        details.description = description.clone();
+        details.description.clone_from(description);
         changes.edit("DescriptionUpdated", "Case description updated".into());
     }
     if let Some(engagement) = &input.engagement_type {
@@ -600,6 +600,10 @@ fn update_fields(
             );
         }
     }
+    #[allow(
+        clippy::float_cmp,
+        reason = "the service stores the seconds it is sent; any other value is a change"
+    )]
     if let Some(date) = input.reported_incident_start_date
         && date != details.reported_incident_start_date
     {

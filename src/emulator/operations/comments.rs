@@ -135,9 +135,9 @@ pub(crate) fn update_case_comment(
     let body = input.body.unwrap_or_default();
     let changed = comment.body != body;
     if changed {
-        comment.body = body.clone();
+        comment.body.clone_from(&body);
         comment.last_updated_date = context.now;
-        comment.last_updated_by = context.principal.clone();
+        comment.last_updated_by.clone_from(&context.principal);
         case.record_edit(
             context.now,
             &context.principal,

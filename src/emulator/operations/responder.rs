@@ -113,7 +113,7 @@ fn apply_action(
         );
     }
     if let Some(pending) = action.pending_action {
-        case.details.pending_action = pending.clone();
+        case.details.pending_action.clone_from(&pending);
         case.record_edit(
             now,
             AWS_RESPONDER,

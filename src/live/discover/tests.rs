@@ -225,7 +225,7 @@ mod failures {
                 assert_eq!(name.as_deref(), Some("case-0"));
                 assert!(error.starts_with("GetCase failed: AccessDenied"), "{error}");
             }
-            other => panic!("expected an unreadable orphan, got {other:?}"),
+            other @ Orphan::Found(_) => panic!("expected an unreadable orphan, got {other:?}"),
         }
         let Orphan::Found(found) = &input.orphans[1] else {
             panic!("case-2 was readable: {:?}", input.orphans[1]);

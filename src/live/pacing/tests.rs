@@ -305,7 +305,7 @@ async fn a_call_keeps_retrying_while_others_of_its_operation_succeed() {
     // One call is unlucky for longer than the stall limit, but the operation as a whole keeps
     // succeeding: that is progress, so the call is not abandoned.
     let pacer = Pacer::new(DEFAULT_TIMEOUT);
-    let unlucky_until = Instant::now() + STALL + Duration::from_secs(60);
+    let unlucky_until = Instant::now() + STALL + Duration::from_mins(1);
     let keep_succeeding = async {
         while Instant::now() < unlucky_until {
             pacer
@@ -330,15 +330,15 @@ async fn a_call_keeps_retrying_while_others_of_its_operation_succeed() {
 fn timeouts_parse_with_or_without_a_unit() {
     assert_eq!(parse_timeout("90"), Ok(Duration::from_secs(90)));
     assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));
-    assert_eq!(parse_timeout("30m"), Ok(Duration::from_secs(1800)));
-    assert_eq!(parse_timeout("2h"), Ok(Duration::from_secs(7200)));
+    assert_eq!(parse_timeout("30m"), Ok(Duration::from_mins(30)));
+    assert_eq!(parse_timeout("2h"), Ok(Duration::from_hours(2)));
     assert_eq!(parse_timeout("1.5m"), Ok(Duration::from_secs(90)));
     for bad in ["", "0", "-5", "soon", "5d", "NaNs"] {
         assert!(parse_timeout(bad).is_err(), "{bad:?}");
     }
-    assert_eq!(describe_duration(Duration::from_secs(3600)), "1h");
+    assert_eq!(describe_duration(Duration::from_hours(1)), "1h");
     assert_eq!(describe_duration(Duration::from_secs(40)), "40s");
-    assert_eq!(describe_duration(Duration::from_secs(300)), "5m");
+    assert_eq!(describe_duration(Duration::from_mins(5)), "5m");
 }
 
 #[tokio::test(start_paused = true)]

@@ -133,7 +133,8 @@ async fn aws_responders_work_aws_supported_cases_as_a_principal_of_their_own() {
     let live = get_case(&client, &case_id).await.unwrap();
     assert_eq!(live.case_status().unwrap().as_str(), "Closed");
     assert_eq!(
-        live.closure_code().map(|code| code.as_str()),
+        live.closure_code()
+            .map(aws_sdk_securityir::types::ClosureCode::as_str),
         Some("Investigation Completed")
     );
     assert!(live.closed_date().is_some());

@@ -73,7 +73,8 @@ async fn concurrent_clients_sum_up_exactly() {
         let case = get_case(&client, case_id).await.unwrap();
         assert_eq!(case.title(), Some(format!("Task {index}").as_str()));
         assert_eq!(
-            case.case_status().map(|status| status.as_str()),
+            case.case_status()
+                .map(aws_sdk_securityir::types::CaseStatus::as_str),
             Some("Detection and Analysis")
         );
     }

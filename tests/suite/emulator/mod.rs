@@ -7,6 +7,7 @@ mod concurrency;
 mod durability;
 mod errors;
 mod faults;
+mod model_limits;
 mod operations;
 mod properties;
 mod quotas;

@@ -123,12 +123,16 @@ async fn a_case_is_created_read_updated_and_closed_through_the_sdk() {
         case.actual_incident_start_date(),
         Some(&DateTime::from_secs(1_793_000_000))
     );
-    let emails: Vec<_> = case.watchers().iter().map(|w| w.email()).collect();
+    let emails: Vec<_> = case
+        .watchers()
+        .iter()
+        .map(aws_sdk_securityir::types::Watcher::email)
+        .collect();
     assert_eq!(emails, ["bob@example.com"]);
     let ips: Vec<_> = case
         .threat_actor_ip_addresses()
         .iter()
-        .map(|ip| ip.ip_address())
+        .map(aws_sdk_securityir::types::ThreatActorIp::ip_address)
         .collect();
     assert_eq!(ips, ["203.0.113.9"]);
     assert_eq!(case.impacted_services(), ["AWS IAM"]);
@@ -243,7 +247,7 @@ async fn the_sdk_paginator_lists_every_case_once_newest_first() {
     assert!(pages.iter().all(|page| page.total() == Some(53)));
     let listed: Vec<String> = pages
         .iter()
-        .flat_map(|page| page.items())
+        .flat_map(aws_sdk_securityir::operation::list_cases::ListCasesOutput::items)
         .map(|item| item.case_id().to_string())
         .collect();
     created.reverse();

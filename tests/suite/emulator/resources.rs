@@ -141,7 +141,9 @@ async fn the_account_has_one_active_membership_per_region() {
     let membership = &memberships.items()[0];
     assert_eq!(memberships.items().len(), 1);
     assert_eq!(
-        membership.region().map(|region| region.as_str()),
+        membership
+            .region()
+            .map(aws_sdk_securityir::types::AwsRegion::as_str),
         Some("us-east-1")
     );
     let id = membership.membership_id().to_string();
@@ -153,7 +155,9 @@ async fn the_account_has_one_active_membership_per_region() {
         .unwrap();
     assert_eq!(fetched.membership_id(), id);
     assert_eq!(
-        fetched.membership_status().map(|status| status.as_str()),
+        fetched
+            .membership_status()
+            .map(aws_sdk_securityir::types::MembershipStatus::as_str),
         Some("Active")
     );
     assert!(

@@ -308,5 +308,8 @@ pub async fn untag_resource(
 
 /// The names of the fields a ValidationException lists, in its order.
 pub fn field_names(fields: &[ValidationExceptionField]) -> Vec<&str> {
-    fields.iter().map(|field| field.name()).collect()
+    fields
+        .iter()
+        .map(aws_sdk_securityir::types::ValidationExceptionField::name)
+        .collect()
 }
