@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::manifest::{CaseManifest, is_valid_manifest_name};
-use crate::model::{CaseStatus, DesiredCase, LiveCase, ResolverType, is_reserved_tag_key, limits};
+use crate::model::{CaseStatus, DesiredCase, LiveCase, ResolverType, limits, user_tags};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImportError {
@@ -87,13 +87,7 @@ pub fn desired_for(live: &LiveCase) -> Result<DesiredCase, ImportError> {
         .iter()
         .map(|entry| (entry.key.clone(), entry.value.clone()))
         .collect();
-    let user_tags: BTreeMap<String, String> = live
-        .tags
-        .iter()
-        .flatten()
-        .filter(|(key, _)| !is_reserved_tag_key(key))
-        .map(|(key, value)| (key.clone(), value.clone()))
-        .collect();
+    let user_tags = live.tags.as_ref().map(user_tags).unwrap_or_default();
     Ok(DesiredCase {
         name: manifest_name(live),
         case_id: Some(live.case_id.clone()),

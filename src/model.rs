@@ -41,6 +41,14 @@ pub fn is_reserved_tag_key(key: &str) -> bool {
             .is_some_and(|prefix| prefix.eq_ignore_ascii_case(AWS_TAG_PREFIX))
 }
 
+/// The tags a manifest manages: all but the reserved ones.
+pub fn user_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter(|(key, _)| !is_reserved_tag_key(key))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
+}
+
 /// Limits of the API model (security-ir 2018-05-10), in characters or items.
 pub mod limits {
     pub const NAME_MAX: usize = 63;
@@ -427,22 +435,9 @@ mod tests {
     #[test]
     fn fingerprint_changes_when_any_field_changes() {
         let case = LiveCase {
-            case_id: "1234567890".into(),
-            case_arn: "arn:aws:security-ir:us-east-1:123456789012:case/1234567890".into(),
-            title: "t".into(),
-            description: "d".into(),
-            status: CaseStatus::Submitted,
-            engagement_type: EngagementType::Investigation,
-            resolver_type: ResolverType::SelfManaged,
             reported_incident_start_date: None,
-            actual_incident_start_date: None,
-            watchers: vec![],
-            threat_actor_ip_addresses: vec![],
-            impacted_services: vec![],
-            impacted_aws_regions: vec![],
-            impacted_accounts: vec![],
-            case_metadata: vec![],
             tags: None,
+            ..crate::plan::fixtures::live_case("1234567890", "owner", CaseStatus::Submitted)
         };
         let mut changed = case.clone();
         changed.impacted_services.push("Amazon S3".into());

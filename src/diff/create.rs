@@ -2,15 +2,13 @@
 //! calls for what it cannot (caseMetadata, actualIncidentStartDate, the status), all addressed to
 //! the case the create makes (`caseId: null` until apply knows it).
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use serde_json::Value;
 
 use super::fields::{item_change, metadata_entries, to_json};
 use super::{CaseDelta, DiffError, FieldChange, scoped_client_token, status_requests};
 use crate::model::{
-    CaseStatus, DesiredCase, OWNERSHIP_TAG_KEY, SCOPE_TAG_KEY, SpecField, is_reserved_tag_key,
+    CaseStatus, DesiredCase, OWNERSHIP_TAG_KEY, SCOPE_TAG_KEY, SpecField, user_tags,
 };
 use crate::request::{CreateCaseInput, ImpactedAwsRegion, Request, UpdateCaseInput};
 use crate::status::shortest_path;
@@ -43,13 +41,7 @@ pub(crate) fn diff_create(desired: &DesiredCase, scope: &str) -> Result<CaseDelt
 
 fn create_input(desired: &DesiredCase, scope: &str) -> CreateCaseInput {
     // The ownership and scope tags ride on CreateCase so the case never exists without them.
-    let mut tags: BTreeMap<String, String> = desired
-        .tags
-        .iter()
-        .flatten()
-        .filter(|(key, _)| !is_reserved_tag_key(key))
-        .map(|(key, value)| (key.clone(), value.clone()))
-        .collect();
+    let mut tags = desired.tags.as_ref().map(user_tags).unwrap_or_default();
     tags.insert(OWNERSHIP_TAG_KEY.to_string(), desired.name.clone());
     tags.insert(SCOPE_TAG_KEY.to_string(), scope.to_string());
 
@@ -141,12 +133,7 @@ fn creation_value(desired: &DesiredCase, field: SpecField) -> Option<Value> {
         SpecField::Tags => {
             // The manifest's tags as they will be written (the ownership tag shows in the
             // request).
-            let tags: BTreeMap<&String, &String> = desired
-                .tags
-                .iter()
-                .flatten()
-                .filter(|(key, _)| !is_reserved_tag_key(key))
-                .collect();
+            let tags = desired.tags.as_ref().map(user_tags).unwrap_or_default();
             (!tags.is_empty()).then(|| to_json(&tags))
         }
     }

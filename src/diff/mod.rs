@@ -345,23 +345,10 @@ mod tests {
     /// A manifest that manages nothing optional.
     fn desired() -> DesiredCase {
         DesiredCase {
-            name: "payroll-phishing".into(),
-            case_id: None,
-            previous_names: Vec::new(),
             title: "Phishing".into(),
             description: "Two clerks".into(),
-            engagement_type: EngagementType::SecurityIncident,
-            resolver_type: ResolverType::SelfManaged,
-            status: None,
             reported_incident_start_date: date(1_000),
-            actual_incident_start_date: None,
-            watchers: None,
-            threat_actor_ip_addresses: None,
-            impacted_services: None,
-            impacted_aws_regions: None,
-            impacted_accounts: None,
-            case_metadata: None,
-            tags: None,
+            ..crate::plan::fixtures::desired_case("payroll-phishing")
         }
     }
 

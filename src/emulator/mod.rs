@@ -40,6 +40,9 @@ use tokio::task::JoinHandle;
 
 pub use rate_limit::{RateLimitSpec, RateLimits};
 pub use stats::StatsSnapshot;
+/// The service's status rules, for test doubles that must not share the planner's.
+#[cfg(test)]
+pub(crate) use status_edges::is_legal_move as is_legal_status_move;
 pub use store::DEFAULT_ACCOUNT_ID;
 
 use shared::Shared;

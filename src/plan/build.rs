@@ -545,20 +545,25 @@ mod tests {
         assert_eq!(plan.summary.create, 1);
     }
 
-    #[test]
-    fn a_manifest_matching_its_live_case_has_no_change_and_keeps_the_fingerprint() {
-        let desired = desired_case("payroll-phishing");
-        let live = crate::plan::fixtures::live_matching(&desired, "1234567890");
-        let plan = build_plan(PlanInput {
+    /// The plan of one manifest bound to the case it owns.
+    fn plan_of_owned(desired: DesiredCase, live: LiveCase) -> Plan {
+        build_plan(PlanInput {
             manifests: vec![(
                 desired,
                 Binding::Found {
-                    live: live.clone(),
+                    live,
                     claim: Claim::Owned,
                 },
             )],
             ..PlanInput::default()
-        });
+        })
+    }
+
+    #[test]
+    fn a_manifest_matching_its_live_case_has_no_change_and_keeps_the_fingerprint() {
+        let desired = desired_case("payroll-phishing");
+        let live = crate::plan::fixtures::live_matching(&desired, "1234567890");
+        let plan = plan_of_owned(desired, live.clone());
         let case = &plan.cases[0];
         assert_eq!(case.action, Action::NoChange, "{case:#?}");
         assert_eq!(case.case_id.as_deref(), Some("1234567890"));
@@ -572,16 +577,7 @@ mod tests {
         let live = crate::plan::fixtures::live_matching(&desired, "1234567890");
         desired.title = "A new title".into();
         desired.status = Some(CaseStatus::PostIncidentActivities);
-        let plan = build_plan(PlanInput {
-            manifests: vec![(
-                desired,
-                Binding::Found {
-                    live,
-                    claim: Claim::Owned,
-                },
-            )],
-            ..PlanInput::default()
-        });
+        let plan = plan_of_owned(desired, live);
         let case = &plan.cases[0];
         assert_eq!(case.action, Action::Update);
         assert_eq!(
@@ -602,16 +598,7 @@ mod tests {
         let mut live = crate::plan::fixtures::live_matching(&desired, "1234567890");
         live.resolver_type = ResolverType::Aws;
         desired.resolver_type = ResolverType::SelfManaged;
-        let plan = build_plan(PlanInput {
-            manifests: vec![(
-                desired,
-                Binding::Found {
-                    live,
-                    claim: Claim::Owned,
-                },
-            )],
-            ..PlanInput::default()
-        });
+        let plan = plan_of_owned(desired, live);
         assert_eq!(plan.cases[0].action, Action::Error);
         assert!(plan.cases[0].error.as_deref().unwrap().contains("AWS"));
     }
