@@ -22,6 +22,10 @@ pub const OWNERSHIP_TAG_KEY: &str = "sirops:name";
 /// to `DEFAULT_SCOPE`.
 pub const SCOPE_TAG_KEY: &str = "sirops:scope";
 
+/// The tag that names the git commit whose manifest was last applied to the case: the base a
+/// plan tells git's changes from edits made outside git against.
+pub const REVISION_TAG_KEY: &str = "sirops:revision";
+
 /// The scope of a repository without `sirops.yaml`, or whose `sirops.yaml` names none.
 pub const DEFAULT_SCOPE: &str = "default";
 
@@ -68,9 +72,10 @@ pub mod limits {
     pub const CASE_METADATA_KEY: (usize, usize) = (1, 500);
     pub const CASE_METADATA_VALUE: (usize, usize) = (1, 2000);
     pub const TAGS_MAX: usize = 200;
-    /// What a manifest may ask for: sirops adds its own two tags, `sirops:name` and
-    /// `sirops:scope`, to every case it manages, and those count against the API's 200.
-    pub const USER_TAGS_MAX: usize = TAGS_MAX - 2;
+    /// What a manifest may ask for: sirops adds its own three tags, `sirops:name`,
+    /// `sirops:scope` and `sirops:revision`, to the cases it manages, and those count against
+    /// the API's 200.
+    pub const USER_TAGS_MAX: usize = TAGS_MAX - 3;
     pub const TAG_KEY: (usize, usize) = (1, 128);
     pub const TAG_VALUE: (usize, usize) = (0, 256);
     pub const CASE_ID: (usize, usize) = (10, 32);

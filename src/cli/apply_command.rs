@@ -88,6 +88,7 @@ fn plan_options(args: &ApplyArgs) -> PlanOptions {
         parallelism: args.parallelism.get(),
         prune: args.prune,
         max_prune: args.max_prune,
+        base: None,
     }
 }
 

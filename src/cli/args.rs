@@ -139,6 +139,15 @@ pub struct PlanArgs {
     /// How many API reads run at once (at least 1).
     #[arg(long, value_name = "N", default_value = "16")]
     pub parallelism: NonZeroUsize,
+    /// Only the cases whose live state moved away from the manifest last applied (edits made
+    /// outside git); with --detailed-exitcode, exit 2 only for those, never for a pending git
+    /// change.
+    #[arg(long)]
+    pub drift: bool,
+    /// Tell git's changes from edits made outside git against this git revision (a PR plan
+    /// uses its target branch) instead of the revision each case was last applied at.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
 }
 
 #[derive(Debug, Args)]

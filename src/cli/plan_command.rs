@@ -17,6 +17,7 @@ pub(super) async fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<O
         parallelism: args.parallelism.get(),
         prune: args.prune,
         max_prune: args.max_prune,
+        base: args.base.clone(),
     };
     check_prune_scope(&workspace, options.prune)?;
     let Connection {
@@ -29,10 +30,15 @@ pub(super) async fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<O
         crate::paths::write_atomically(out, plan::render_json(&plan).as_bytes())
             .with_context(|| format!("could not save the plan to {}", out.display()))?;
     }
-    let shown = if args.redact {
-        plan::redact(&plan)
+    let reviewed = if args.drift {
+        plan.drift_only()
     } else {
         plan.clone()
+    };
+    let shown = if args.redact {
+        plan::redact(&reviewed)
+    } else {
+        reviewed
     };
     let rendered = match args.format {
         Format::Text => plan::render_text(
@@ -55,7 +61,13 @@ pub(super) async fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<O
     }
     Ok(if plan.has_errors() {
         Outcome::Failure
-    } else if args.detailed_exitcode && plan.has_changes() {
+    } else if args.detailed_exitcode
+        && if args.drift {
+            plan.has_drift()
+        } else {
+            plan.has_changes()
+        }
+    {
         Outcome::ChangesPresent
     } else {
         Outcome::Success

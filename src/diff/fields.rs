@@ -330,6 +330,7 @@ pub(crate) fn modify<T: Serialize + ?Sized>(
         kind: ChangeKind::Modify,
         before: Some(to_json(before)),
         after: Some(to_json(after)),
+        cause: None,
     }
 }
 
@@ -356,5 +357,6 @@ pub(crate) fn item_change<T: Serialize + ?Sized>(
         kind,
         before: before.map(to_json),
         after: after.map(to_json),
+        cause: None,
     }
 }

@@ -30,6 +30,7 @@
 //!   plain string the manifest uses, and a tag is `{"key": .., "value": ..}`.
 
 mod create;
+pub mod drift;
 mod fields;
 mod tags;
 
@@ -56,6 +57,9 @@ pub struct FieldChange {
     /// The item or value added or the new value; `None` for a removal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<serde_json::Value>,
+    /// Who moved the field, when the manifest as last applied is known ([`drift`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<drift::Cause>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

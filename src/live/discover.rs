@@ -93,6 +93,7 @@ pub async fn discover<A: CaseApi>(
         manifests: bound,
         orphans,
         account: accounts.into_iter().next(),
+        ..PlanInput::default()
     })
 }
 

@@ -144,7 +144,7 @@ pub struct CaseSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "case_metadata_schema")]
     pub case_metadata: Option<BTreeMap<String, String>>,
-    /// At most 198: sirops adds two tags of its own. `sirops:` and `aws:` keys are reserved.
+    /// At most 197: sirops adds three tags of its own. `sirops:` and `aws:` keys are reserved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "tags_schema")]
     pub tags: Option<BTreeMap<String, String>>,

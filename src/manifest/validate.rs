@@ -16,8 +16,8 @@ use super::walk::{Checker, Problem, is_plain_number};
 use super::yaml::{Node, Position};
 use crate::model::{
     AWS_REGIONS, AWS_TAG_PREFIX, CaseStatus, DesiredCase, EngagementType, OWNERSHIP_TAG_KEY,
-    RESERVED_TAG_PREFIX, ResolverType, SCOPE_TAG_KEY, SpecField, ThreatActorIp, Timestamp, Watcher,
-    is_reserved_tag_key, limits, patterns,
+    RESERVED_TAG_PREFIX, REVISION_TAG_KEY, ResolverType, SCOPE_TAG_KEY, SpecField, ThreatActorIp,
+    Timestamp, Watcher, is_reserved_tag_key, limits, patterns,
 };
 
 pub(crate) const API_VERSION: &str = "sirops/v1";
@@ -728,7 +728,7 @@ fn read_tags(checker: &mut Checker, node: &Node) -> Option<BTreeMap<String, Stri
         checker.error(
             node.position,
             format!(
-                "`{PATH}` has {} tags; a manifest may have at most {}: the API allows {} per case and sirops adds `{OWNERSHIP_TAG_KEY}` and `{SCOPE_TAG_KEY}`",
+                "`{PATH}` has {} tags; a manifest may have at most {}: the API allows {} per case and sirops adds `{OWNERSHIP_TAG_KEY}`, `{SCOPE_TAG_KEY}` and `{REVISION_TAG_KEY}`",
                 entries.len(),
                 limits::USER_TAGS_MAX,
                 limits::TAGS_MAX,
@@ -877,20 +877,20 @@ spec:
     }
 
     #[test]
-    fn a_manifest_may_have_198_tags_of_its_own() {
+    fn a_manifest_may_have_197_tags_of_its_own() {
         let with_tags = |count: usize| {
             let tags: String = (0..count)
                 .map(|index| format!("    t{index}: v\n"))
                 .collect();
             VALID.replace("    team: secops\n", &tags)
         };
-        assert!(report(&with_tags(198)).desired.is_some());
-        let refused = report(&with_tags(199));
+        assert!(report(&with_tags(197)).desired.is_some());
+        let refused = report(&with_tags(198));
         assert!(refused.desired.is_none());
         assert!(
             refused.problems[1]
                 .message
-                .starts_with("`spec.tags` has 199 tags; a manifest may have at most 198"),
+                .starts_with("`spec.tags` has 198 tags; a manifest may have at most 197"),
             "{:?}",
             refused.problems
         );

@@ -9,6 +9,7 @@
 //! 4. [`import`]: read existing cases and write their manifests.
 
 pub mod apply;
+mod git;
 pub mod import;
 pub mod plan;
 

@@ -10,17 +10,22 @@
 use std::path::PathBuf;
 
 use super::Workspace;
+use super::git::Repository;
 use crate::live::discover::{DiscoverOptions, discover};
 use crate::live::{ApiError, CaseApi};
+use crate::manifest;
+use crate::model::REVISION_TAG_KEY;
+use crate::plan::bind::Binding;
 use crate::plan::bind::Claims;
 use crate::plan::target::{SIROPS_VERSION, Target, manifest_digest};
 use crate::plan::{self, Plan};
+use crate::plan::{Base, PlanInput};
 
 /// How many orphans `--prune` closes unless told otherwise: a few manifests deleted in one
 /// change is routine, many at once is more often a mistake.
 pub const DEFAULT_MAX_PRUNE: usize = 5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanOptions {
     /// How many reads run at once.
     pub parallelism: usize,
@@ -28,6 +33,9 @@ pub struct PlanOptions {
     pub prune: bool,
     /// The most orphans a plan may close.
     pub max_prune: usize,
+    /// `--base`: the git revision to tell changes from drift against, for every case, instead
+    /// of the revision each case was last applied at.
+    pub base: Option<String>,
 }
 
 /// Where this run sends its calls, as a saved plan records it.
@@ -82,6 +90,8 @@ pub enum PlanError {
     Prune(#[from] PruneRefusal),
     #[error("could not read the live cases: {0}")]
     Live(#[from] ApiError),
+    #[error("--base: {0}")]
+    Base(String),
 }
 
 /// The prune guards that need no API call: run before connecting.
@@ -128,7 +138,7 @@ pub async fn make_plan<A: CaseApi>(
         .iter()
         .map(|manifest| manifest.desired.clone())
         .collect();
-    let input = discover(
+    let mut input = discover(
         api,
         desired,
         &claims,
@@ -139,6 +149,7 @@ pub async fn make_plan<A: CaseApi>(
         on_read,
     )
     .await?;
+    read_bases(workspace, &mut input, options.base.as_deref())?;
     let account = input.account.clone();
     let mut plan = plan::build_plan(input);
     check_prune_count(&plan, options.max_prune)?;
@@ -147,6 +158,74 @@ pub async fn make_plan<A: CaseApi>(
         loaded.iter().map(|manifest| &manifest.desired),
     ));
     Ok(plan)
+}
+
+/// The revision to record on the cases apply changes, and the manifest each bound case was
+/// last applied from. Outside a git work tree, or for a case without a known revision, there
+/// is no base and the plan does not say what caused a change.
+fn read_bases(
+    workspace: &Workspace,
+    input: &mut PlanInput,
+    base: Option<&str>,
+) -> Result<(), PlanError> {
+    let Some(repository) = Repository::containing(&workspace.project.root) else {
+        return match base {
+            Some(_) => Err(PlanError::Base(format!(
+                "{} is not in a git work tree",
+                workspace.project.root.display()
+            ))),
+            None => Ok(()),
+        };
+    };
+    input.revision = repository.clean_head(&workspace.paths);
+    let base = base
+        .map(|reference| repository.resolve(reference))
+        .transpose()
+        .map_err(PlanError::Base)?;
+    for (desired, binding) in &input.manifests {
+        let Binding::Found { live, .. } = binding else {
+            continue;
+        };
+        let tagged = live
+            .tags
+            .as_ref()
+            .and_then(|tags| tags.get(REVISION_TAG_KEY));
+        let Some(revision) = base.as_ref().or(tagged) else {
+            continue;
+        };
+        let Some(loaded) = workspace
+            .manifests
+            .manifests
+            .iter()
+            .find(|loaded| loaded.desired.name == desired.name)
+        else {
+            continue;
+        };
+        // A revision the clone does not hold (a shallow checkout) leaves the cause unknown.
+        let Ok(text) = repository.file_at(revision, &loaded.file) else {
+            tracing::info!(
+                case = %desired.name,
+                revision,
+                "the revision last applied is not in this clone; the cause of its changes is unknown"
+            );
+            continue;
+        };
+        let manifest = text.and_then(|text| {
+            manifest::parse_source(&loaded.file, &text)
+                .manifests
+                .into_iter()
+                .map(|old| old.desired)
+                .find(|old| old.name == desired.name)
+        });
+        input.bases.insert(
+            desired.name.clone(),
+            Base {
+                revision: revision.clone(),
+                manifest,
+            },
+        );
+    }
+    Ok(())
 }
 
 fn check_prune_count(plan: &Plan, max: usize) -> Result<(), PruneRefusal> {

@@ -4,8 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::diff::drift::{self, Cause};
 use crate::diff::{self, ChangeKind, FieldChange};
-use crate::model::{CaseStatus, DesiredCase, LiveCase, OWNERSHIP_TAG_KEY, SpecField};
+use crate::model::{
+    CaseStatus, DesiredCase, LiveCase, OWNERSHIP_TAG_KEY, REVISION_TAG_KEY, SpecField,
+};
 use crate::request::{CloseCaseInput, Request, TagResourceInput};
 
 use super::bind::{Binding, Claim, ownership_tags_to_set};
@@ -22,6 +25,19 @@ pub struct PlanInput {
     /// The account the case ARNs that were read name, when any was read. Not used by the
     /// planner: it binds a saved plan to its target.
     pub account: Option<String>,
+    /// The manifests as last applied, by manifest name, for the cases whose base is known.
+    pub bases: BTreeMap<String, Base>,
+    /// The git commit the manifests were read at: every case apply changes is tagged with it,
+    /// so that the next plan knows what was last applied. `None` outside a git work tree.
+    pub revision: Option<String>,
+}
+
+/// A manifest as it was at the revision last applied to its case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Base {
+    pub revision: String,
+    /// `None` when the manifest did not exist at that revision: every change is git's.
+    pub manifest: Option<DesiredCase>,
 }
 
 impl Default for PlanInput {
@@ -32,6 +48,8 @@ impl Default for PlanInput {
             manifests: Vec::new(),
             orphans: Vec::new(),
             account: None,
+            bases: BTreeMap::new(),
+            revision: None,
         }
     }
 }
@@ -58,7 +76,7 @@ pub fn build_plan(input: PlanInput) -> Plan {
         input
             .manifests
             .iter()
-            .map(|(desired, binding)| plan_manifest(desired, binding, &input.scope)),
+            .map(|(desired, binding)| plan_manifest(desired, binding, &input)),
     );
     note_likely_renames(&mut cases, &input);
     cases.sort_by(|a, b| {
@@ -70,7 +88,8 @@ pub fn build_plan(input: PlanInput) -> Plan {
     Plan::from_cases(cases)
 }
 
-fn plan_manifest(desired: &DesiredCase, binding: &Binding, scope: &str) -> CasePlan {
+fn plan_manifest(desired: &DesiredCase, binding: &Binding, input: &PlanInput) -> CasePlan {
+    let scope = input.scope.as_str();
     let (live, claim) = match binding {
         Binding::Found { live, claim } => (Some(live), Some(claim)),
         Binding::NotFound => (None, None),
@@ -97,12 +116,76 @@ fn plan_manifest(desired: &DesiredCase, binding: &Binding, scope: &str) -> CaseP
         Some(Claim::Adopted { .. }) if !delta.requests.is_empty() => Action::Adopt,
         _ => action_of(&delta.requests),
     };
+    if let (Some(live), Some(base)) = (live, input.bases.get(&desired.name)) {
+        explain_changes(&mut plan, &mut delta.changes, base, desired, live);
+    }
+    if let Some(revision) = &input.revision {
+        record_revision(&mut delta.requests, revision, live);
+    }
     plan.irreversible = delta.requests.iter().any(Request::is_irreversible);
     plan.status_path = delta.status_path;
     plan.requests = delta.requests;
     plan.changes = delta.changes;
     plan.notes.splice(0..0, delta.notes);
     plan
+}
+
+/// Gives each change its cause against the manifest last applied; fields where git and the
+/// live case arrived at the same value are noted, since nothing is sent for them.
+fn explain_changes(
+    plan: &mut CasePlan,
+    changes: &mut [FieldChange],
+    base: &Base,
+    desired: &DesiredCase,
+    live: &LiveCase,
+) {
+    plan.base = Some(base.revision.clone());
+    let causes = match &base.manifest {
+        Some(manifest) => drift::classify(manifest, desired, live),
+        None => BTreeMap::new(),
+    };
+    for change in changes {
+        change.cause = Some(causes.get(&change.field).copied().unwrap_or(Cause::Change));
+    }
+    let converged: Vec<&str> = causes
+        .iter()
+        .filter(|(_, cause)| **cause == Cause::Converged)
+        .map(|(field, _)| field.name())
+        .collect();
+    if !converged.is_empty() {
+        plan.notes.push(format!(
+            "converged: {} changed both in git and on the live case, to the same value",
+            converged.join(", ")
+        ));
+    }
+}
+
+/// Tags the case with the revision being applied, in the same run as its other changes. A case
+/// with nothing to change keeps its tag: retagging every case on every commit would make no
+/// plan ever empty.
+fn record_revision(requests: &mut Vec<Request>, revision: &str, live: Option<&LiveCase>) {
+    if requests.is_empty() {
+        return;
+    }
+    if let Some(Request::CreateCase(create)) = requests.first_mut() {
+        create
+            .tags
+            .insert(REVISION_TAG_KEY.to_string(), revision.to_string());
+        return;
+    }
+    let Some(live) = live else { return };
+    let tagged = live
+        .tags
+        .as_ref()
+        .and_then(|tags| tags.get(REVISION_TAG_KEY))
+        .is_some_and(|tagged| tagged == revision);
+    if !tagged && !live.status.is_closed() {
+        add_tags(
+            requests,
+            BTreeMap::from([(REVISION_TAG_KEY.to_string(), revision.to_string())]),
+            &live.case_arn,
+        );
+    }
 }
 
 /// Makes the case this manifest's: its ownership and scope tags go into the case's
@@ -169,6 +252,7 @@ fn claim_case(
             },
             before: live_tags.get(key).map(|value| item(value)),
             after: Some(item(value)),
+            cause: None,
         });
     }
     add_tags(&mut delta.requests, tags, &live.case_arn);
@@ -543,6 +627,142 @@ mod tests {
         assert_eq!(case.live_fingerprint, None);
         assert!(matches!(case.requests[0], Request::CreateCase(_)));
         assert_eq!(plan.summary.create, 1);
+    }
+
+    fn plan_with(input: PlanInput) -> Plan {
+        build_plan(input)
+    }
+
+    fn owned(desired: DesiredCase, live: LiveCase) -> Vec<(DesiredCase, Binding)> {
+        vec![(
+            desired,
+            Binding::Found {
+                live,
+                claim: Claim::Owned,
+            },
+        )]
+    }
+
+    #[test]
+    fn the_revision_applied_is_tagged_on_a_new_case_and_on_a_changed_one_only() {
+        let revision = Some("c0ffee".to_string());
+        let created = plan_with(PlanInput {
+            manifests: vec![(desired_case("new-case"), Binding::NotFound)],
+            revision: revision.clone(),
+            ..PlanInput::default()
+        });
+        let Request::CreateCase(create) = &created.cases[0].requests[0] else {
+            panic!("a create");
+        };
+        assert_eq!(
+            create.tags.get(REVISION_TAG_KEY).map(String::as_str),
+            Some("c0ffee")
+        );
+
+        let desired = desired_case("payroll-phishing");
+        let live = crate::plan::fixtures::live_matching(&desired, "1234567890");
+        let in_sync = plan_with(PlanInput {
+            manifests: owned(desired.clone(), live.clone()),
+            revision: revision.clone(),
+            ..PlanInput::default()
+        });
+        assert!(
+            in_sync.cases[0].requests.is_empty(),
+            "no churn: {in_sync:?}"
+        );
+
+        let mut retitled = desired;
+        retitled.title = "A new title".into();
+        let updated = plan_with(PlanInput {
+            manifests: owned(retitled, live),
+            revision,
+            ..PlanInput::default()
+        });
+        let operations: Vec<&str> = updated.cases[0]
+            .requests
+            .iter()
+            .map(Request::operation)
+            .collect();
+        assert_eq!(operations, ["UpdateCase", "TagResource"]);
+        let Request::TagResource(tag) = &updated.cases[0].requests[1] else {
+            panic!("a TagResource");
+        };
+        assert_eq!(
+            tag.tags.get(REVISION_TAG_KEY).map(String::as_str),
+            Some("c0ffee")
+        );
+        assert_eq!(updated.cases[0].action, Action::Update);
+    }
+
+    #[test]
+    fn changes_carry_their_cause_when_the_base_is_known() {
+        let base = desired_case("payroll-phishing");
+        let mut live = crate::plan::fixtures::live_matching(&base, "1234567890");
+        live.description = "Edited in the console".into();
+        let mut desired = base.clone();
+        desired.title = "Retitled in git".into();
+        let bases = BTreeMap::from([(
+            desired.name.clone(),
+            Base {
+                revision: "b45e".into(),
+                manifest: Some(base),
+            },
+        )]);
+        let plan = plan_with(PlanInput {
+            manifests: owned(desired.clone(), live.clone()),
+            bases,
+            ..PlanInput::default()
+        });
+        let case = &plan.cases[0];
+        assert_eq!(case.base.as_deref(), Some("b45e"));
+        let causes: Vec<(SpecField, Option<Cause>)> = case
+            .changes
+            .iter()
+            .map(|change| (change.field, change.cause))
+            .collect();
+        assert_eq!(
+            causes,
+            [
+                (SpecField::Title, Some(Cause::Change)),
+                (SpecField::Description, Some(Cause::Drift)),
+            ]
+        );
+        assert!(plan.has_drift());
+
+        // Without a base nothing is known about the cause, and nothing is called drift.
+        let unknown = plan_with(PlanInput {
+            manifests: owned(desired, live),
+            ..PlanInput::default()
+        });
+        assert!(
+            unknown.cases[0]
+                .changes
+                .iter()
+                .all(|change| change.cause.is_none())
+        );
+        assert!(!unknown.has_drift());
+        assert!(unknown.has_changes());
+    }
+
+    #[test]
+    fn a_manifest_new_since_the_base_has_only_changes() {
+        let desired = desired_case("payroll-phishing");
+        let mut live = crate::plan::fixtures::live_matching(&desired, "1234567890");
+        live.title = "Something else".into();
+        let bases = BTreeMap::from([(
+            desired.name.clone(),
+            Base {
+                revision: "b45e".into(),
+                manifest: None,
+            },
+        )]);
+        let plan = plan_with(PlanInput {
+            manifests: owned(desired, live),
+            bases,
+            ..PlanInput::default()
+        });
+        assert_eq!(plan.cases[0].changes[0].cause, Some(Cause::Change));
+        assert!(!plan.has_drift());
     }
 
     /// The plan of one manifest bound to the case it owns.

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::diff::drift::Cause;
 use crate::model::{CaseStatus, SpecField};
 use crate::request::Request;
 
@@ -36,6 +37,8 @@ pub(crate) enum Detail {
         value: String,
         /// The change cannot be undone (resolverType Self -> AWS).
         irreversible: bool,
+        /// Who moved the field, when the manifest last applied is known.
+        cause: Option<Cause>,
     },
     /// A description's change as a unified diff (hunks only, no file headers).
     Description { sign: Sign, unified: String },
@@ -91,6 +94,7 @@ fn change_details(case: &CasePlan) -> Vec<Detail> {
                     .requests
                     .iter()
                     .any(|request| matches!(request, Request::UpdateResolverType(_))),
+            cause: change.cause,
         });
     }
     details
@@ -118,6 +122,7 @@ fn create_details(case: &CasePlan) -> Vec<Detail> {
         field,
         value,
         irreversible: false,
+        cause: None,
     };
     for (member, value) in members {
         match value {
@@ -145,6 +150,16 @@ fn create_details(case: &CasePlan) -> Vec<Detail> {
         }
     }
     details
+}
+
+/// How a cause reads next to a change: what a reviewer must know about who moved the field.
+pub(crate) fn cause_label(cause: Cause) -> &'static str {
+    match cause {
+        Cause::Change => "change in git",
+        Cause::Drift => "drift: edited outside git, apply reverts it",
+        Cause::Conflict => "conflict: edited outside git and in git, apply keeps git's",
+        Cause::Converged => "converged",
+    }
 }
 
 /// Regions travel as `{"region": "us-east-1"}`; people write and read `"us-east-1"`.
@@ -315,6 +330,7 @@ mod tests {
             kind: crate::diff::ChangeKind::Modify,
             before: Some(serde_json::json!("Submitted")),
             after: Some(serde_json::json!("Post-incident Activities")),
+            cause: None,
         });
         let statuses = details(&case)
             .into_iter()
@@ -334,6 +350,7 @@ mod tests {
             field: SpecField::Title,
             value: r#""Suspicious logins from a Tor exit""#.into(),
             irreversible: false,
+            cause: None,
         }));
         assert!(details.iter().any(|detail| matches!(
             detail,

@@ -121,6 +121,7 @@ fn change(
         kind,
         before,
         after,
+        cause: None,
     }
 }
 

@@ -25,7 +25,7 @@ mod render_markdown;
 mod render_text;
 pub mod target;
 
-pub use build::{Orphan, PlanInput, build_plan};
+pub use build::{Base, Orphan, PlanInput, build_plan};
 pub use redact::{Redactor, redact};
 pub use render_json::{parse_json, render_json};
 pub use render_markdown::render_markdown;
@@ -33,7 +33,9 @@ pub(crate) use render_text::plural;
 pub use render_text::{RenderOptions, render_text};
 
 use crate::diff::FieldChange;
+use crate::diff::drift::Cause;
 use crate::model::CaseStatus;
+use crate::model::SpecField;
 use crate::request::Request;
 
 /// The plan JSON's `formatVersion`. Fields may be added within a version, never renamed.
@@ -80,6 +82,40 @@ impl Plan {
     /// True when apply would make at least one call.
     pub fn has_changes(&self) -> bool {
         self.cases.iter().any(CasePlan::has_changes)
+    }
+
+    /// True when apply would revert an edit made outside git somewhere.
+    pub fn has_drift(&self) -> bool {
+        self.cases.iter().any(CasePlan::has_drift)
+    }
+
+    /// The plan for `--drift`: the cases whose live state moved behind git's back, each with
+    /// only the fields that moved (the requests stay whole: they are what apply would send).
+    pub fn drift_only(&self) -> Plan {
+        let mut plan = Plan::from_cases(
+            self.cases
+                .iter()
+                .filter(|case| case.has_drift())
+                .map(|case| {
+                    let mut drifted = case.clone();
+                    drifted
+                        .changes
+                        .retain(|change| change.cause.is_some_and(Cause::is_drift));
+                    if !drifted
+                        .changes
+                        .iter()
+                        .any(|change| change.field == SpecField::Status)
+                    {
+                        drifted.status_path.clear();
+                    }
+                    drifted
+                })
+                .collect(),
+        );
+        plan.target.clone_from(&self.target);
+        plan.manifest_digest.clone_from(&self.manifest_digest);
+        plan.redacted = self.redacted;
+        plan
     }
 
     /// The orphans `--prune` would close.
@@ -189,6 +225,10 @@ pub struct CasePlan {
     /// Set when the case was found by one of the manifest's `previousNames`: apply retags it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// The git revision whose manifest the changes were classified against (the case's
+    /// `sirops:revision` tag, or `--base`); unset when the cause of a change is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
 }
 
 impl CasePlan {
@@ -208,6 +248,7 @@ impl CasePlan {
             live_fingerprint: None,
             adoption: None,
             renamed_from: None,
+            base: None,
         }
     }
 
@@ -218,6 +259,16 @@ impl CasePlan {
                 self.action,
                 Action::Create | Action::Adopt | Action::Update | Action::Close
             )
+    }
+
+    /// True when applying would revert an edit made outside git: a field the live case moved
+    /// away from the last applied manifest.
+    pub fn has_drift(&self) -> bool {
+        self.has_changes()
+            && self
+                .changes
+                .iter()
+                .any(|change| change.cause.is_some_and(Cause::is_drift))
     }
 
     /// The requests that cannot be undone: closing the case, handing it to AWS responders.

@@ -88,6 +88,7 @@ mod tests {
             live_fingerprint: None,
             adoption: None,
             renamed_from: None,
+            base: None,
         }]);
         plan.summary.no_change = 40;
         plan

@@ -93,6 +93,36 @@ fn tally(plan: &Plan) -> String {
 /// Closed is final), existing cases that become sirops's, and cases that could not be planned.
 fn callouts(plan: &Plan) -> String {
     let mut out = String::new();
+    let reverted: Vec<String> = plan
+        .cases
+        .iter()
+        .filter(|case| case.has_drift())
+        .map(|case| {
+            let fields: Vec<String> = case
+                .changes
+                .iter()
+                .filter_map(|change| {
+                    let cause = change.cause.filter(|cause| cause.is_drift())?;
+                    Some(format!(
+                        "{} ({})",
+                        change.field,
+                        display::cause_label(cause)
+                    ))
+                })
+                .collect();
+            format!(
+                "{}: {}",
+                code_span(&display::case_label(case)),
+                escape_text(&fields.join(", "))
+            )
+        })
+        .collect();
+    callout(
+        &mut out,
+        "CAUTION",
+        "This PR will also revert edits made outside git: these fields were changed on the live case since the manifest was last applied.",
+        &reverted,
+    );
     let irreversible: Vec<String> = plan
         .cases
         .iter()
@@ -194,8 +224,17 @@ fn case_section(case: &CasePlan) -> String {
     for detail in display::details(case) {
         match detail {
             Detail::Field {
-                sign, field, value, ..
-            } => changes.push(format!("{} {field}: {value}", sign.symbol())),
+                sign,
+                field,
+                value,
+                cause,
+                ..
+            } => {
+                let cause = cause
+                    .map(|cause| format!("  # {}", display::cause_label(cause)))
+                    .unwrap_or_default();
+                changes.push(format!("{} {field}: {value}{cause}", sign.symbol()));
+            }
             Detail::Status { path } => changes.push(format!("~ status: {path}")),
             Detail::Description { unified, .. } => descriptions.push(unified),
         }

@@ -104,10 +104,16 @@ fn render_case(out: &mut String, case: &CasePlan, painter: &Painter) {
                 field,
                 value,
                 irreversible,
+                cause,
             } => {
                 let _ = write!(out, "    {} {field}: {value}", painter.sign(sign));
                 if irreversible {
                     let _ = write!(out, "  {}", painter.paint(BOLD_RED, "# IRREVERSIBLE"));
+                }
+                if let Some(cause) = cause {
+                    let label = format!("# {}", display::cause_label(cause));
+                    let style = if cause.is_drift() { BOLD_RED } else { YELLOW };
+                    let _ = write!(out, "  {}", painter.paint(style, &label));
                 }
                 out.push('\n');
             }

@@ -10,6 +10,7 @@ mod support;
 mod cli;
 mod diff_properties;
 mod docs;
+mod drift;
 mod emulator;
 mod guardrails;
 mod import;

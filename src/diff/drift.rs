@@ -1,0 +1,277 @@
+//! Three-way classification: with the manifest as it was when the case was last applied (the
+//! base), every field the plan changes is told apart by who moved it.
+//!
+//! - `change`: git moved it and the live case is still at the base: the change under review.
+//! - `drift`: the live case moved away from the base and git did not: someone edited the case
+//!   outside git, and applying reverts that edit.
+//! - `conflict`: both moved, to different values: applying overwrites the live edit with git's.
+//! - `converged`: both moved to the same value: nothing is sent.
+//!
+//! "Moved" is judged by the diff itself (a field moved between two versions when the diff of
+//! one against the other changes it), so the classification agrees with the plan on what
+//! differs, watchers compared by email and lists as sets included.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::fields::{diff_fields, metadata_entries};
+use super::tags::diff_tags;
+use crate::model::{DesiredCase, LiveCase, SpecField, is_reserved_tag_key};
+
+/// Why a field differs, when the base is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Cause {
+    Change,
+    Drift,
+    Conflict,
+    Converged,
+}
+
+impl Cause {
+    /// The live case moved behind git's back: what a drift check reports.
+    pub fn is_drift(self) -> bool {
+        matches!(self, Cause::Drift | Cause::Conflict)
+    }
+}
+
+/// The fields the diff of `desired` against `live` changes. The status counts when the
+/// manifest asks for another one; tags only when both sides have them.
+pub fn differing_fields(desired: &DesiredCase, live: &LiveCase) -> BTreeSet<SpecField> {
+    let mut fields: BTreeSet<SpecField> = diff_fields(desired, live)
+        .changes
+        .iter()
+        .map(|change| change.field)
+        .collect();
+    if desired.resolver_type != live.resolver_type {
+        fields.insert(SpecField::ResolverType);
+    }
+    if desired.status.is_some_and(|status| status != live.status) {
+        fields.insert(SpecField::Status);
+    }
+    if let (Some(desired_tags), Some(live_tags)) = (&desired.tags, &live.tags)
+        && !diff_tags(desired_tags, live_tags).changes.is_empty()
+    {
+        fields.insert(SpecField::Tags);
+    }
+    fields
+}
+
+/// `live` as it would stand had `base` been applied to it and nothing else happened: the
+/// fields `base` manages take its values, the others keep live's.
+pub fn as_applied(base: &DesiredCase, live: &LiveCase) -> LiveCase {
+    let tags = match (&base.tags, &live.tags) {
+        (Some(base_tags), Some(live_tags)) => {
+            let mut tags: BTreeMap<String, String> = live_tags
+                .iter()
+                .filter(|(key, _)| is_reserved_tag_key(key))
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect();
+            tags.extend(base_tags.clone());
+            Some(tags)
+        }
+        _ => live.tags.clone(),
+    };
+    LiveCase {
+        title: base.title.clone(),
+        description: base.description.clone(),
+        engagement_type: base.engagement_type,
+        resolver_type: base.resolver_type,
+        status: base.status.unwrap_or(live.status),
+        reported_incident_start_date: Some(base.reported_incident_start_date),
+        actual_incident_start_date: base
+            .actual_incident_start_date
+            .or(live.actual_incident_start_date),
+        watchers: base
+            .watchers
+            .clone()
+            .unwrap_or_else(|| live.watchers.clone()),
+        threat_actor_ip_addresses: base
+            .threat_actor_ip_addresses
+            .clone()
+            .unwrap_or_else(|| live.threat_actor_ip_addresses.clone()),
+        impacted_services: base
+            .impacted_services
+            .clone()
+            .unwrap_or_else(|| live.impacted_services.clone()),
+        impacted_aws_regions: base
+            .impacted_aws_regions
+            .clone()
+            .unwrap_or_else(|| live.impacted_aws_regions.clone()),
+        impacted_accounts: base
+            .impacted_accounts
+            .clone()
+            .unwrap_or_else(|| live.impacted_accounts.clone()),
+        case_metadata: base
+            .case_metadata
+            .as_ref()
+            .map_or_else(|| live.case_metadata.clone(), metadata_entries),
+        tags,
+        ..live.clone()
+    }
+}
+
+/// The cause of every field that differs between `desired` and `live`, and of every field
+/// that converged, given the manifest as last applied.
+pub fn classify(
+    base: &DesiredCase,
+    desired: &DesiredCase,
+    live: &LiveCase,
+) -> BTreeMap<SpecField, Cause> {
+    let differs = differing_fields(desired, live);
+    let git_moved = differing_fields(desired, &as_applied(base, live));
+    let live_moved = differing_fields(base, live);
+    let mut causes = BTreeMap::new();
+    for field in SpecField::ALL {
+        let cause = match (
+            differs.contains(&field),
+            git_moved.contains(&field),
+            live_moved.contains(&field),
+        ) {
+            (true, _, false) => Cause::Change,
+            (true, false, true) => Cause::Drift,
+            (true, true, true) => Cause::Conflict,
+            (false, true, true) => Cause::Converged,
+            (false, _, _) => continue,
+        };
+        causes.insert(field, cause);
+    }
+    causes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CaseStatus, Watcher};
+    use crate::plan::fixtures::{desired_case, live_matching};
+
+    fn watcher(email: &str) -> Watcher {
+        Watcher {
+            email: email.into(),
+            name: None,
+            job_title: None,
+        }
+    }
+
+    #[test]
+    fn a_git_edit_is_a_change_and_a_live_edit_is_drift() {
+        let base = desired_case("payroll");
+        let mut live = live_matching(&base, "1234567890");
+        let mut desired = base.clone();
+        desired.title = "Renamed in git".into();
+        live.description = "Edited in the console".into();
+        let causes = classify(&base, &desired, &live);
+        assert_eq!(causes.get(&SpecField::Title), Some(&Cause::Change));
+        assert_eq!(causes.get(&SpecField::Description), Some(&Cause::Drift));
+        assert_eq!(causes.len(), 2, "{causes:?}");
+    }
+
+    #[test]
+    fn both_moving_is_a_conflict_unless_they_agree() {
+        let base = desired_case("payroll");
+        let mut live = live_matching(&base, "1234567890");
+        let mut desired = base.clone();
+        desired.title = "Git's title".into();
+        live.title = "The console's title".into();
+        desired.description = "Same new text".into();
+        live.description = "Same new text".into();
+        let causes = classify(&base, &desired, &live);
+        assert_eq!(causes.get(&SpecField::Title), Some(&Cause::Conflict));
+        assert_eq!(causes.get(&SpecField::Description), Some(&Cause::Converged));
+    }
+
+    #[test]
+    fn list_edits_are_judged_as_the_diff_judges_them() {
+        let mut base = desired_case("payroll");
+        base.watchers = Some(vec![watcher("ann@example.com")]);
+        let mut live = live_matching(&base, "1234567890");
+        // The same person in other capitals is not an edit.
+        live.watchers = vec![watcher("Ann@Example.com")];
+        assert!(classify(&base, &base, &live).is_empty());
+        live.watchers.push(watcher("eve@example.com"));
+        assert_eq!(
+            classify(&base, &base, &live).get(&SpecField::Watchers),
+            Some(&Cause::Drift)
+        );
+    }
+
+    #[test]
+    fn a_field_the_base_did_not_manage_is_a_change_when_git_starts_managing_it() {
+        let base = desired_case("payroll");
+        let live = live_matching(&base, "1234567890");
+        let mut desired = base.clone();
+        desired.status = Some(CaseStatus::DetectionAndAnalysis);
+        desired.impacted_services = Some(vec!["Amazon S3".into()]);
+        let causes = classify(&base, &desired, &live);
+        assert_eq!(causes.get(&SpecField::Status), Some(&Cause::Change));
+        assert_eq!(
+            causes.get(&SpecField::ImpactedServices),
+            Some(&Cause::Change)
+        );
+    }
+
+    /// What a reviewer would say, field by field, from equality alone.
+    fn oracle<T: PartialEq>(base: &T, desired: &T, live: &T) -> Option<Cause> {
+        match (desired == live, desired == base, live == base) {
+            (true, false, false) => Some(Cause::Converged),
+            (true, _, _) => None,
+            (false, _, true) => Some(Cause::Change),
+            (false, true, false) => Some(Cause::Drift),
+            (false, false, false) => Some(Cause::Conflict),
+        }
+    }
+
+    fn text() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::sample::select(vec!["a".to_string(), "b".to_string(), "c".to_string()])
+    }
+
+    fn services() -> impl proptest::strategy::Strategy<Value = Vec<String>> {
+        proptest::sample::subsequence(
+            vec!["Amazon S3".to_string(), "AWS Lambda".to_string()],
+            0..=2,
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_classification_agrees_with_equality_of_the_three_versions(
+            titles in (text(), text(), text()),
+            descriptions in (text(), text(), text()),
+            services in (services(), services(), services()),
+        ) {
+            let mut base = desired_case("payroll");
+            base.impacted_services = Some(services.0.clone());
+            base.title = titles.0.clone();
+            base.description = descriptions.0.clone();
+            let mut desired = base.clone();
+            desired.title = titles.1.clone();
+            desired.description = descriptions.1.clone();
+            desired.impacted_services = Some(services.1.clone());
+            let mut live = live_matching(&base, "1234567890");
+            live.title = titles.2.clone();
+            live.description = descriptions.2.clone();
+            live.impacted_services = services.2.clone();
+
+            let causes = classify(&base, &desired, &live);
+            let as_set = |items: &Vec<String>| items.iter().cloned().collect::<BTreeSet<_>>();
+            proptest::prop_assert_eq!(
+                causes.get(&SpecField::Title).copied(),
+                oracle(&titles.0, &titles.1, &titles.2)
+            );
+            proptest::prop_assert_eq!(
+                causes.get(&SpecField::Description).copied(),
+                oracle(&descriptions.0, &descriptions.1, &descriptions.2)
+            );
+            proptest::prop_assert_eq!(
+                causes.get(&SpecField::ImpactedServices).copied(),
+                oracle(&as_set(&services.0), &as_set(&services.1), &as_set(&services.2))
+            );
+            proptest::prop_assert_eq!(causes.len(), [
+                oracle(&titles.0, &titles.1, &titles.2),
+                oracle(&descriptions.0, &descriptions.1, &descriptions.2),
+                oracle(&as_set(&services.0), &as_set(&services.1), &as_set(&services.2)),
+            ].iter().flatten().count());
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Git, read through its command line: the commit the manifests are read at, and a manifest
+//! as it was at an earlier commit. Nothing here writes to the repository.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A git work tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repository {
+    root: PathBuf,
+}
+
+impl Repository {
+    /// The work tree that holds `path`, when there is one and git can be run.
+    pub fn containing(path: &Path) -> Option<Repository> {
+        let directory = if path.is_dir() { path } else { path.parent()? };
+        let root = run(directory, &["rev-parse", "--show-toplevel"]).ok()?;
+        Some(Repository {
+            root: PathBuf::from(root),
+        })
+    }
+
+    /// The commit checked out, when none of `paths` differs from it: a commit recorded as
+    /// applied must hold exactly the manifests that were applied.
+    pub fn clean_head(&self, paths: &[PathBuf]) -> Option<String> {
+        let mut status = vec!["status", "--porcelain", "--untracked-files=all", "--"];
+        let paths: Vec<String> = paths
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect();
+        status.extend(paths.iter().map(String::as_str));
+        let changed = run(&self.root, &status).ok()?;
+        if !changed.is_empty() {
+            return None;
+        }
+        run(&self.root, &["rev-parse", "HEAD"]).ok()
+    }
+
+    /// The full commit id `reference` names.
+    pub fn resolve(&self, reference: &str) -> Result<String, String> {
+        run(
+            &self.root,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{reference}^{{commit}}"),
+            ],
+        )
+        .map_err(|_| {
+            format!(
+                "{reference} is not a commit of the repository at {}",
+                self.root.display()
+            )
+        })
+    }
+
+    /// The contents of `file` at `revision`: `Ok(None)` when the file did not exist there,
+    /// `Err` when the revision is not in the repository (a shallow clone, a rewritten history).
+    pub fn file_at(&self, revision: &str, file: &Path) -> Result<Option<Vec<u8>>, String> {
+        self.resolve(revision)?;
+        let absolute = std::fs::canonicalize(file).map_err(|error| error.to_string())?;
+        let root = std::fs::canonicalize(&self.root).map_err(|error| error.to_string())?;
+        let relative = absolute
+            .strip_prefix(&root)
+            .map_err(|_| format!("{} is outside the repository", file.display()))?;
+        let object = format!("{revision}:{}", relative.display());
+        let exists = Command::new("git")
+            .current_dir(&self.root)
+            .args(["cat-file", "-e", &object])
+            .output()
+            .map_err(|error| error.to_string())?
+            .status
+            .success();
+        if !exists {
+            return Ok(None);
+        }
+        let output = Command::new("git")
+            .current_dir(&self.root)
+            .args(["show", &object])
+            .output()
+            .map_err(|error| error.to_string())?;
+        if output.status.success() {
+            Ok(Some(output.stdout))
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).trim().to_string())
+        }
+    }
+}
+
+/// Runs git in `directory`; its trimmed stdout, or its stderr when it fails.
+fn run(directory: &Path, args: &[&str]) -> Result<String, String> {
+    let output = Command::new("git")
+        .current_dir(directory)
+        .args(args)
+        .output()
+        .map_err(|error| error.to_string())?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).trim().to_string())
+    }
+}

@@ -1,0 +1,233 @@
+//! Drift against the emulator with two identities: sirops applies from a git repository and
+//! records the revision on the case; another principal edits the case through the SDK; plans
+//! tell that edit (drift) from a change committed to git.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{Sandbox, client_as, update_title};
+
+fn git(directory: &Path, args: &[&str]) {
+    let output = Command::new("git")
+        .current_dir(directory)
+        .args([
+            "-c",
+            "user.name=Tester",
+            "-c",
+            "user.email=tester@example.com",
+        ])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn commit_all(sandbox: &Sandbox, message: &str) {
+    git(sandbox.path(), &["add", "-A"]);
+    git(sandbox.path(), &["commit", "-q", "-m", message]);
+}
+
+fn head(sandbox: &Sandbox) -> String {
+    let output = Command::new("git")
+        .current_dir(sandbox.path())
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+/// The causes the JSON plan gives the changes of its only case with changes, by field.
+fn causes(plan: &Value) -> Vec<(String, String)> {
+    plan["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|case| case["changes"].as_array().cloned().unwrap_or_default())
+        .map(|change| {
+            (
+                change["field"].as_str().unwrap().to_string(),
+                change["cause"].as_str().unwrap_or("unknown").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A repository with one applied case, its revision recorded; returns the case id.
+async fn applied_repository() -> (Sandbox, String) {
+    let sandbox = Sandbox::with_manifests(&["payroll"]).await;
+    git(sandbox.path(), &["init", "-q"]);
+    commit_all(&sandbox, "payroll");
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
+    let case_id = sandbox.recorded_case_id("payroll").expect("written back");
+    // Write-back edits the manifest; committing it is what CI's write-back push does.
+    commit_all(&sandbox, "record the case id");
+    let tags = sandbox.tags_of(&case_id).await;
+    assert!(tags.contains_key("sirops:revision"), "{tags:?}");
+    (sandbox, case_id)
+}
+
+#[tokio::test]
+async fn a_pending_git_change_is_not_drift_and_a_console_edit_is() {
+    let (sandbox, case_id) = applied_repository().await;
+
+    // A change committed to git, not yet applied: a plan shows it, a drift check does not.
+    let manifest = sandbox.read_manifest("payroll");
+    sandbox.write_manifest(
+        "payroll",
+        &manifest.replace("What happened to payroll.", "What we know now."),
+    );
+    commit_all(&sandbox, "describe payroll");
+    sandbox
+        .plan(&["--drift", "--detailed-exitcode"])
+        .await
+        .expect_code(0);
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(2);
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
+    assert_eq!(
+        causes(&plan),
+        [("description".to_string(), "change".to_string())]
+    );
+
+    // Another principal retitles the case in the console: that is drift.
+    let responder = client_as(
+        &sandbox.emulator.endpoint_url(),
+        "AKIDRESPONDER",
+        "us-east-1",
+    );
+    update_title(&responder, &case_id, "Retitled in the console")
+        .await
+        .unwrap();
+    let drift = sandbox
+        .plan(&["--drift", "--detailed-exitcode"])
+        .await
+        .expect_code(2)
+        .stdout
+        .clone();
+    assert!(drift.contains("title"), "{drift}");
+    assert!(drift.contains("drift: edited outside git"), "{drift}");
+    assert!(
+        !drift.contains("description"),
+        "only drift is shown: {drift}"
+    );
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
+    assert_eq!(
+        causes(&plan),
+        [
+            ("title".to_string(), "drift".to_string()),
+            ("description".to_string(), "change".to_string()),
+        ]
+    );
+    let markdown = sandbox
+        .plan(&["--format", "markdown"])
+        .await
+        .expect_code(0)
+        .stdout
+        .clone();
+    let callout = markdown
+        .find("This PR will also revert edits made outside git")
+        .expect("the revert is called out");
+    assert!(callout < markdown.find("title:").unwrap(), "{markdown}");
+
+    // Applying reverts the edit, records the new revision, and leaves nothing to do.
+    sandbox.apply(&[]).await.expect_code(0);
+    let tags = sandbox.tags_of(&case_id).await;
+    assert_eq!(tags.get("sirops:revision"), Some(&head(&sandbox)));
+    sandbox.plan(&["--detailed-exitcode"]).await.expect_code(0);
+}
+
+#[tokio::test]
+async fn an_edit_in_git_and_another_in_the_console_of_one_field_is_a_conflict() {
+    let (sandbox, case_id) = applied_repository().await;
+    let manifest = sandbox.read_manifest("payroll");
+    sandbox.write_manifest(
+        "payroll",
+        &manifest.replace("title: Incident payroll", "title: Git's title"),
+    );
+    commit_all(&sandbox, "retitle payroll");
+    let responder = client_as(
+        &sandbox.emulator.endpoint_url(),
+        "AKIDRESPONDER",
+        "us-east-1",
+    );
+    update_title(&responder, &case_id, "The console's title")
+        .await
+        .unwrap();
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
+    assert_eq!(
+        causes(&plan),
+        [("title".to_string(), "conflict".to_string())]
+    );
+    sandbox
+        .plan(&["--drift", "--detailed-exitcode"])
+        .await
+        .expect_code(2);
+
+    // Both moved to the same value: nothing to send, and nothing called drift.
+    update_title(&responder, &case_id, "Git's title")
+        .await
+        .unwrap();
+    sandbox
+        .plan(&["--drift", "--detailed-exitcode"])
+        .await
+        .expect_code(0);
+}
+
+#[tokio::test]
+async fn a_plan_against_a_base_reference_compares_with_that_revision() {
+    let (sandbox, case_id) = applied_repository().await;
+    let applied = head(&sandbox);
+    let responder = client_as(
+        &sandbox.emulator.endpoint_url(),
+        "AKIDRESPONDER",
+        "us-east-1",
+    );
+    update_title(&responder, &case_id, "Retitled in the console")
+        .await
+        .unwrap();
+    let plan = sandbox
+        .plan_json(&["--base", &applied])
+        .await
+        .expect_code(0)
+        .json();
+    assert_eq!(plan["cases"][0]["base"], applied.as_str());
+    assert_eq!(causes(&plan), [("title".to_string(), "drift".to_string())]);
+    let refused = sandbox.plan(&["--base", "no-such-ref"]).await;
+    refused.expect_code(1);
+    assert!(refused.stderr.contains("no-such-ref"), "{}", refused.stderr);
+}
+
+#[tokio::test]
+async fn outside_a_git_work_tree_the_cause_is_unknown_and_nothing_is_drift() {
+    let sandbox = Sandbox::with_manifests(&["payroll"]).await;
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
+    let case_id = sandbox.recorded_case_id("payroll").unwrap();
+    assert!(
+        !sandbox
+            .tags_of(&case_id)
+            .await
+            .contains_key("sirops:revision")
+    );
+    let responder = client_as(
+        &sandbox.emulator.endpoint_url(),
+        "AKIDRESPONDER",
+        "us-east-1",
+    );
+    update_title(&responder, &case_id, "Retitled")
+        .await
+        .unwrap();
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
+    assert_eq!(
+        causes(&plan),
+        [("title".to_string(), "unknown".to_string())]
+    );
+    sandbox
+        .plan(&["--drift", "--detailed-exitcode"])
+        .await
+        .expect_code(0);
+}
