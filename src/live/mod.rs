@@ -1,9 +1,18 @@
 //! The live side: the Security IR API behind a small trait, so that discovery and the executor
 //! do not know whether cases come from AWS, the local emulator or a test double of plain values.
-//! `aws` implements it with the real SDK; `discover` binds manifests to live cases.
+//! `aws` implements it with the real SDK; `discover` binds manifests to live cases; `edits`
+//! reads a case's edit history for the fields it explains.
 
 pub mod aws;
 pub mod discover;
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "nothing reads edit histories until the planner explains drift with them"
+    )
+)]
+pub mod edits;
 #[cfg(test)]
 pub(crate) mod memory;
 pub mod pacing;
