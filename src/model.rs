@@ -368,6 +368,17 @@ pub struct LiveCase {
     pub tags: Option<BTreeMap<String, String>>,
 }
 
+/// One change in a case's history as ListCaseEdits reports it: who made it, when, and the
+/// service's name for what it changed (`TitleUpdated`, `CaseClosed`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseEdit {
+    pub time: Timestamp,
+    pub principal: String,
+    pub action: String,
+    pub message: String,
+}
+
 impl LiveCase {
     /// A digest of everything sirops knows about the live case. A saved plan stores it, and
     /// `apply --plan` refuses when the case no longer has the same digest.

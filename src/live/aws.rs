@@ -19,8 +19,8 @@ use aws_smithy_types::retry::RetrySpec;
 use super::pacing::{DEFAULT_TIMEOUT, Pacer, PacingReport};
 use super::{ApiError, ApiErrorKind, CaseApi, CaseSummary, RequestOutcome};
 use crate::model::{
-    CaseStatus, EngagementType, LiveCase, MetadataEntry, ResolverType, ThreatActorIp, Timestamp,
-    Watcher,
+    CaseEdit, CaseStatus, EngagementType, LiveCase, MetadataEntry, ResolverType, ThreatActorIp,
+    Timestamp, Watcher,
 };
 use crate::request::{
     CloseCaseInput, CreateCaseInput, ImpactedAwsRegion, Request, TagResourceInput,
@@ -446,6 +446,31 @@ fn live_case(
     })
 }
 
+/// One row of ListCaseEdits as sirops's model. An edit without a time cannot be placed in the
+/// history, so it fails the read; a missing principal, action or message reads as empty, and
+/// an empty action is one that names no field.
+fn case_edit(operation: &'static str, item: &sdk::CaseEditItem) -> Result<CaseEdit, ApiError> {
+    let time = item.event_timestamp().ok_or_else(|| ApiError {
+        operation,
+        kind: ApiErrorKind::Client,
+        message: "the response has an edit without eventTimestamp".into(),
+    })?;
+    Ok(CaseEdit {
+        time: to_timestamp(time),
+        principal: item.principal().unwrap_or_default().to_string(),
+        action: item.action().unwrap_or_default().to_string(),
+        message: item.message().unwrap_or_default().to_string(),
+    })
+}
+
+/// The token of the page after the one just read, or `None` when that was the last. A service
+/// that answers the token it was sent would otherwise page forever.
+fn next_page(sent: Option<&str>, answered: Option<&str>) -> Option<String> {
+    answered
+        .filter(|token| !token.is_empty() && sent != Some(*token))
+        .map(str::to_string)
+}
+
 /// A `Retry-After` header in seconds (the service's form), capped so that a bad value cannot
 /// park a call for hours.
 fn retry_after(header: Option<&str>) -> Option<std::time::Duration> {
@@ -780,14 +805,42 @@ impl CaseApi for SdkCaseApi {
                         .and_then(|status| status.as_str().parse().ok()),
                 }
             }));
-            match page.next_token() {
-                Some(token) if !token.is_empty() && next_token.as_deref() != Some(token) => {
-                    next_token = Some(token.to_string());
-                }
-                _ => break,
+            next_token = next_page(next_token.as_deref(), page.next_token());
+            if next_token.is_none() {
+                break;
             }
         }
         Ok(cases)
+    }
+
+    async fn list_case_edits(&self, case_id: &str) -> Result<Vec<CaseEdit>, ApiError> {
+        const OPERATION: &str = "ListCaseEdits";
+        // By hand for the same reason as ListCases: each page paced and retried alone.
+        let mut edits = Vec::new();
+        let mut next_token: Option<String> = None;
+        loop {
+            let page = self
+                .paced(OPERATION, || {
+                    self.client
+                        .list_case_edits()
+                        .case_id(case_id)
+                        .max_results(25)
+                        .set_next_token(next_token.clone())
+                        .send()
+                })
+                .await?;
+            for item in page.items() {
+                edits.push(case_edit(OPERATION, item)?);
+            }
+            next_token = next_page(next_token.as_deref(), page.next_token());
+            if next_token.is_none() {
+                break;
+            }
+        }
+        // The API does not say in which order it lists edits; a stable sort keeps its order
+        // among edits of the same instant.
+        edits.sort_by_key(|edit| edit.time);
+        Ok(edits)
     }
 
     async fn send(&self, request: &Request) -> Result<RequestOutcome, ApiError> {
@@ -900,6 +953,48 @@ mod tests {
             region: "eu-west-1".into(),
         }];
         assert_eq!(sdk_regions("CreateCase", &regions).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_edit_reads_as_the_model_and_needs_its_time() {
+        let item = sdk::CaseEditItem::builder()
+            .event_timestamp(DateTime::from_millis(1_795_161_600_250))
+            .principal("arn:aws:iam::123456789012:user/console")
+            .action("TitleUpdated")
+            .message("Case title updated")
+            .build();
+        assert_eq!(
+            case_edit("ListCaseEdits", &item),
+            Ok(CaseEdit {
+                time: Timestamp::parse_rfc3339("2026-11-20T08:00:00.250Z").unwrap(),
+                principal: "arn:aws:iam::123456789012:user/console".into(),
+                action: "TitleUpdated".into(),
+                message: "Case title updated".into(),
+            })
+        );
+        let bare = sdk::CaseEditItem::builder()
+            .event_timestamp(DateTime::from_secs(1_795_161_600))
+            .build();
+        let read = case_edit("ListCaseEdits", &bare).unwrap();
+        assert_eq!(
+            (read.principal, read.action, read.message),
+            (String::new(), String::new(), String::new())
+        );
+        let untimed = sdk::CaseEditItem::builder().action("TitleUpdated").build();
+        let error = case_edit("ListCaseEdits", &untimed).unwrap_err();
+        assert_eq!(
+            (error.operation, error.kind),
+            ("ListCaseEdits", ApiErrorKind::Client)
+        );
+    }
+
+    #[test]
+    fn paging_stops_at_a_missing_empty_or_repeated_token() {
+        assert_eq!(next_page(None, Some("b")), Some("b".into()));
+        assert_eq!(next_page(Some("a"), Some("b")), Some("b".into()));
+        assert_eq!(next_page(Some("a"), None), None);
+        assert_eq!(next_page(Some("a"), Some("")), None);
+        assert_eq!(next_page(Some("a"), Some("a")), None);
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! call can be made to fail: refused before it takes effect, or taking effect with its response
 //! lost.
 //!
+//! Each change is recorded in the case's edit history as the service records it, under
+//! [`SIROPS_PRINCIPAL`]; a test adds the edits of other people with [`MemoryApi::add_edit`].
+//! The clock is logical: every call and every added edit is one second after the one before,
+//! from [`CLOCK_START_MILLIS`], so edit times are the same on every run.
+//!
 //! CreateCase deliberately ignores the client token: a second create for the same manifest
 //! makes a second case here, so a test sees a duplicate instead of the service hiding it.
 
@@ -12,8 +17,14 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::{ApiError, ApiErrorKind, CaseApi, CaseSummary, RequestOutcome};
-use crate::model::{CaseStatus, LiveCase, ResolverType};
+use crate::model::{CaseEdit, CaseStatus, LiveCase, ResolverType, Timestamp};
 use crate::request::{CreateCaseInput, Request, UpdateCaseInput};
+
+/// Who the calls of [`MemoryApi`] are made as, in the edit history.
+pub(crate) const SIROPS_PRINCIPAL: &str = "arn:aws:iam::123456789012:user/sirops";
+
+/// The time of the first call in milliseconds since the epoch: 2026-11-20T08:00:00Z.
+pub(crate) const CLOCK_START_MILLIS: i64 = 1_795_161_600_000;
 
 /// One call as the service received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +93,9 @@ impl Fault {
 struct State {
     cases: BTreeMap<String, LiveCase>,
     statuses: BTreeMap<String, Vec<CaseStatus>>,
+    edits: BTreeMap<String, Vec<CaseEdit>>,
+    /// Seconds after [`CLOCK_START_MILLIS`] of the latest call or added edit.
+    ticks: i64,
     calls: Vec<Call>,
     tag_reads: Vec<String>,
     faults: Vec<Fault>,
@@ -104,6 +118,26 @@ impl MemoryApi {
             .statuses
             .insert(case.case_id.clone(), vec![case.status]);
         state.cases.insert(case.case_id.clone(), case);
+    }
+
+    /// An edit made by someone other than sirops (a console user, an AWS responder), one
+    /// second after the latest call. The case itself is left as it is: the test changes it
+    /// apart, or leaves the edit unexplained on purpose.
+    pub(crate) fn add_edit(&self, case_id: &str, principal: &str, action: &str) {
+        let mut state = self.state();
+        assert!(state.cases.contains_key(case_id), "no case {case_id}");
+        state.tick();
+        state.record(
+            case_id,
+            principal,
+            action,
+            format!("{action} by {principal}"),
+        );
+    }
+
+    /// The case's edit history so far, oldest first, without a call.
+    pub(crate) fn edits(&self, case_id: &str) -> Vec<CaseEdit> {
+        self.state().edits.get(case_id).cloned().unwrap_or_default()
     }
 
     /// Makes a future call fail; see [`Fault`].
@@ -173,6 +207,7 @@ impl MemoryApi {
     ) -> Result<T, ApiError> {
         tokio::task::yield_now().await;
         let mut state = self.state();
+        state.tick();
         let fault = state.take_fault(operation, case_id.as_deref());
         state.calls.push(Call { operation, case_id });
         match fault {
@@ -188,6 +223,32 @@ impl MemoryApi {
 }
 
 impl State {
+    fn tick(&mut self) {
+        self.ticks += 1;
+    }
+
+    fn now(&self) -> Timestamp {
+        Timestamp::from_epoch_millis(CLOCK_START_MILLIS + self.ticks * 1000)
+    }
+
+    fn record(&mut self, case_id: &str, principal: &str, action: &str, message: String) {
+        let edit = CaseEdit {
+            time: self.now(),
+            principal: principal.to_string(),
+            action: action.to_string(),
+            message,
+        };
+        self.edits
+            .entry(case_id.to_string())
+            .or_default()
+            .push(edit);
+    }
+
+    /// An edit sirops's own call made.
+    fn record_own(&mut self, case_id: &str, action: &str, message: String) {
+        self.record(case_id, SIROPS_PRINCIPAL, action, message);
+    }
+
     fn take_fault(&mut self, operation: &'static str, case_id: Option<&str>) -> Option<Fault> {
         let mut count = |key: Option<&str>| {
             let count = self
@@ -287,6 +348,11 @@ impl State {
         self.statuses
             .insert(case_id.clone(), vec![CaseStatus::Submitted]);
         self.cases.insert(case_id.clone(), case);
+        self.record_own(
+            &case_id,
+            "CaseCreated",
+            format!("Case created with resolver type {}", input.resolver_type),
+        );
         if let Some(call) = self.calls.last_mut() {
             call.case_id = Some(case_id.clone());
         }
@@ -297,11 +363,14 @@ impl State {
 
     fn apply(&mut self, request: &Request) -> Result<RequestOutcome, ApiError> {
         let operation = request.operation();
-        match request {
+        let (case_id, edits) = match request {
             Request::CreateCase(input) => return Ok(self.create(input)),
             Request::UpdateCase(input) => {
                 let case = self.open_case(operation, input.case_id.as_deref())?;
+                let before = case.clone();
                 update_fields(case, input);
+                let edits = updated_fields(&before, case);
+                (before.case_id, edits)
             }
             Request::UpdateCaseStatus(input) => {
                 let case = self.open_case(operation, input.case_id.as_deref())?;
@@ -315,43 +384,63 @@ impl State {
                         &format!("cannot move from {from} to {to}"),
                     ));
                 }
-                self.move_case(input.case_id.as_deref(), to);
+                let case_id = case.case_id.clone();
+                self.move_case(&case_id, to);
+                let message = format!("Status changed from {from} to {to}");
+                (case_id, vec![("StatusUpdated", message)])
             }
             Request::CloseCase(input) => {
-                self.open_case(operation, input.case_id.as_deref())?;
-                self.move_case(input.case_id.as_deref(), CaseStatus::Closed);
+                let case = self.open_case(operation, input.case_id.as_deref())?;
+                let (case_id, from) = (case.case_id.clone(), case.status);
+                self.move_case(&case_id, CaseStatus::Closed);
+                let message = format!("Case closed from status {from}");
+                (case_id, vec![("CaseClosed", message)])
             }
             Request::UpdateResolverType(input) => {
                 let case = self.open_case(operation, input.case_id.as_deref())?;
-                if case.resolver_type == ResolverType::Aws
-                    && input.resolver_type == ResolverType::SelfManaged
-                {
+                let (from, to) = (case.resolver_type, input.resolver_type);
+                if from == ResolverType::Aws && to == ResolverType::SelfManaged {
                     return Err(refusal(
                         operation,
                         ApiErrorKind::Validation,
                         "the resolver type cannot go back from AWS to Self",
                     ));
                 }
-                case.resolver_type = input.resolver_type;
+                case.resolver_type = to;
+                let message = || format!("Resolver type changed from {from} to {to}");
+                let edits = edit_if(from != to, "ResolverTypeUpdated", message);
+                (case.case_id.clone(), edits)
             }
             Request::TagResource(input) => {
                 let case = self.open_case_by_arn(operation, input.resource_arn.as_deref())?;
                 let tags = case.tags.get_or_insert_with(BTreeMap::new);
+                let before = tags.clone();
                 tags.extend(input.tags.clone());
+                let message = || "Case tags added or changed".to_string();
+                let edits = edit_if(*tags != before, "TagsUpdated", message);
+                (case.case_id.clone(), edits)
             }
             Request::UntagResource(input) => {
                 let case = self.open_case_by_arn(operation, input.resource_arn.as_deref())?;
                 let tags = case.tags.get_or_insert_with(BTreeMap::new);
+                let mut removed = false;
                 for key in &input.tag_keys {
-                    tags.remove(key);
+                    removed |= tags.remove(key).is_some();
                 }
+                let message = || "Case tags removed".to_string();
+                (
+                    case.case_id.clone(),
+                    edit_if(removed, "TagsRemoved", message),
+                )
             }
+        };
+        for (action, message) in edits {
+            self.record_own(&case_id, action, message);
         }
         Ok(RequestOutcome::default())
     }
 
-    fn move_case(&mut self, case_id: Option<&str>, to: CaseStatus) {
-        let case_id = case_id.expect("checked open");
+    fn move_case(&mut self, case_id: &str, to: CaseStatus) {
         if let Some(case) = self.cases.get_mut(case_id) {
             case.status = to;
         }
@@ -360,6 +449,81 @@ impl State {
             .or_default()
             .push(to);
     }
+}
+
+/// One edit when `changed`, none otherwise: the service records only what a call changed.
+fn edit_if(
+    changed: bool,
+    action: &'static str,
+    message: impl FnOnce() -> String,
+) -> Vec<(&'static str, String)> {
+    changed.then(|| (action, message())).into_iter().collect()
+}
+
+/// The edits an UpdateCase records, one per field it changed, in the emulator's order.
+fn updated_fields(before: &LiveCase, after: &LiveCase) -> Vec<(&'static str, String)> {
+    let fields = [
+        (
+            before.title != after.title,
+            "TitleUpdated",
+            "Case title updated",
+        ),
+        (
+            before.description != after.description,
+            "DescriptionUpdated",
+            "Case description updated",
+        ),
+        (
+            before.engagement_type != after.engagement_type,
+            "EngagementTypeUpdated",
+            "Engagement type updated",
+        ),
+        (
+            before.reported_incident_start_date != after.reported_incident_start_date,
+            "ReportedIncidentStartDateUpdated",
+            "Reported incident start date updated",
+        ),
+        (
+            before.actual_incident_start_date != after.actual_incident_start_date,
+            "ActualIncidentStartDateUpdated",
+            "Actual incident start date updated",
+        ),
+        (
+            before.watchers != after.watchers,
+            "WatchersUpdated",
+            "Case watchers updated",
+        ),
+        (
+            before.threat_actor_ip_addresses != after.threat_actor_ip_addresses,
+            "ThreatActorIpAddressesUpdated",
+            "Threat actor IP addresses updated",
+        ),
+        (
+            before.impacted_services != after.impacted_services,
+            "ImpactedServicesUpdated",
+            "Impacted services updated",
+        ),
+        (
+            before.impacted_aws_regions != after.impacted_aws_regions,
+            "ImpactedAwsRegionsUpdated",
+            "Impacted AWS regions updated",
+        ),
+        (
+            before.impacted_accounts != after.impacted_accounts,
+            "ImpactedAccountsUpdated",
+            "Impacted accounts updated",
+        ),
+        (
+            before.case_metadata != after.case_metadata,
+            "CaseMetadataUpdated",
+            "Case metadata replaced",
+        ),
+    ];
+    fields
+        .into_iter()
+        .filter(|(changed, ..)| *changed)
+        .map(|(_, action, message)| (action, message.to_string()))
+        .collect()
 }
 
 fn update_fields(case: &mut LiveCase, input: &UpdateCaseInput) {
@@ -508,6 +672,20 @@ impl CaseApi for MemoryApi {
         .await
     }
 
+    async fn list_case_edits(&self, case_id: &str) -> Result<Vec<CaseEdit>, ApiError> {
+        self.call("ListCaseEdits", Some(case_id.to_string()), |state| {
+            if !state.cases.contains_key(case_id) {
+                return Err(refusal(
+                    "ListCaseEdits",
+                    ApiErrorKind::NotFound,
+                    &format!("no case {case_id}"),
+                ));
+            }
+            Ok(state.edits.get(case_id).cloned().unwrap_or_default())
+        })
+        .await
+    }
+
     async fn send(&self, request: &Request) -> Result<RequestOutcome, ApiError> {
         let case_id = addressed_case(&self.state(), request);
         self.call(request.operation(), case_id, |state| state.apply(request))
@@ -525,8 +703,134 @@ impl CaseApi for MemoryApi {
                     "the case is closed",
                 ));
             }
+            state.record_own(case_id, "CommentAdded", "Comment added".into());
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Watcher;
+    use crate::plan::fixtures::{create_request, live_case};
+    use crate::request::{
+        CloseCaseInput, TagResourceInput, UntagResourceInput, UpdateCaseStatusInput,
+        UpdateResolverTypeInput,
+    };
+
+    fn history(edits: &[CaseEdit]) -> Vec<(&str, &str)> {
+        edits
+            .iter()
+            .map(|edit| (edit.principal.as_str(), edit.action.as_str()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn each_change_is_an_edit_of_sirops_and_a_call_that_changes_nothing_is_none() {
+        let api = MemoryApi::default();
+        let created = api.send(&create_request("payroll")).await.unwrap();
+        let case_id = created.created_case_id.unwrap();
+        let case = api.case(&case_id).unwrap();
+        let arn = Some(case.case_arn.clone());
+        let id = Some(case_id.clone());
+        let requests = [
+            Request::UpdateCase(UpdateCaseInput {
+                case_id: id.clone(),
+                title: Some("Payroll phishing".into()),
+                description: Some(case.description.clone()),
+                watchers_to_add: vec![Watcher {
+                    email: "dan@example.com".into(),
+                    name: None,
+                    job_title: None,
+                }],
+                ..UpdateCaseInput::default()
+            }),
+            Request::UpdateCase(UpdateCaseInput {
+                case_id: id.clone(),
+                title: Some("Payroll phishing".into()),
+                ..UpdateCaseInput::default()
+            }),
+            Request::UpdateResolverType(UpdateResolverTypeInput {
+                case_id: id.clone(),
+                resolver_type: ResolverType::SelfManaged,
+            }),
+            Request::TagResource(TagResourceInput {
+                resource_arn: arn.clone(),
+                tags: BTreeMap::from([("team".into(), "payroll".into())]),
+            }),
+            Request::UntagResource(UntagResourceInput {
+                resource_arn: arn.clone(),
+                tag_keys: vec!["team".into(), "absent".into()],
+            }),
+            Request::UntagResource(UntagResourceInput {
+                resource_arn: arn,
+                tag_keys: vec!["absent".into()],
+            }),
+            Request::UpdateCaseStatus(UpdateCaseStatusInput {
+                case_id: id.clone(),
+                case_status: CaseStatus::DetectionAndAnalysis,
+            }),
+        ];
+        for request in &requests {
+            api.send(request).await.unwrap();
+        }
+        api.create_comment(&case_id, "Applied by sirops")
+            .await
+            .unwrap();
+        api.send(&Request::CloseCase(CloseCaseInput { case_id: id }))
+            .await
+            .unwrap();
+        let edits = api.list_case_edits(&case_id).await.unwrap();
+        let sirops = SIROPS_PRINCIPAL;
+        assert_eq!(
+            history(&edits),
+            [
+                (sirops, "CaseCreated"),
+                (sirops, "TitleUpdated"),
+                (sirops, "WatchersUpdated"),
+                (sirops, "TagsUpdated"),
+                (sirops, "TagsRemoved"),
+                (sirops, "StatusUpdated"),
+                (sirops, "CommentAdded"),
+                (sirops, "CaseClosed"),
+            ]
+        );
+        assert!(edits.windows(2).all(|pair| pair[0].time <= pair[1].time));
+        assert_eq!(edits, api.edits(&case_id));
+        assert_eq!(api.calls_for(&case_id).last(), Some(&"ListCaseEdits"));
+    }
+
+    #[tokio::test]
+    async fn an_edit_by_someone_else_comes_after_the_calls_before_it() {
+        let api = MemoryApi::default();
+        api.add_case(live_case("1234567890", "payroll", CaseStatus::Submitted));
+        api.get_case("1234567890").await.unwrap();
+        api.add_edit(
+            "1234567890",
+            "arn:aws:iam::123456789012:user/console",
+            "TitleUpdated",
+        );
+        let edits = api.list_case_edits("1234567890").await.unwrap();
+        assert_eq!(
+            history(&edits),
+            [("arn:aws:iam::123456789012:user/console", "TitleUpdated")]
+        );
+        assert_eq!(
+            edits[0].time,
+            Timestamp::from_epoch_millis(CLOCK_START_MILLIS + 2000),
+            "one second after the GetCase, which was one second after the start"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_history_of_a_case_that_does_not_exist_is_not_found() {
+        let api = MemoryApi::default();
+        let error = api.list_case_edits("1234567890").await.unwrap_err();
+        assert_eq!(
+            (error.operation, error.kind),
+            ("ListCaseEdits", ApiErrorKind::NotFound)
+        );
     }
 }

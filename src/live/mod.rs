@@ -1,9 +1,18 @@
 //! The live side: the Security IR API behind a small trait, so that discovery and the executor
 //! do not know whether cases come from AWS, the local emulator or a test double of plain values.
-//! `aws` implements it with the real SDK; `discover` binds manifests to live cases.
+//! `aws` implements it with the real SDK; `discover` binds manifests to live cases; `edits`
+//! reads a case's edit history for the fields it explains.
 
 pub mod aws;
 pub mod discover;
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "nothing reads edit histories until the planner explains drift with them"
+    )
+)]
+pub mod edits;
 #[cfg(test)]
 pub(crate) mod memory;
 pub mod pacing;
@@ -14,7 +23,7 @@ use std::future::Future;
 
 use futures::{StreamExt, stream};
 
-use crate::model::{CaseStatus, LiveCase};
+use crate::model::{CaseEdit, CaseStatus, LiveCase};
 use crate::request::Request;
 
 /// One row of ListCases: enough to find owned cases without a GetCase for each.
@@ -219,6 +228,20 @@ pub trait CaseApi: Send + Sync {
 
     /// Every case the caller can see, all pages.
     fn list_cases(&self) -> impl Future<Output = Result<Vec<CaseSummary>, ApiError>> + Send;
+
+    /// Every edit of the case, oldest first, all pages. A case that does not exist is
+    /// [`ApiErrorKind::NotFound`].
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "nothing reads edit histories until the planner explains drift with them"
+        )
+    )]
+    fn list_case_edits(
+        &self,
+        case_id: &str,
+    ) -> impl Future<Output = Result<Vec<CaseEdit>, ApiError>> + Send;
 
     /// Sends one planned request. Its `caseId`/`resourceArn` must already be filled in.
     fn send(
