@@ -331,6 +331,7 @@ pub(crate) fn modify<T: Serialize + ?Sized>(
         before: Some(to_json(before)),
         after: Some(to_json(after)),
         cause: None,
+        edits: Vec::new(),
     }
 }
 
@@ -358,5 +359,6 @@ pub(crate) fn item_change<T: Serialize + ?Sized>(
         before: before.map(to_json),
         after: after.map(to_json),
         cause: None,
+        edits: Vec::new(),
     }
 }

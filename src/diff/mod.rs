@@ -60,6 +60,10 @@ pub struct FieldChange {
     /// Who moved the field, when the manifest as last applied is known ([`drift`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<drift::Cause>,
+    /// For drift and conflicts: the edits of the live case that explain the field, oldest
+    /// first, since the revision last applied was committed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<crate::model::CaseEdit>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

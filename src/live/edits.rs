@@ -1,8 +1,10 @@
 //! Which edits of a case's history explain a field that changed outside git. The API does not
 //! document its edit actions, so the reading is the strictest one: an action that names a field
 //! (`<Field>Updated` with the manifest key capitalised, and `CaseClosed` and `TagsRemoved`)
-//! explains that field alone, and any other action, whose effect nothing states, may have
-//! changed any field and so explains every one. No I/O here: the history is read by
+//! explains that field alone; the actions known to change no manifest field (creating the
+//! case, comments, attachments, the closure code, AWS's pending action) explain none; and any
+//! other action, whose effect nothing states, may have changed any field and so explains
+//! every one. No I/O here: the history is read by
 //! [`super::CaseApi::list_case_edits`].
 
 use crate::model::{CaseEdit, SpecField, Timestamp};
@@ -17,9 +19,21 @@ pub fn edits_explaining(
     edits
         .iter()
         .filter(|edit| since.is_none_or(|since| edit.time >= since))
+        .filter(|edit| !CHANGE_NO_FIELD.contains(&edit.action.as_str()))
         .filter(|edit| field_named_by(&edit.action).is_none_or(|named| named == field))
         .collect()
 }
+
+/// Actions that change nothing a manifest manages. A case's creation is not drift either: the
+/// base it would drift from did not exist before it.
+const CHANGE_NO_FIELD: [&str; 6] = [
+    "AttachmentAdded",
+    "CaseCreated",
+    "ClosureCodeUpdated",
+    "CommentAdded",
+    "CommentUpdated",
+    "PendingActionUpdated",
+];
 
 /// The one field an action says it changed; `None` when it names none.
 pub fn field_named_by(action: &str) -> Option<SpecField> {
@@ -112,7 +126,7 @@ mod tests {
     }
 
     #[test]
-    fn a_field_is_explained_by_its_own_edits_and_by_edits_that_name_no_field() {
+    fn a_field_is_explained_by_its_own_edits_and_by_edits_of_unknown_effect() {
         let history = [
             edit(1, "sirops", "CaseCreated"),
             edit(2, "console", "TitleUpdated"),
@@ -122,16 +136,11 @@ mod tests {
         ];
         assert_eq!(
             actions(&edits_explaining(SpecField::Title, &history, None)),
-            [
-                "CaseCreated",
-                "TitleUpdated",
-                "SomethingNew",
-                "TitleUpdated"
-            ]
+            ["TitleUpdated", "SomethingNew", "TitleUpdated"]
         );
         assert_eq!(
             actions(&edits_explaining(SpecField::Watchers, &history, None)),
-            ["CaseCreated", "SomethingNew"]
+            ["SomethingNew"]
         );
     }
 
@@ -235,15 +244,7 @@ mod tests {
             .filter(|action| field_named_by(action).is_none())
             .collect();
         assert_eq!(
-            naming_no_field,
-            [
-                "AttachmentAdded",
-                "CaseCreated",
-                "ClosureCodeUpdated",
-                "CommentAdded",
-                "CommentUpdated",
-                "PendingActionUpdated",
-            ],
+            naming_no_field, CHANGE_NO_FIELD,
             "an action the emulator records for a field must name it as the matcher reads it"
         );
     }

@@ -5,13 +5,6 @@
 
 pub mod aws;
 pub mod discover;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "nothing reads edit histories until the planner explains drift with them"
-    )
-)]
 pub mod edits;
 #[cfg(test)]
 pub(crate) mod memory;
@@ -231,13 +224,6 @@ pub trait CaseApi: Send + Sync {
 
     /// Every edit of the case, oldest first, all pages. A case that does not exist is
     /// [`ApiErrorKind::NotFound`].
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "nothing reads edit histories until the planner explains drift with them"
-        )
-    )]
     fn list_case_edits(
         &self,
         case_id: &str,

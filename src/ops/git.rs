@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::model::Timestamp;
+
 /// A git work tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repository {
@@ -53,6 +55,12 @@ impl Repository {
                 self.root.display()
             )
         })
+    }
+
+    /// When `revision` was committed.
+    pub fn commit_time(&self, revision: &str) -> Option<Timestamp> {
+        let text = run(&self.root, &["log", "-1", "--format=%cI", revision]).ok()?;
+        Timestamp::parse_rfc3339(&text).ok()
     }
 
     /// The contents of `file` at `revision`: `Ok(None)` when the file did not exist there,

@@ -7,19 +7,20 @@
 //! - A plan that would close more than `max_prune` orphans is refused, listing them.
 //! - Cases of another scope are never part of the plan.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::Workspace;
 use super::git::Repository;
+use crate::diff::drift::Cause;
 use crate::live::discover::{DiscoverOptions, discover};
-use crate::live::{ApiError, CaseApi};
+use crate::live::edits::edits_explaining;
+use crate::live::{ApiError, CaseApi, map_concurrently};
 use crate::manifest;
-use crate::model::REVISION_TAG_KEY;
-use crate::plan::bind::Binding;
-use crate::plan::bind::Claims;
+use crate::model::{REVISION_TAG_KEY, Timestamp};
+use crate::plan::bind::{Binding, Claims};
 use crate::plan::target::{SIROPS_VERSION, Target, manifest_digest};
-use crate::plan::{self, Plan};
-use crate::plan::{Base, PlanInput};
+use crate::plan::{self, Base, Plan, PlanInput};
 
 /// How many orphans `--prune` closes unless told otherwise: a few manifests deleted in one
 /// change is routine, many at once is more often a mistake.
@@ -149,9 +150,10 @@ pub async fn make_plan<A: CaseApi>(
         on_read,
     )
     .await?;
-    read_bases(workspace, &mut input, options.base.as_deref())?;
+    let since = read_bases(workspace, &mut input, options.base.as_deref())?;
     let account = input.account.clone();
     let mut plan = plan::build_plan(input);
+    explain_drift(api, &mut plan, &since, options.parallelism).await?;
     check_prune_count(&plan, options.max_prune)?;
     plan.target = Some(endpoint.target(&workspace.project.scope, account));
     plan.manifest_digest = Some(manifest_digest(
@@ -163,18 +165,21 @@ pub async fn make_plan<A: CaseApi>(
 /// The revision to record on the cases apply changes, and the manifest each bound case was
 /// last applied from. Outside a git work tree, or for a case without a known revision, there
 /// is no base and the plan does not say what caused a change.
+/// Returns, by manifest name, when each base was committed: edits before it cannot explain
+/// drift from it.
 fn read_bases(
     workspace: &Workspace,
     input: &mut PlanInput,
     base: Option<&str>,
-) -> Result<(), PlanError> {
+) -> Result<BTreeMap<String, Timestamp>, PlanError> {
+    let mut since = BTreeMap::new();
     let Some(repository) = Repository::containing(&workspace.project.root) else {
         return match base {
             Some(_) => Err(PlanError::Base(format!(
                 "{} is not in a git work tree",
                 workspace.project.root.display()
             ))),
-            None => Ok(()),
+            None => Ok(since),
         };
     };
     input.revision = repository.clean_head(&workspace.paths);
@@ -217,6 +222,9 @@ fn read_bases(
                 .map(|old| old.desired)
                 .find(|old| old.name == desired.name)
         });
+        if let Some(time) = repository.commit_time(revision) {
+            since.insert(desired.name.clone(), time);
+        }
         input.bases.insert(
             desired.name.clone(),
             Base {
@@ -224,6 +232,51 @@ fn read_bases(
                 manifest,
             },
         );
+    }
+    Ok(since)
+}
+
+/// Gives each drifted or conflicting field the edits that explain it. Only cases with drift
+/// are read, so an in-sync plan costs no call. A history that cannot be read leaves a note,
+/// not a failed plan: the drift itself is known.
+async fn explain_drift<A: CaseApi>(
+    api: &A,
+    plan: &mut Plan,
+    since: &BTreeMap<String, Timestamp>,
+    parallelism: usize,
+) -> Result<(), ApiError> {
+    let drifted: Vec<(usize, String)> = plan
+        .cases
+        .iter()
+        .enumerate()
+        .filter(|(_, case)| case.has_drift())
+        .filter_map(|(index, case)| Some((index, case.case_id.clone()?)))
+        .collect();
+    let histories = map_concurrently(drifted, parallelism, |(index, case_id)| async move {
+        (index, api.list_case_edits(&case_id).await)
+    })
+    .await;
+    for (index, history) in histories {
+        let case = &mut plan.cases[index];
+        let edits = match history {
+            Ok(edits) => edits,
+            Err(error) if error.stops_every_call() => return Err(error),
+            Err(error) => {
+                case.notes.push(format!(
+                    "who edited the case outside git could not be read: {error}"
+                ));
+                continue;
+            }
+        };
+        let after = since.get(&case.name).copied();
+        for change in &mut case.changes {
+            if change.cause.is_some_and(Cause::is_drift) {
+                change.edits = edits_explaining(change.field, &edits, after)
+                    .into_iter()
+                    .cloned()
+                    .collect();
+            }
+        }
     }
     Ok(())
 }

@@ -253,6 +253,7 @@ fn claim_case(
             before: live_tags.get(key).map(|value| item(value)),
             after: Some(item(value)),
             cause: None,
+            edits: Vec::new(),
         });
     }
     add_tags(&mut delta.requests, tags, &live.case_arn);

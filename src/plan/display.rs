@@ -39,6 +39,8 @@ pub(crate) enum Detail {
         irreversible: bool,
         /// Who moved the field, when the manifest last applied is known.
         cause: Option<Cause>,
+        /// The edits outside git that explain it: `by PRINCIPAL at TIME (ACTION)`.
+        edits: Vec<String>,
     },
     /// A description's change as a unified diff (hunks only, no file headers).
     Description { sign: Sign, unified: String },
@@ -95,6 +97,18 @@ fn change_details(case: &CasePlan) -> Vec<Detail> {
                     .iter()
                     .any(|request| matches!(request, Request::UpdateResolverType(_))),
             cause: change.cause,
+            edits: change
+                .edits
+                .iter()
+                .map(|edit| {
+                    format!(
+                        "by {} at {} ({})",
+                        printable(&edit.principal),
+                        edit.time.to_rfc3339(),
+                        printable(&edit.action)
+                    )
+                })
+                .collect(),
         });
     }
     details
@@ -123,6 +137,7 @@ fn create_details(case: &CasePlan) -> Vec<Detail> {
         value,
         irreversible: false,
         cause: None,
+        edits: Vec::new(),
     };
     for (member, value) in members {
         match value {
@@ -331,6 +346,7 @@ mod tests {
             before: Some(serde_json::json!("Submitted")),
             after: Some(serde_json::json!("Post-incident Activities")),
             cause: None,
+            edits: Vec::new(),
         });
         let statuses = details(&case)
             .into_iter()
@@ -351,6 +367,7 @@ mod tests {
             value: r#""Suspicious logins from a Tor exit""#.into(),
             irreversible: false,
             cause: None,
+            edits: Vec::new(),
         }));
         assert!(details.iter().any(|detail| matches!(
             detail,

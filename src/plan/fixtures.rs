@@ -122,6 +122,7 @@ fn change(
         before,
         after,
         cause: None,
+        edits: Vec::new(),
     }
 }
 

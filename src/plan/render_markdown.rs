@@ -228,12 +228,14 @@ fn case_section(case: &CasePlan) -> String {
                 field,
                 value,
                 cause,
+                edits,
                 ..
             } => {
                 let cause = cause
                     .map(|cause| format!("  # {}", display::cause_label(cause)))
                     .unwrap_or_default();
                 changes.push(format!("{} {field}: {value}{cause}", sign.symbol()));
+                changes.extend(edits.iter().map(|edit| format!("#   edited {edit}")));
             }
             Detail::Status { path } => changes.push(format!("~ status: {path}")),
             Detail::Description { unified, .. } => descriptions.push(unified),

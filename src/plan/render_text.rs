@@ -105,6 +105,7 @@ fn render_case(out: &mut String, case: &CasePlan, painter: &Painter) {
                 value,
                 irreversible,
                 cause,
+                edits,
             } => {
                 let _ = write!(out, "    {} {field}: {value}", painter.sign(sign));
                 if irreversible {
@@ -114,6 +115,9 @@ fn render_case(out: &mut String, case: &CasePlan, painter: &Painter) {
                     let label = format!("# {}", display::cause_label(cause));
                     let style = if cause.is_drift() { BOLD_RED } else { YELLOW };
                     let _ = write!(out, "  {}", painter.paint(style, &label));
+                }
+                for edit in edits {
+                    let _ = write!(out, "\n        # edited {edit}");
                 }
                 out.push('\n');
             }

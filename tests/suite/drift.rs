@@ -88,7 +88,13 @@ async fn a_pending_git_change_is_not_drift_and_a_console_edit_is() {
         .await
         .expect_code(0);
     sandbox.plan(&["--detailed-exitcode"]).await.expect_code(2);
-    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
+    let (plan, calls) = sandbox.sirops_calls(&["plan", "--format", "json"]).await;
+    assert_eq!(
+        calls.get("ListCaseEdits"),
+        None,
+        "no drift, no history read"
+    );
+    let plan = plan.expect_code(0).json();
     assert_eq!(
         causes(&plan),
         [("description".to_string(), "change".to_string())]
@@ -115,7 +121,12 @@ async fn a_pending_git_change_is_not_drift_and_a_console_edit_is() {
         !drift.contains("description"),
         "only drift is shown: {drift}"
     );
-    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
+    assert!(
+        drift.contains("edited by arn:aws:iam::123456789012:user/AKIDRESPONDER"),
+        "the plan names who made the edit: {drift}"
+    );
+    let (plan, calls) = sandbox.sirops_calls(&["plan", "--format", "json"]).await;
+    let plan = plan.expect_code(0).json();
     assert_eq!(
         causes(&plan),
         [
@@ -123,6 +134,20 @@ async fn a_pending_git_change_is_not_drift_and_a_console_edit_is() {
             ("description".to_string(), "change".to_string()),
         ]
     );
+    let title = &plan["cases"][0]["changes"][0];
+    let edits = title["edits"].as_array().expect("the drift is explained");
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    assert_eq!(
+        edits[0]["principal"],
+        "arn:aws:iam::123456789012:user/AKIDRESPONDER"
+    );
+    assert_eq!(edits[0]["action"], "TitleUpdated");
+    assert_eq!(
+        calls.get("ListCaseEdits"),
+        Some(&1),
+        "one history per drifted case"
+    );
+    assert!(plan["cases"][0]["changes"][1].get("edits").is_none());
     let markdown = sandbox
         .plan(&["--format", "markdown"])
         .await
