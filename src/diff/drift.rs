@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{diff_fields, metadata_entries};
 use super::tags::diff_tags;
-use crate::model::{DesiredCase, LiveCase, SpecField, is_reserved_tag_key};
+use crate::model::{CaseEdit, DesiredCase, LiveCase, SpecField, is_reserved_tag_key, user_tags};
 
 /// Why a field differs, when the base is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -140,6 +140,98 @@ pub fn classify(
     causes
 }
 
+/// Drift a team expects and leaves alone (`ignoreDrift` in `sirops.yaml`, or a manifest's
+/// `metadata.ignore`): shown, never reverted, never a failed drift check.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DriftRule {
+    /// The fields it covers; all of them when empty.
+    pub fields: Vec<SpecField>,
+    /// Patterns of the principals whose edits it covers (`*` stands for any run of
+    /// characters); anyone's when empty.
+    pub principals: Vec<String>,
+}
+
+impl DriftRule {
+    /// Whether the drift of `field`, explained by `edits`, is expected. A rule that names
+    /// principals covers the drift only when every edit that explains it is by one of them: an
+    /// edit by anyone else, or no edit to tell who, leaves it to be reverted.
+    pub fn covers(&self, field: SpecField, edits: &[CaseEdit]) -> bool {
+        if !self.fields.is_empty() && !self.fields.contains(&field) {
+            return false;
+        }
+        if self.principals.is_empty() {
+            return true;
+        }
+        !edits.is_empty()
+            && edits.iter().all(|edit| {
+                self.principals
+                    .iter()
+                    .any(|pattern| matches_pattern(pattern, &edit.principal))
+            })
+    }
+}
+
+/// `*` matches any run of characters, everything else itself.
+pub fn matches_pattern(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(index) => rest = &rest[index + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// Sets `field` of `desired` to the live value, so that a plan leaves it as it is live.
+pub fn accept_live_value(desired: &mut DesiredCase, field: SpecField, live: &LiveCase) {
+    match field {
+        SpecField::Title => desired.title.clone_from(&live.title),
+        SpecField::Description => desired.description.clone_from(&live.description),
+        SpecField::EngagementType => desired.engagement_type = live.engagement_type,
+        SpecField::ResolverType => desired.resolver_type = live.resolver_type,
+        SpecField::Status => desired.status = Some(live.status),
+        SpecField::ReportedIncidentStartDate => {
+            if let Some(date) = live.reported_incident_start_date {
+                desired.reported_incident_start_date = date;
+            }
+        }
+        SpecField::ActualIncidentStartDate => {
+            desired.actual_incident_start_date = live.actual_incident_start_date;
+        }
+        SpecField::Watchers => desired.watchers = Some(live.watchers.clone()),
+        SpecField::ThreatActorIpAddresses => {
+            desired.threat_actor_ip_addresses = Some(live.threat_actor_ip_addresses.clone());
+        }
+        SpecField::ImpactedServices => {
+            desired.impacted_services = Some(live.impacted_services.clone());
+        }
+        SpecField::ImpactedAwsRegions => {
+            desired.impacted_aws_regions = Some(live.impacted_aws_regions.clone());
+        }
+        SpecField::ImpactedAccounts => {
+            desired.impacted_accounts = Some(live.impacted_accounts.clone());
+        }
+        SpecField::CaseMetadata => {
+            desired.case_metadata = Some(
+                live.case_metadata
+                    .iter()
+                    .map(|entry| (entry.key.clone(), entry.value.clone()))
+                    .collect(),
+            );
+        }
+        SpecField::Tags => desired.tags = live.tags.as_ref().map(user_tags),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +301,70 @@ mod tests {
             causes.get(&SpecField::ImpactedServices),
             Some(&Cause::Change)
         );
+    }
+
+    fn edit_by(principal: &str) -> CaseEdit {
+        CaseEdit {
+            time: crate::plan::fixtures::date(),
+            principal: principal.into(),
+            action: "WatchersUpdated".into(),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn patterns_match_whole_principals_with_stars_for_any_run() {
+        assert!(matches_pattern("AWS Responder", "AWS Responder"));
+        assert!(!matches_pattern("AWS Responder", "AWS Responder 2"));
+        assert!(matches_pattern(
+            "arn:aws:iam::*:role/Responder*",
+            "arn:aws:iam::123456789012:role/ResponderOnCall"
+        ));
+        assert!(!matches_pattern(
+            "arn:aws:iam::*:role/Responder*",
+            "arn:aws:iam::123456789012:user/eve"
+        ));
+        assert!(matches_pattern("*", "anyone"));
+        assert!(matches_pattern("a*b*c", "a-b-c"));
+        assert!(!matches_pattern("a*b*c", "a-c-b"));
+        assert!(!matches_pattern("ab*ba", "aba"));
+    }
+
+    #[test]
+    fn a_rule_covers_its_fields_and_only_edits_all_by_its_principals() {
+        let responders = DriftRule {
+            fields: vec![SpecField::Watchers],
+            principals: vec!["AWS Responder".into()],
+        };
+        let by_responder = [edit_by("AWS Responder")];
+        let mixed = [edit_by("AWS Responder"), edit_by("arn:aws:iam::1:user/eve")];
+        assert!(responders.covers(SpecField::Watchers, &by_responder));
+        assert!(!responders.covers(SpecField::Title, &by_responder));
+        assert!(!responders.covers(SpecField::Watchers, &mixed));
+        assert!(
+            !responders.covers(SpecField::Watchers, &[]),
+            "nobody to tell who"
+        );
+        let any_status = DriftRule {
+            fields: vec![SpecField::Status],
+            principals: vec![],
+        };
+        assert!(any_status.covers(SpecField::Status, &[]));
+        assert!(!any_status.covers(SpecField::Title, &[]));
+    }
+
+    #[test]
+    fn accepting_the_live_value_leaves_nothing_to_change_in_that_field() {
+        let base = desired_case("payroll");
+        let mut live = live_matching(&base, "1234567890");
+        live.watchers = vec![watcher("eve@example.com")];
+        live.title = "Edited".into();
+        let mut desired = base.clone();
+        desired.watchers = Some(vec![]);
+        for field in SpecField::ALL {
+            accept_live_value(&mut desired, field, &live);
+        }
+        assert!(differing_fields(&desired, &live).is_empty());
     }
 
     /// What a reviewer would say, field by field, from equality alone.
