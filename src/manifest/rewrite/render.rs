@@ -45,11 +45,17 @@ impl Value {
                 let items = json
                     .as_array()
                     .ok_or_else(|| invalid("a list of strings"))?;
-                items
-                    .iter()
-                    .map(|item| text(item).ok_or_else(|| invalid("a list of strings")))
-                    .collect::<Result<_, _>>()
-                    .map(Value::List)
+                let mut list = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    list.push(text(item).ok_or_else(|| RewriteError::InvalidValue {
+                        field,
+                        reason: format!(
+                            "expected a list of strings, but item {index} is {}",
+                            describe(item)
+                        ),
+                    })?);
+                }
+                Ok(Value::List(list))
             }
             SpecField::Watchers => items_with_members(field, json, &WATCHER_MEMBERS),
             SpecField::ThreatActorIpAddresses => {
@@ -59,14 +65,20 @@ impl Value {
                 let map = json
                     .as_object()
                     .ok_or_else(|| invalid("a map of strings to strings"))?;
-                map.iter()
-                    .map(|(key, value)| {
-                        text(value)
-                            .map(|value| (key.clone(), value))
-                            .ok_or_else(|| invalid("a map of strings to strings"))
-                    })
-                    .collect::<Result<_, _>>()
-                    .map(Value::Map)
+                let mut entries = Vec::with_capacity(map.len());
+                for (key, value) in map {
+                    entries.push((
+                        key.clone(),
+                        text(value).ok_or_else(|| RewriteError::InvalidValue {
+                            field,
+                            reason: format!(
+                                "expected a map of strings to strings, but the value of {key:?} is {}",
+                                describe(value)
+                            ),
+                        })?,
+                    ));
+                }
+                Ok(Value::Map(entries))
             }
         }
     }
