@@ -34,6 +34,7 @@ use crate::model::DesiredCase;
 mod collect;
 mod diagnostic;
 mod files;
+mod rewrite;
 mod schema;
 mod suggest;
 mod validate;
@@ -43,6 +44,7 @@ pub(crate) mod yaml;
 
 pub(crate) use diagnostic::quoted;
 pub use diagnostic::{Diagnostic, Severity};
+pub use rewrite::{RewriteError, rewrite_fields};
 pub use schema::{
     ApiVersion, CaseManifest, CaseSpec, Kind, ManifestMetadata, ManifestStatus,
     ThreatActorIpManifest, WatcherManifest,
