@@ -71,6 +71,12 @@ pub enum Command {
         after_help = "Examples:\n  sirops apply --local --auto-approve\n  sirops apply --auto-approve --write-back\n  sirops apply --plan plan.json --auto-approve"
     )]
     Apply(ApplyArgs),
+    /// Accept edits made on live cases outside git into the manifests: rewrite each drifted
+    /// field to its live value, in place; conflicts are listed, not rewritten.
+    #[command(
+        after_help = "Examples:\n  sirops refresh --dry-run\n  sirops refresh cases/payroll.yaml"
+    )]
+    Refresh(RefreshArgs),
     /// Write manifests for existing cases, bound by metadata.caseId.
     #[command(after_help = "Example:\n  sirops import 1234567890 --out-dir cases/")]
     Import(ImportArgs),
@@ -148,6 +154,22 @@ pub struct PlanArgs {
     /// uses its target branch) instead of the revision each case was last applied at.
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    /// Print the changes to the manifests without writing them.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Tell drift from git changes against this git revision instead of the revision each
+    /// case was last applied at.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// How many API reads run at once (at least 1).
+    #[arg(long, value_name = "N", default_value = "16")]
+    pub parallelism: NonZeroUsize,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod import_command;
 mod local;
 mod output;
 mod plan_command;
+mod refresh_command;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -109,6 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Plan(args) => plan_command::run(&global, args).await,
         Command::Apply(args) => apply_command::run(&global, args).await,
         Command::Import(args) => import_command::run(&global, args).await,
+        Command::Refresh(args) => refresh_command::run(&global, args).await,
         Command::Schema(args) => schema(&args),
         Command::Emulator(args) => {
             crate::emulator::run(emulator_config(args)?)

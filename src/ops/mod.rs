@@ -7,11 +7,13 @@
 //! 3. [`apply`]: check a saved plan against its target and the live cases, apply, and record
 //!    case ids in the manifests (`--write-back`).
 //! 4. [`import`]: read existing cases and write their manifests.
+//! 5. [`refresh`]: accept edits made outside git into the manifests.
 
 pub mod apply;
 mod git;
 pub mod import;
 pub mod plan;
+pub mod refresh;
 
 use std::path::{Path, PathBuf};
 

@@ -256,3 +256,77 @@ async fn outside_a_git_work_tree_the_cause_is_unknown_and_nothing_is_drift() {
         .await
         .expect_code(0);
 }
+
+#[tokio::test]
+async fn refresh_accepts_console_edits_into_the_manifest_and_lists_conflicts() {
+    let (sandbox, case_id) = applied_repository().await;
+    // A comment the rewrite must keep, and a git change refresh must not touch.
+    let manifest = sandbox
+        .read_manifest("payroll")
+        .replace(
+            "spec:\n",
+            "spec:\n  # Owned by the payroll response team.\n",
+        )
+        .replace("What happened to payroll.", "What we know now.");
+    sandbox.write_manifest("payroll", &manifest);
+    commit_all(&sandbox, "describe payroll");
+    let responder = client_as(
+        &sandbox.emulator.endpoint_url(),
+        "AKIDRESPONDER",
+        "us-east-1",
+    );
+    update_title(&responder, &case_id, "Retitled in the console")
+        .await
+        .unwrap();
+
+    let dry = sandbox.sirops(&["refresh", "--dry-run"]).await;
+    dry.expect_code(0);
+    assert!(
+        dry.stdout.contains("+  title: Retitled in the console"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(
+        sandbox.read_manifest("payroll"),
+        manifest,
+        "--dry-run writes nothing"
+    );
+
+    let (run, writes) = sandbox.sirops_writes(&["refresh"]).await;
+    run.expect_code(0);
+    assert!(writes.is_empty(), "refresh writes no case: {writes:?}");
+    let refreshed = sandbox.read_manifest("payroll");
+    assert_eq!(
+        refreshed,
+        manifest.replace("title: Incident payroll", "title: Retitled in the console"),
+        "only the drifted field changed"
+    );
+    // What is left is the git change alone.
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
+    assert_eq!(
+        causes(&plan),
+        [("description".to_string(), "change".to_string())]
+    );
+
+    // A conflict is listed with both values and not rewritten.
+    commit_all(&sandbox, "accept the console's title");
+    sandbox.apply(&[]).await.expect_code(0);
+    let manifest = sandbox
+        .read_manifest("payroll")
+        .replace("title: Retitled in the console", "title: Git's title");
+    sandbox.write_manifest("payroll", &manifest);
+    commit_all(&sandbox, "retitle");
+    update_title(&responder, &case_id, "The console's title")
+        .await
+        .unwrap();
+    let conflicted = sandbox.sirops(&["refresh"]).await;
+    conflicted.expect_code(1);
+    assert!(
+        conflicted.stdout.contains(
+            "conflict, not rewritten: payroll title: git has \"Git's title\", the live case \"The console's title\""
+        ),
+        "{}",
+        conflicted.stdout
+    );
+    assert_eq!(sandbox.read_manifest("payroll"), manifest);
+}
