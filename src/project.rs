@@ -18,10 +18,11 @@ use std::path::{Component, Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::diff::drift::DriftRule;
 use crate::manifest::walk::Checker;
 use crate::manifest::yaml::parse_stream;
 use crate::manifest::{Diagnostic, Severity, quoted};
-use crate::model::{DEFAULT_SCOPE, limits, patterns};
+use crate::model::{DEFAULT_SCOPE, SpecField, limits, patterns};
 
 /// The project file's name.
 pub const PROJECT_FILE: &str = "sirops.yaml";
@@ -48,6 +49,40 @@ pub struct ProjectFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub manifests: Option<String>,
+    /// Drift that is expected and left alone: shown in plans, never reverted, never a failed
+    /// drift check. Each rule names fields, principals (patterns where `*` stands for any
+    /// run of characters), or both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_drift: Option<Vec<IgnoreDriftRule>>,
+}
+
+/// One rule of `ignoreDrift`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IgnoreDriftRule {
+    /// The spec fields the rule covers; every field when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub fields: Option<Vec<String>>,
+    /// The principals whose edits the rule covers, e.g. `AWS Responder` or
+    /// `arn:aws:iam::*:role/Responder*`; anyone's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub principals: Option<Vec<String>>,
+}
+
+impl IgnoreDriftRule {
+    fn to_rule(&self) -> DriftRule {
+        DriftRule {
+            fields: self
+                .fields
+                .iter()
+                .flatten()
+                .filter_map(|name| SpecField::from_name(name))
+                .collect(),
+            principals: self.principals.clone().unwrap_or_default(),
+        }
+    }
 }
 
 /// The JSON Schema of `sirops.yaml`.
@@ -66,6 +101,8 @@ pub struct Project {
     /// The manifest root, as a path the user can read: relative to the working directory when
     /// it lies below it, absolute otherwise.
     pub manifest_root: PathBuf,
+    /// `ignoreDrift`: the drift this repository expects and leaves alone.
+    pub drift_rules: Vec<DriftRule>,
 }
 
 impl Project {
@@ -76,6 +113,7 @@ impl Project {
             file: None,
             scope: DEFAULT_SCOPE.to_string(),
             manifest_root: PathBuf::from(DEFAULT_MANIFEST_ROOT),
+            drift_rules: Vec::new(),
         }
     }
 
@@ -141,13 +179,19 @@ pub fn discover(working_directory: &Path) -> Result<Project, Vec<Diagnostic>> {
         file: Some(shown),
         scope: settings.scope.unwrap_or_else(|| DEFAULT_SCOPE.to_string()),
         manifest_root,
+        drift_rules: settings
+            .ignore_drift
+            .iter()
+            .flatten()
+            .map(IgnoreDriftRule::to_rule)
+            .collect(),
     })
 }
 
 /// The largest `sirops.yaml` read; a few settings never come near it.
 const PROJECT_FILE_MAX_BYTES: usize = 64 * 1024;
 
-const FIELDS: [&str; 2] = ["scope", "manifests"];
+const FIELDS: [&str; 3] = ["scope", "manifests", "ignoreDrift"];
 
 /// Reads the settings of one `sirops.yaml`; pure.
 pub fn parse(file: &Path, bytes: &[u8]) -> Result<ProjectFile, Vec<Diagnostic>> {
@@ -191,6 +235,7 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<ProjectFile, Vec<Diagnostic>> 
     let mut settings = ProjectFile {
         scope: None,
         manifests: None,
+        ignore_drift: None,
     };
     match roots.as_slice() {
         [] => {}
@@ -262,6 +307,93 @@ fn read_settings(
             settings.manifests = Some(manifests.to_string());
         }
     }
+    if let Some(node) = fields.get("ignoreDrift") {
+        settings.ignore_drift = read_ignore_drift(checker, node);
+    }
+}
+
+/// `ignoreDrift`: a list of rules, each with `fields` (spec field names), `principals`, or both.
+fn read_ignore_drift(
+    checker: &mut Checker,
+    node: &crate::manifest::yaml::Node,
+) -> Option<Vec<IgnoreDriftRule>> {
+    let items = checker.list(node, "ignoreDrift", usize::MAX)?;
+    let mut rules = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let path = format!("ignoreDrift[{index}]");
+        let Some(fields) = checker.fields(item, &path, &["fields", "principals"], &[]) else {
+            continue;
+        };
+        let mut rule = IgnoreDriftRule {
+            fields: None,
+            principals: None,
+        };
+        if let Some(node) = fields.get("fields") {
+            rule.fields = read_names(
+                checker,
+                node,
+                &format!("{path}.fields"),
+                |name, checker, at| {
+                    if SpecField::from_name(name).is_some() {
+                        return true;
+                    }
+                    checker.error(
+                        at,
+                        format!("`{name}` is not a spec field"),
+                        Some(crate::manifest::suggest_spec_field(name)),
+                    );
+                    false
+                },
+            );
+        }
+        if let Some(node) = fields.get("principals") {
+            rule.principals =
+                read_names(checker, node, &format!("{path}.principals"), |_, _, _| true);
+        }
+        if fields.get("fields").is_none() && fields.get("principals").is_none() {
+            checker.error(
+                item.position,
+                format!(
+                    "`{path}` names neither fields nor principals, so it would ignore all drift"
+                ),
+                Some("add `fields: [...]`, `principals: [...]`, or both".into()),
+            );
+            continue;
+        }
+        rules.push(rule);
+    }
+    Some(rules)
+}
+
+/// A non-empty list of non-empty strings, each accepted by `accept`.
+fn read_names(
+    checker: &mut Checker,
+    node: &crate::manifest::yaml::Node,
+    path: &str,
+    accept: impl Fn(&str, &mut Checker, crate::manifest::yaml::Position) -> bool,
+) -> Option<Vec<String>> {
+    let items = checker.list(node, path, usize::MAX)?;
+    if items.is_empty() {
+        checker.error(
+            node.position,
+            format!("`{path}` is empty"),
+            Some("remove it, or name at least one".into()),
+        );
+        return None;
+    }
+    let mut names = Vec::with_capacity(items.len());
+    for item in items {
+        let text = checker.text(item, path)?;
+        if text.is_empty() {
+            checker.error(item.position, format!("`{path}` holds an empty name"), None);
+            return None;
+        }
+        if !accept(text, checker, item.position) {
+            return None;
+        }
+        names.push(text.to_string());
+    }
+    Some(names)
 }
 
 /// Scopes are spelt like manifest names: they go into tag values and messages.
@@ -317,14 +449,54 @@ mod tests {
             Ok(ProjectFile {
                 scope: Some("payments-secops".into()),
                 manifests: Some("incidents/open".into()),
+                ignore_drift: None,
             })
         );
         assert_eq!(
             parse_text("# only a comment\n"),
             Ok(ProjectFile {
                 scope: None,
-                manifests: None
+                manifests: None,
+                ignore_drift: None,
             })
+        );
+    }
+
+    #[test]
+    fn drift_rules_name_fields_principals_or_both() {
+        let settings = parse_text(
+            "ignoreDrift:\n  - fields: [watchers]\n    principals: [\"AWS Responder\"]\n  - fields: [status]\n",
+        )
+        .unwrap();
+        let rules: Vec<DriftRule> = settings
+            .ignore_drift
+            .iter()
+            .flatten()
+            .map(IgnoreDriftRule::to_rule)
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                DriftRule {
+                    fields: vec![SpecField::Watchers],
+                    principals: vec!["AWS Responder".into()],
+                },
+                DriftRule {
+                    fields: vec![SpecField::Status],
+                    principals: vec![],
+                },
+            ]
+        );
+        let errors = parse_text("ignoreDrift:\n  - fields: [watcher]\n  - {}\n").unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].starts_with("sirops.yaml:2:14: error: `watcher` is not a spec field"),
+            "{errors:?}"
+        );
+        assert!(errors[0].contains("did you mean `watchers`?"), "{errors:?}");
+        assert!(
+            errors[1].starts_with("sirops.yaml:3:5: error: `ignoreDrift[1]` names neither"),
+            "{errors:?}"
         );
     }
 

@@ -157,6 +157,7 @@ impl Collector {
         if let (true, Some(desired)) = (valid, report.desired) {
             self.manifests.push(LoadedManifest {
                 desired,
+                ignore: report.ignore,
                 file: file.to_path_buf(),
                 line: root.position.line,
             });

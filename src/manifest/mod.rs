@@ -50,6 +50,11 @@ pub use schema::{
     ThreatActorIpManifest, WatcherManifest,
 };
 pub use validate::is_valid_manifest_name;
+
+/// "did you mean `watchers`?" for a name that is not a spec field.
+pub(crate) fn suggest_spec_field(name: &str) -> String {
+    suggest::hint(name, crate::model::SpecField::names())
+}
 pub use write_back::{WriteBackError, write_back_case_id};
 
 /// The largest manifest file sirops reads, in bytes. A manifest at every API limit written in
@@ -62,6 +67,8 @@ pub const MANIFEST_FILE_MAX_BYTES: usize = 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadedManifest {
     pub desired: DesiredCase,
+    /// `metadata.ignore`: the fields whose drift this manifest leaves alone.
+    pub ignore: Vec<crate::model::SpecField>,
     pub file: PathBuf,
     /// 1-based line of the document's first key (where `apiVersion:` usually is).
     pub line: usize,

@@ -63,6 +63,19 @@ pub struct ManifestMetadata {
         extend("uniqueItems" = true)
     )]
     pub previous_names: Vec<String>,
+    /// Spec fields whose drift (edits made outside git) this manifest leaves alone: shown in
+    /// plans, never reverted, never a failed drift check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "spec_field_names_schema")]
+    pub ignore: Vec<String>,
+}
+
+fn spec_field_names_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "array",
+        "items": { "enum": crate::model::SpecField::names() },
+        "uniqueItems": true
+    })
 }
 
 /// What a manifest may ask the status to be: the self-managed statuses, Closed, and the docs'
@@ -268,6 +281,7 @@ impl CaseManifest {
                 name: desired.name.clone(),
                 case_id: desired.case_id.clone(),
                 previous_names: desired.previous_names.clone(),
+                ignore: Vec::new(),
             },
             spec: CaseSpec {
                 title: desired.title.clone(),

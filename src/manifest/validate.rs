@@ -27,7 +27,7 @@ pub(crate) const KIND: &str = "Case";
 pub(crate) const STATUS_ALIAS: &str = "Containment, Eradication, and Recovery";
 
 const TOP_FIELDS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
-const METADATA_FIELDS: [&str; 3] = ["name", "caseId", "previousNames"];
+const METADATA_FIELDS: [&str; 4] = ["name", "caseId", "previousNames", "ignore"];
 const WATCHER_FIELDS: [&str; 3] = ["email", "name", "jobTitle"];
 const THREAT_ACTOR_IP_FIELDS: [&str; 2] = ["ipAddress", "userAgent"];
 
@@ -69,6 +69,8 @@ pub(crate) struct DocumentReport {
     pub case_id: Option<Located>,
     /// The valid ones, each once, none equal to `name`.
     pub previous_names: Vec<Located>,
+    /// `metadata.ignore`: fields whose drift this manifest leaves alone.
+    pub ignore: Vec<SpecField>,
     pub problems: Vec<Problem>,
 }
 
@@ -79,6 +81,7 @@ pub(crate) fn validate_document(root: &Node) -> DocumentReport {
         name: None,
         case_id: None,
         previous_names: Vec::new(),
+        ignore: Vec::new(),
         problems: Vec::new(),
     };
     let Some(top) = checker.fields(root, "", &TOP_FIELDS, &TOP_FIELDS) else {
@@ -176,6 +179,40 @@ fn read_metadata(checker: &mut Checker, node: &Node, report: &mut DocumentReport
     if let Some(node) = fields.get("previousNames") {
         report.previous_names = read_previous_names(checker, node, report.name.as_ref());
     }
+    if let Some(node) = fields.get("ignore") {
+        report.ignore = read_ignored_fields(checker, node);
+    }
+}
+
+/// `metadata.ignore`: spec field names, each once.
+fn read_ignored_fields(checker: &mut Checker, node: &Node) -> Vec<SpecField> {
+    const PATH: &str = "metadata.ignore";
+    let Some(items) = checker.list(node, PATH, SpecField::ALL.len()) else {
+        return Vec::new();
+    };
+    let mut ignored = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(name) = checker.text(item, PATH) else {
+            continue;
+        };
+        match SpecField::from_name(name) {
+            Some(field) if ignored.contains(&field) => checker.error(
+                item.position,
+                format!("`{PATH}` names `{name}` twice"),
+                Some("remove one".into()),
+            ),
+            Some(field) => ignored.push(field),
+            None => checker.error(
+                item.position,
+                format!(
+                    "`{PATH}` names `{}`, which is not a spec field",
+                    super::diagnostic::shortened(name)
+                ),
+                Some(crate::manifest::suggest_spec_field(name)),
+            ),
+        }
+    }
+    ignored
 }
 
 fn read_manifest_name(checker: &mut Checker, node: &Node, path: &str) -> Option<Located> {

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 
 use super::Workspace;
 use super::git::Repository;
-use crate::diff::drift::Cause;
+use crate::diff::FieldChange;
+use crate::diff::drift::{Cause, DriftRule, accept_live_value};
 use crate::live::discover::{DiscoverOptions, discover};
 use crate::live::edits::edits_explaining;
 use crate::live::{ApiError, CaseApi, map_concurrently};
@@ -152,8 +153,13 @@ pub async fn make_plan<A: CaseApi>(
     .await?;
     let since = read_bases(workspace, &mut input, options.base.as_deref())?;
     let account = input.account.clone();
-    let mut plan = plan::build_plan(input);
+    let mut plan = plan::build_plan(input.clone());
     explain_drift(api, &mut plan, &since, options.parallelism).await?;
+    let expected = expected_drift(workspace, &plan);
+    if !expected.is_empty() {
+        plan = plan_leaving_alone(input, &expected);
+        explain_drift(api, &mut plan, &since, options.parallelism).await?;
+    }
     check_prune_count(&plan, options.max_prune)?;
     plan.target = Some(endpoint.target(&workspace.project.scope, account));
     plan.manifest_digest = Some(manifest_digest(
@@ -234,6 +240,99 @@ fn read_bases(
         );
     }
     Ok(since)
+}
+
+/// Drift the project's `ignoreDrift` or the manifest's `metadata.ignore` expects, by manifest
+/// name: the fields, with the edits that explain them. A conflict is never expected: leaving
+/// it alone would drop git's change too.
+fn expected_drift(workspace: &Workspace, plan: &Plan) -> BTreeMap<String, Vec<FieldChange>> {
+    let mut expected: BTreeMap<String, Vec<FieldChange>> = BTreeMap::new();
+    for case in &plan.cases {
+        let Some(loaded) = workspace
+            .manifests
+            .manifests
+            .iter()
+            .find(|loaded| loaded.desired.name == case.name)
+        else {
+            continue;
+        };
+        let own_rule = DriftRule {
+            fields: loaded.ignore.clone(),
+            principals: Vec::new(),
+        };
+        let rules: Vec<&DriftRule> = workspace
+            .project
+            .drift_rules
+            .iter()
+            .chain((!loaded.ignore.is_empty()).then_some(&own_rule))
+            .collect();
+        for change in &case.changes {
+            let covered = change.cause == Some(Cause::Drift)
+                && rules
+                    .iter()
+                    .any(|rule| rule.covers(change.field, &change.edits));
+            if covered {
+                expected
+                    .entry(case.name.clone())
+                    .or_default()
+                    .push(change.clone());
+            }
+        }
+    }
+    expected
+}
+
+/// The plan again, with each expected drift's live value taken as wanted, so that nothing is
+/// sent for it; each case says what it left alone and who made those edits.
+fn plan_leaving_alone(mut input: PlanInput, expected: &BTreeMap<String, Vec<FieldChange>>) -> Plan {
+    for (desired, binding) in &mut input.manifests {
+        let (Some(changes), Binding::Found { live, .. }) = (expected.get(&desired.name), &*binding)
+        else {
+            continue;
+        };
+        let mut base = input
+            .bases
+            .get(&desired.name)
+            .and_then(|base| base.manifest.clone());
+        for change in changes {
+            accept_live_value(desired, change.field, live);
+            // The base too, so that the field is not called converged.
+            if let Some(base) = &mut base {
+                accept_live_value(base, change.field, live);
+            }
+        }
+        if let (Some(base), Some(entry)) = (base, input.bases.get_mut(&desired.name)) {
+            entry.manifest = Some(base);
+        }
+    }
+    let mut plan = plan::build_plan(input);
+    for case in &mut plan.cases {
+        let Some(changes) = expected.get(&case.name) else {
+            continue;
+        };
+        let mut fields: Vec<String> = Vec::new();
+        for change in changes {
+            let who: Vec<String> = change
+                .edits
+                .iter()
+                .map(|edit| format!("{} at {}", edit.principal, edit.time.to_rfc3339()))
+                .collect();
+            let field = change.field.name().to_string();
+            let described = if who.is_empty() {
+                field
+            } else {
+                format!("{field} (edited by {})", who.join(", "))
+            };
+            if !fields.contains(&described) {
+                fields.push(described);
+            }
+        }
+        case.notes.push(format!(
+            "expected drift, left alone (ignoreDrift or metadata.ignore): {}",
+            fields.join("; ")
+        ));
+    }
+    plan
 }
 
 /// Gives each drifted or conflicting field the edits that explain it. Only cases with drift

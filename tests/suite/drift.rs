@@ -330,3 +330,76 @@ async fn refresh_accepts_console_edits_into_the_manifest_and_lists_conflicts() {
     );
     assert_eq!(sandbox.read_manifest("payroll"), manifest);
 }
+
+#[tokio::test]
+async fn drift_a_rule_expects_is_shown_but_never_reverted_or_failed() {
+    let sandbox = Sandbox::new().await;
+    sandbox.write_project(
+        "ignoreDrift:\n  - fields: [impactedServices]\n    principals: [\"arn:aws:iam::*:user/AKIDRESPONDER\"]\n",
+    );
+    sandbox.write_case("payroll", "  impactedServices: [Amazon S3]\n");
+    git(sandbox.path(), &["init", "-q"]);
+    commit_all(&sandbox, "payroll");
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
+    let case_id = sandbox.recorded_case_id("payroll").unwrap();
+    commit_all(&sandbox, "record the case id");
+
+    // The responder the rule names adds a service: expected, left alone.
+    let responder = client_as(
+        &sandbox.emulator.endpoint_url(),
+        "AKIDRESPONDER",
+        "us-east-1",
+    );
+    responder
+        .update_case()
+        .case_id(&case_id)
+        .impacted_services_to_add("AWS Lambda")
+        .send()
+        .await
+        .unwrap();
+    sandbox
+        .plan(&["--drift", "--detailed-exitcode"])
+        .await
+        .expect_code(0);
+    let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
+    run.expect_code(0);
+    assert!(
+        writes.is_empty(),
+        "expected drift is never reverted: {writes:?}"
+    );
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
+    let notes = plan["cases"][0]["notes"].to_string();
+    assert!(
+        notes.contains("expected drift, left alone")
+            && notes.contains(
+                "impactedServices (edited by arn:aws:iam::123456789012:user/AKIDRESPONDER"
+            ),
+        "{notes}"
+    );
+    assert!(!notes.contains("converged"), "{notes}");
+
+    // Anyone else's edit of the same field is drift to revert.
+    let console = client_as(&sandbox.emulator.endpoint_url(), "AKIDCONSOLE", "us-east-1");
+    console
+        .update_case()
+        .case_id(&case_id)
+        .impacted_services_to_add("Amazon EC2")
+        .send()
+        .await
+        .unwrap();
+    sandbox
+        .plan(&["--drift", "--detailed-exitcode"])
+        .await
+        .expect_code(2);
+
+    // A manifest may expect drift of its own fields from anyone.
+    let manifest = sandbox
+        .read_manifest("payroll")
+        .replace("metadata:\n", "metadata:\n  ignore: [impactedServices]\n");
+    sandbox.write_manifest("payroll", &manifest);
+    commit_all(&sandbox, "the responders own the services");
+    sandbox
+        .plan(&["--drift", "--detailed-exitcode"])
+        .await
+        .expect_code(0);
+}
