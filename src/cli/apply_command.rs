@@ -88,7 +88,8 @@ fn plan_options(args: &ApplyArgs) -> PlanOptions {
         parallelism: args.parallelism.get(),
         prune: args.prune,
         max_prune: args.max_prune,
-        base: None,
+        base: args.base.clone(),
+        drift_only: args.drift,
     }
 }
 

@@ -203,6 +203,13 @@ pub struct ApplyArgs {
     /// Mask sensitive values in the plan shown before applying.
     #[arg(long)]
     pub redact: bool,
+    /// Repair only the edits made outside git (drift and conflicts); pending git changes wait
+    /// for a full apply, and no case is created or pruned.
+    #[arg(long, conflicts_with_all = ["plan", "prune"])]
+    pub drift: bool,
+    /// Tell git's changes from edits made outside git against this git revision.
+    #[arg(long, value_name = "REF", conflicts_with = "plan")]
+    pub base: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ pub(super) async fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<O
         prune: args.prune,
         max_prune: args.max_prune,
         base: args.base.clone(),
+        drift_only: args.drift,
     };
     check_prune_scope(&workspace, options.prune)?;
     let Connection {

@@ -20,6 +20,7 @@ pub(super) async fn run(global: &GlobalArgs, args: RefreshArgs) -> anyhow::Resul
         prune: false,
         max_prune: 0,
         base: args.base.clone(),
+        drift_only: false,
     };
     let progress = output::progress(global, READING);
     let on_read = || progress.inc(1);

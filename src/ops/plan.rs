@@ -38,6 +38,9 @@ pub struct PlanOptions {
     /// `--base`: the git revision to tell changes from drift against, for every case, instead
     /// of the revision each case was last applied at.
     pub base: Option<String>,
+    /// `--drift`: plan only the repair of drift and conflicts; pending git changes and changes
+    /// of unknown cause are left for a full apply.
+    pub drift_only: bool,
 }
 
 /// Where this run sends its calls, as a saved plan records it.
@@ -156,8 +159,16 @@ pub async fn make_plan<A: CaseApi>(
     let mut plan = plan::build_plan(input.clone());
     explain_drift(api, &mut plan, &since, options.parallelism).await?;
     let expected = expected_drift(workspace, &plan);
-    if !expected.is_empty() {
-        plan = plan_leaving_alone(input, &expected);
+    let pending = if options.drift_only {
+        pending_changes(&plan)
+    } else {
+        BTreeMap::new()
+    };
+    if !expected.is_empty() || options.drift_only {
+        if options.drift_only {
+            repair_drift_only(&mut input);
+        }
+        plan = plan_leaving_alone(input, &expected, &pending);
         explain_drift(api, &mut plan, &since, options.parallelism).await?;
     }
     check_prune_count(&plan, options.max_prune)?;
@@ -282,12 +293,50 @@ fn expected_drift(workspace: &Workspace, plan: &Plan) -> BTreeMap<String, Vec<Fi
     expected
 }
 
-/// The plan again, with each expected drift's live value taken as wanted, so that nothing is
-/// sent for it; each case says what it left alone and who made those edits.
-fn plan_leaving_alone(mut input: PlanInput, expected: &BTreeMap<String, Vec<FieldChange>>) -> Plan {
+/// `--drift`: every change that is not drift, by manifest name: pending git changes, and
+/// changes whose cause is unknown.
+fn pending_changes(plan: &Plan) -> BTreeMap<String, Vec<FieldChange>> {
+    plan.cases
+        .iter()
+        .map(|case| {
+            let pending: Vec<FieldChange> = case
+                .changes
+                .iter()
+                .filter(|change| !change.cause.is_some_and(Cause::is_drift))
+                .cloned()
+                .collect();
+            (case.name.clone(), pending)
+        })
+        .filter(|(_, pending)| !pending.is_empty())
+        .collect()
+}
+
+/// `--drift` repairs what moved behind git's back and nothing else: no case is created or
+/// pruned, and the cases are not tagged with a revision whose changes were not all applied.
+fn repair_drift_only(input: &mut PlanInput) {
+    input.revision = None;
+    input.orphans.clear();
+    input
+        .manifests
+        .retain(|(_, binding)| !matches!(binding, Binding::NotFound));
+}
+
+/// The plan again, with the live value taken as wanted for each expected drift and each
+/// change `--drift` leaves for later, so that nothing is sent for them; each case says what
+/// it left alone and, for drift, who made those edits.
+fn plan_leaving_alone(
+    mut input: PlanInput,
+    expected: &BTreeMap<String, Vec<FieldChange>>,
+    pending: &BTreeMap<String, Vec<FieldChange>>,
+) -> Plan {
     for (desired, binding) in &mut input.manifests {
-        let (Some(changes), Binding::Found { live, .. }) = (expected.get(&desired.name), &*binding)
-        else {
+        let Binding::Found { live, .. } = &*binding else {
+            continue;
+        };
+        for change in pending.get(&desired.name).into_iter().flatten() {
+            accept_live_value(desired, change.field, live);
+        }
+        let Some(changes) = expected.get(&desired.name) else {
             continue;
         };
         let mut base = input
@@ -307,6 +356,14 @@ fn plan_leaving_alone(mut input: PlanInput, expected: &BTreeMap<String, Vec<Fiel
     }
     let mut plan = plan::build_plan(input);
     for case in &mut plan.cases {
+        if let Some(changes) = pending.get(&case.name) {
+            let mut fields: Vec<&str> = changes.iter().map(|change| change.field.name()).collect();
+            fields.dedup();
+            case.notes.push(format!(
+                "not drift, left for a full apply: {}",
+                fields.join(", ")
+            ));
+        }
         let Some(changes) = expected.get(&case.name) else {
             continue;
         };

@@ -118,8 +118,12 @@ async fn a_pending_git_change_is_not_drift_and_a_console_edit_is() {
     assert!(drift.contains("title"), "{drift}");
     assert!(drift.contains("drift: edited outside git"), "{drift}");
     assert!(
-        !drift.contains("description"),
-        "only drift is shown: {drift}"
+        !drift.contains("~ description"),
+        "only drift is planned: {drift}"
+    );
+    assert!(
+        drift.contains("not drift, left for a full apply: description"),
+        "{drift}"
     );
     assert!(
         drift.contains("edited by arn:aws:iam::123456789012:user/AKIDRESPONDER"),
@@ -402,4 +406,54 @@ async fn drift_a_rule_expects_is_shown_but_never_reverted_or_failed() {
         .plan(&["--drift", "--detailed-exitcode"])
         .await
         .expect_code(0);
+}
+
+#[tokio::test]
+async fn apply_drift_repairs_only_the_edits_made_outside_git() {
+    let (sandbox, case_id) = applied_repository().await;
+    let applied = sandbox.tags_of(&case_id).await["sirops:revision"].clone();
+    let manifest = sandbox.read_manifest("payroll");
+    sandbox.write_manifest(
+        "payroll",
+        &manifest.replace("What happened to payroll.", "What we know now."),
+    );
+    commit_all(&sandbox, "describe payroll");
+    let responder = client_as(
+        &sandbox.emulator.endpoint_url(),
+        "AKIDRESPONDER",
+        "us-east-1",
+    );
+    update_title(&responder, &case_id, "Retitled in the console")
+        .await
+        .unwrap();
+
+    let plan = sandbox.plan_json(&["--drift"]).await.expect_code(0).json();
+    let notes = plan["cases"][0]["notes"].to_string();
+    assert!(
+        notes.contains("not drift, left for a full apply: description"),
+        "{notes}"
+    );
+    let (run, writes) = sandbox
+        .sirops_writes(&["apply", "--auto-approve", "--drift"])
+        .await;
+    run.expect_code(0);
+    assert_eq!(writes.get("UpdateCase"), Some(&1), "{writes:?}");
+    assert_eq!(
+        writes.get("TagResource"),
+        None,
+        "the revision stays: {writes:?}"
+    );
+    let live = sandbox.live_case(&case_id).await;
+    assert_eq!(live.title(), Some("Incident payroll"));
+    assert_eq!(live.description(), Some("What happened to payroll.\n"));
+    assert_eq!(sandbox.tags_of(&case_id).await["sirops:revision"], applied);
+    sandbox
+        .plan(&["--drift", "--detailed-exitcode"])
+        .await
+        .expect_code(0);
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
+    assert_eq!(
+        causes(&plan),
+        [("description".to_string(), "change".to_string())]
+    );
 }
