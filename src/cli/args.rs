@@ -56,6 +56,8 @@ pub struct GlobalArgs {
     pub no_color: bool,
 }
 
+// Each command's help and examples are written out in full, alike in shape: clap reads them
+// as attributes, and one place per command is where a reader looks for them.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse and check manifests offline; exit 0 when valid, 1 when not.

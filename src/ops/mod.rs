@@ -30,6 +30,14 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// The manifest of that `metadata.name`.
+    pub fn manifest_named(&self, name: &str) -> Option<&manifest::LoadedManifest> {
+        self.manifests
+            .manifests
+            .iter()
+            .find(|loaded| loaded.desired.name == name)
+    }
+
     /// True when some manifest is invalid: then nothing may be sent to the API.
     pub fn has_errors(&self) -> bool {
         self.manifests.has_errors()

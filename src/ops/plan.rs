@@ -215,12 +215,7 @@ fn read_bases(
         let Some(revision) = base.as_ref().or(tagged) else {
             continue;
         };
-        let Some(loaded) = workspace
-            .manifests
-            .manifests
-            .iter()
-            .find(|loaded| loaded.desired.name == desired.name)
-        else {
+        let Some(loaded) = workspace.manifest_named(&desired.name) else {
             continue;
         };
         // A revision the clone does not hold (a shallow checkout) leaves the cause unknown.
@@ -259,12 +254,7 @@ fn read_bases(
 fn expected_drift(workspace: &Workspace, plan: &Plan) -> BTreeMap<String, Vec<FieldChange>> {
     let mut expected: BTreeMap<String, Vec<FieldChange>> = BTreeMap::new();
     for case in &plan.cases {
-        let Some(loaded) = workspace
-            .manifests
-            .manifests
-            .iter()
-            .find(|loaded| loaded.desired.name == case.name)
-        else {
+        let Some(loaded) = workspace.manifest_named(&case.name) else {
             continue;
         };
         let own_rule = DriftRule {

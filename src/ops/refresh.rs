@@ -87,12 +87,7 @@ async fn live_values<A: CaseApi>(
     if drifted.is_empty() {
         return Ok(None);
     }
-    let Some(loaded) = workspace
-        .manifests
-        .manifests
-        .iter()
-        .find(|loaded| loaded.desired.name == case.name)
-    else {
+    let Some(loaded) = workspace.manifest_named(&case.name) else {
         return Ok(None);
     };
     let case_id = case

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::{CasePlan, Plan};
 use crate::diff::FieldChange;
-use crate::model::{FieldValues, SpecField};
+use crate::model::{CaseEdit, FieldValues, SpecField};
 use crate::request::Request;
 
 /// What a sensitive value is, which names its placeholder.
@@ -214,6 +214,15 @@ fn redact_change(
     FieldChange {
         before: change.before.as_ref().map(redact_value),
         after: change.after.as_ref().map(redact_value),
+        // The service writes an edit's message; it may quote the values it changed.
+        edits: change
+            .edits
+            .iter()
+            .map(|edit| CaseEdit {
+                message: free_text.replace(&edit.message),
+                ..edit.clone()
+            })
+            .collect(),
         ..change.clone()
     }
 }
@@ -423,6 +432,12 @@ mod tests {
             .push("Bob Stone (bob@example.com) asked for this; see 203.0.113.9.".into());
         plan.cases[3].error =
             Some("watcher CAROL@EXAMPLE.COM cannot be added: Carol Rivera left".into());
+        plan.cases[5].changes[0].edits.push(crate::model::CaseEdit {
+            time: crate::plan::fixtures::date(),
+            principal: "arn:aws:iam::123456789012:user/console".into(),
+            action: "WatchersUpdated".into(),
+            message: "Watcher bob@example.com added".into(),
+        });
         plan
     }
 

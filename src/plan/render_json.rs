@@ -61,9 +61,6 @@ mod tests {
     /// The example of the plan JSON reference, built as a value.
     fn design_example() -> Plan {
         let mut plan = Plan::from_cases(vec![CasePlan {
-            name: "payroll-phishing".into(),
-            case_id: Some("1234567890".into()),
-            action: crate::plan::Action::Update,
             status_path: vec![CaseStatus::Submitted, CaseStatus::DetectionAndAnalysis],
             irreversible: false,
             requests: vec![
@@ -81,14 +78,11 @@ mod tests {
                     case_status: CaseStatus::DetectionAndAnalysis,
                 }),
             ],
-            changes: vec![],
-            notes: vec![],
-            error: None,
-            prune: false,
-            live_fingerprint: None,
-            adoption: None,
-            renamed_from: None,
-            base: None,
+            ..CasePlan::new(
+                "payroll-phishing".into(),
+                Some("1234567890".into()),
+                crate::plan::Action::Update,
+            )
         }]);
         plan.summary.no_change = 40;
         plan

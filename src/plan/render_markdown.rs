@@ -221,6 +221,7 @@ fn case_section(case: &CasePlan) -> String {
     if let Some(warning) = display::irreversible_warning(case) {
         changes.push(format!("! {warning}"));
     }
+    // Walks the same details as the text renderer, to write them as a diff block instead.
     for detail in display::details(case) {
         match detail {
             Detail::Field {

@@ -7,7 +7,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{Sandbox, client_as, update_title};
+use aws_sdk_securityir::Client;
+
+use crate::support::{Run, Sandbox, client_as, update_title};
 
 fn git(directory: &Path, args: &[&str]) {
     let output = Command::new("git")
@@ -31,6 +33,28 @@ fn git(directory: &Path, args: &[&str]) {
 fn commit_all(sandbox: &Sandbox, message: &str) {
     git(sandbox.path(), &["add", "-A"]);
     git(sandbox.path(), &["commit", "-q", "-m", message]);
+}
+
+/// A client signing as another principal: someone editing the case outside git.
+fn responder(sandbox: &Sandbox) -> Client {
+    client_as(
+        &sandbox.emulator.endpoint_url(),
+        "AKIDRESPONDER",
+        "us-east-1",
+    )
+}
+
+/// What a scheduled drift check runs.
+async fn drift_check(sandbox: &Sandbox) -> Run {
+    sandbox.plan(&["--drift", "--detailed-exitcode"]).await
+}
+
+/// Replaces `from` with `to` in the manifest of `name` and commits it.
+fn commit_edit(sandbox: &Sandbox, name: &str, from: &str, to: &str) {
+    let manifest = sandbox.read_manifest(name);
+    assert!(manifest.contains(from), "{manifest}");
+    sandbox.write_manifest(name, &manifest.replace(from, to));
+    commit_all(sandbox, &format!("edit {name}"));
 }
 
 fn head(sandbox: &Sandbox) -> String {
@@ -77,16 +101,13 @@ async fn a_pending_git_change_is_not_drift_and_a_console_edit_is() {
     let (sandbox, case_id) = applied_repository().await;
 
     // A change committed to git, not yet applied: a plan shows it, a drift check does not.
-    let manifest = sandbox.read_manifest("payroll");
-    sandbox.write_manifest(
+    commit_edit(
+        &sandbox,
         "payroll",
-        &manifest.replace("What happened to payroll.", "What we know now."),
+        "What happened to payroll.",
+        "What we know now.",
     );
-    commit_all(&sandbox, "describe payroll");
-    sandbox
-        .plan(&["--drift", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    drift_check(&sandbox).await.expect_code(0);
     sandbox.plan(&["--detailed-exitcode"]).await.expect_code(2);
     let (plan, calls) = sandbox.sirops_calls(&["plan", "--format", "json"]).await;
     assert_eq!(
@@ -101,11 +122,7 @@ async fn a_pending_git_change_is_not_drift_and_a_console_edit_is() {
     );
 
     // Another principal retitles the case in the console: that is drift.
-    let responder = client_as(
-        &sandbox.emulator.endpoint_url(),
-        "AKIDRESPONDER",
-        "us-east-1",
-    );
+    let responder = responder(&sandbox);
     update_title(&responder, &case_id, "Retitled in the console")
         .await
         .unwrap();
@@ -173,17 +190,13 @@ async fn a_pending_git_change_is_not_drift_and_a_console_edit_is() {
 #[tokio::test]
 async fn an_edit_in_git_and_another_in_the_console_of_one_field_is_a_conflict() {
     let (sandbox, case_id) = applied_repository().await;
-    let manifest = sandbox.read_manifest("payroll");
-    sandbox.write_manifest(
+    commit_edit(
+        &sandbox,
         "payroll",
-        &manifest.replace("title: Incident payroll", "title: Git's title"),
+        "title: Incident payroll",
+        "title: Git's title",
     );
-    commit_all(&sandbox, "retitle payroll");
-    let responder = client_as(
-        &sandbox.emulator.endpoint_url(),
-        "AKIDRESPONDER",
-        "us-east-1",
-    );
+    let responder = responder(&sandbox);
     update_title(&responder, &case_id, "The console's title")
         .await
         .unwrap();
@@ -192,30 +205,20 @@ async fn an_edit_in_git_and_another_in_the_console_of_one_field_is_a_conflict() 
         causes(&plan),
         [("title".to_string(), "conflict".to_string())]
     );
-    sandbox
-        .plan(&["--drift", "--detailed-exitcode"])
-        .await
-        .expect_code(2);
+    drift_check(&sandbox).await.expect_code(2);
 
     // Both moved to the same value: nothing to send, and nothing called drift.
     update_title(&responder, &case_id, "Git's title")
         .await
         .unwrap();
-    sandbox
-        .plan(&["--drift", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    drift_check(&sandbox).await.expect_code(0);
 }
 
 #[tokio::test]
 async fn a_plan_against_a_base_reference_compares_with_that_revision() {
     let (sandbox, case_id) = applied_repository().await;
     let applied = head(&sandbox);
-    let responder = client_as(
-        &sandbox.emulator.endpoint_url(),
-        "AKIDRESPONDER",
-        "us-east-1",
-    );
+    let responder = responder(&sandbox);
     update_title(&responder, &case_id, "Retitled in the console")
         .await
         .unwrap();
@@ -242,11 +245,7 @@ async fn outside_a_git_work_tree_the_cause_is_unknown_and_nothing_is_drift() {
             .await
             .contains_key("sirops:revision")
     );
-    let responder = client_as(
-        &sandbox.emulator.endpoint_url(),
-        "AKIDRESPONDER",
-        "us-east-1",
-    );
+    let responder = responder(&sandbox);
     update_title(&responder, &case_id, "Retitled")
         .await
         .unwrap();
@@ -255,10 +254,7 @@ async fn outside_a_git_work_tree_the_cause_is_unknown_and_nothing_is_drift() {
         causes(&plan),
         [("title".to_string(), "unknown".to_string())]
     );
-    sandbox
-        .plan(&["--drift", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    drift_check(&sandbox).await.expect_code(0);
 }
 
 #[tokio::test]
@@ -274,11 +270,7 @@ async fn refresh_accepts_console_edits_into_the_manifest_and_lists_conflicts() {
         .replace("What happened to payroll.", "What we know now.");
     sandbox.write_manifest("payroll", &manifest);
     commit_all(&sandbox, "describe payroll");
-    let responder = client_as(
-        &sandbox.emulator.endpoint_url(),
-        "AKIDRESPONDER",
-        "us-east-1",
-    );
+    let responder = responder(&sandbox);
     update_title(&responder, &case_id, "Retitled in the console")
         .await
         .unwrap();
@@ -349,11 +341,7 @@ async fn drift_a_rule_expects_is_shown_but_never_reverted_or_failed() {
     commit_all(&sandbox, "record the case id");
 
     // The responder the rule names adds a service: expected, left alone.
-    let responder = client_as(
-        &sandbox.emulator.endpoint_url(),
-        "AKIDRESPONDER",
-        "us-east-1",
-    );
+    let responder = responder(&sandbox);
     responder
         .update_case()
         .case_id(&case_id)
@@ -361,10 +349,7 @@ async fn drift_a_rule_expects_is_shown_but_never_reverted_or_failed() {
         .send()
         .await
         .unwrap();
-    sandbox
-        .plan(&["--drift", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    drift_check(&sandbox).await.expect_code(0);
     let (run, writes) = sandbox.sirops_writes(&["apply", "--auto-approve"]).await;
     run.expect_code(0);
     assert!(
@@ -391,10 +376,7 @@ async fn drift_a_rule_expects_is_shown_but_never_reverted_or_failed() {
         .send()
         .await
         .unwrap();
-    sandbox
-        .plan(&["--drift", "--detailed-exitcode"])
-        .await
-        .expect_code(2);
+    drift_check(&sandbox).await.expect_code(2);
 
     // A manifest may expect drift of its own fields from anyone.
     let manifest = sandbox
@@ -402,27 +384,20 @@ async fn drift_a_rule_expects_is_shown_but_never_reverted_or_failed() {
         .replace("metadata:\n", "metadata:\n  ignore: [impactedServices]\n");
     sandbox.write_manifest("payroll", &manifest);
     commit_all(&sandbox, "the responders own the services");
-    sandbox
-        .plan(&["--drift", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    drift_check(&sandbox).await.expect_code(0);
 }
 
 #[tokio::test]
 async fn apply_drift_repairs_only_the_edits_made_outside_git() {
     let (sandbox, case_id) = applied_repository().await;
     let applied = sandbox.tags_of(&case_id).await["sirops:revision"].clone();
-    let manifest = sandbox.read_manifest("payroll");
-    sandbox.write_manifest(
+    commit_edit(
+        &sandbox,
         "payroll",
-        &manifest.replace("What happened to payroll.", "What we know now."),
+        "What happened to payroll.",
+        "What we know now.",
     );
-    commit_all(&sandbox, "describe payroll");
-    let responder = client_as(
-        &sandbox.emulator.endpoint_url(),
-        "AKIDRESPONDER",
-        "us-east-1",
-    );
+    let responder = responder(&sandbox);
     update_title(&responder, &case_id, "Retitled in the console")
         .await
         .unwrap();
@@ -447,10 +422,7 @@ async fn apply_drift_repairs_only_the_edits_made_outside_git() {
     assert_eq!(live.title(), Some("Incident payroll"));
     assert_eq!(live.description(), Some("What happened to payroll.\n"));
     assert_eq!(sandbox.tags_of(&case_id).await["sirops:revision"], applied);
-    sandbox
-        .plan(&["--drift", "--detailed-exitcode"])
-        .await
-        .expect_code(0);
+    drift_check(&sandbox).await.expect_code(0);
     let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
     assert_eq!(
         causes(&plan),
