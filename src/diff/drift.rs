@@ -389,7 +389,82 @@ mod tests {
         )
     }
 
+    /// The service's answer to the requests of a plan, for the fields the property varies.
+    fn applied(live: &LiveCase, requests: &[crate::request::Request]) -> LiveCase {
+        let mut live = live.clone();
+        for request in requests {
+            if let crate::request::Request::UpdateCase(update) = request {
+                if let Some(title) = &update.title {
+                    live.title.clone_from(title);
+                }
+                if let Some(description) = &update.description {
+                    live.description.clone_from(description);
+                }
+                live.impacted_services
+                    .extend(update.impacted_services_to_add.iter().cloned());
+                live.impacted_services
+                    .retain(|service| !update.impacted_services_to_delete.contains(service));
+            }
+        }
+        live
+    }
+
     proptest::proptest! {
+        /// Leaving expected drift alone (the live value taken as wanted) and applying the plan
+        /// makes the live case the manifest, except for the fields left alone, which keep
+        /// their live value.
+        #[test]
+        fn applying_a_plan_that_leaves_expected_drift_alone_reaches_the_manifest_elsewhere(
+            titles in (text(), text(), text()),
+            descriptions in (text(), text(), text()),
+            services in (services(), services(), services()),
+            ignored in proptest::sample::subsequence(
+                vec![SpecField::Title, SpecField::Description, SpecField::ImpactedServices],
+                0..=3,
+            ),
+        ) {
+            let mut base = desired_case("payroll");
+            base.title = titles.0.clone();
+            base.description = descriptions.0.clone();
+            base.impacted_services = Some(services.0.clone());
+            let mut desired = base.clone();
+            desired.title = titles.1.clone();
+            desired.description = descriptions.1.clone();
+            desired.impacted_services = Some(services.1.clone());
+            let mut live = live_matching(&base, "1234567890");
+            live.title = titles.2.clone();
+            live.description = descriptions.2.clone();
+            live.impacted_services = services.2.clone();
+
+            let causes = classify(&base, &desired, &live);
+            let left_alone: Vec<SpecField> = ignored
+                .into_iter()
+                .filter(|field| causes.get(field) == Some(&Cause::Drift))
+                .collect();
+            let mut wanted = desired.clone();
+            for &field in &left_alone {
+                accept_live_value(&mut wanted, field, &live);
+            }
+            let delta = crate::diff::diff(&wanted, Some(&live)).unwrap();
+            let after = applied(&live, &delta.requests);
+
+            let expect_title = if left_alone.contains(&SpecField::Title) { &live.title } else { &desired.title };
+            let expect_description = if left_alone.contains(&SpecField::Description) { &live.description } else { &desired.description };
+            let expect_services: BTreeSet<&String> = if left_alone.contains(&SpecField::ImpactedServices) {
+                live.impacted_services.iter().collect()
+            } else {
+                services.1.iter().collect()
+            };
+            proptest::prop_assert_eq!(&after.title, expect_title);
+            proptest::prop_assert_eq!(&after.description, expect_description);
+            proptest::prop_assert_eq!(after.impacted_services.iter().collect::<BTreeSet<_>>(), expect_services);
+            // Nothing left alone is counted as drift in the new plan.
+            let causes_after_leaving = classify(&base, &wanted, &live);
+            for field in &left_alone {
+                proptest::prop_assert_ne!(causes_after_leaving.get(field), Some(&Cause::Drift));
+            }
+        }
+
         #[test]
         fn the_classification_agrees_with_equality_of_the_three_versions(
             titles in (text(), text(), text()),
