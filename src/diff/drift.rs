@@ -83,26 +83,14 @@ pub fn as_applied(base: &DesiredCase, live: &LiveCase) -> LiveCase {
         actual_incident_start_date: base
             .actual_incident_start_date
             .or(live.actual_incident_start_date),
-        watchers: base
-            .watchers
-            .clone()
-            .unwrap_or_else(|| live.watchers.clone()),
-        threat_actor_ip_addresses: base
-            .threat_actor_ip_addresses
-            .clone()
-            .unwrap_or_else(|| live.threat_actor_ip_addresses.clone()),
-        impacted_services: base
-            .impacted_services
-            .clone()
-            .unwrap_or_else(|| live.impacted_services.clone()),
-        impacted_aws_regions: base
-            .impacted_aws_regions
-            .clone()
-            .unwrap_or_else(|| live.impacted_aws_regions.clone()),
-        impacted_accounts: base
-            .impacted_accounts
-            .clone()
-            .unwrap_or_else(|| live.impacted_accounts.clone()),
+        watchers: managed(&base.watchers, &live.watchers),
+        threat_actor_ip_addresses: managed(
+            &base.threat_actor_ip_addresses,
+            &live.threat_actor_ip_addresses,
+        ),
+        impacted_services: managed(&base.impacted_services, &live.impacted_services),
+        impacted_aws_regions: managed(&base.impacted_aws_regions, &live.impacted_aws_regions),
+        impacted_accounts: managed(&base.impacted_accounts, &live.impacted_accounts),
         case_metadata: base
             .case_metadata
             .as_ref()
@@ -110,6 +98,11 @@ pub fn as_applied(base: &DesiredCase, live: &LiveCase) -> LiveCase {
         tags,
         ..live.clone()
     }
+}
+
+/// What `base` says where it manages the value, else what live holds.
+fn managed<T: Clone>(base: &Option<T>, live: &T) -> T {
+    base.as_ref().unwrap_or(live).clone()
 }
 
 /// The cause of every field that differs between `desired` and `live`, and of every field

@@ -247,6 +247,22 @@ pub trait CaseApi: Send + Sync {
     }
 }
 
+/// A case with its tags, read with GetCase and ListTagsForResource; `None` when it does not
+/// exist.
+pub(crate) async fn read_case_with_tags<A: CaseApi>(
+    api: &A,
+    case_id: &str,
+) -> Result<Option<LiveCase>, ApiError> {
+    let Some(live) = api.get_case(case_id).await? else {
+        return Ok(None);
+    };
+    let tags = api.list_tags(&live.case_arn).await?;
+    Ok(Some(LiveCase {
+        tags: Some(tags),
+        ..live
+    }))
+}
+
 /// Runs `work` on every item, at most `limit` at once, and returns the results in input order.
 /// `StreamExt::buffered` keeps the order too, but a finished result queued behind a slow one
 /// still holds its slot: one call waiting out a retry backoff would stall every call after it.

@@ -19,9 +19,8 @@ use super::Workspace;
 use super::plan::Endpoint;
 use crate::apply::{AuditContext, CaseOutcome};
 use crate::live::discover::{account_of, list_tagged_cases};
-use crate::live::{ApiError, CaseApi, map_concurrently};
+use crate::live::{ApiError, CaseApi, map_concurrently, read_case_with_tags};
 use crate::manifest::{self, Manifests};
-use crate::model::LiveCase;
 use crate::plan::bind::Owner;
 use crate::plan::target::{self, Target};
 use crate::plan::{Action, CasePlan, Plan};
@@ -151,17 +150,7 @@ async fn bound_cases_changed_since<A: CaseApi>(
         let Some(case_id) = case.case_id.as_deref() else {
             return Ok((case, None));
         };
-        let Some(live) = api.get_case(case_id).await? else {
-            return Ok((case, None));
-        };
-        let tags = api.list_tags(&live.case_arn).await?;
-        Ok::<_, ApiError>((
-            case,
-            Some(LiveCase {
-                tags: Some(tags),
-                ..live
-            }),
-        ))
+        Ok::<_, ApiError>((case, read_case_with_tags(api, case_id).await?))
     })
     .await;
     let mut reasons = Vec::new();

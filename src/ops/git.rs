@@ -9,6 +9,7 @@ use crate::model::Timestamp;
 /// A git work tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repository {
+    /// Canonical, so that manifest paths can be made relative to it.
     root: PathBuf,
 }
 
@@ -18,7 +19,7 @@ impl Repository {
         let directory = if path.is_dir() { path } else { path.parent()? };
         let root = run(directory, &["rev-parse", "--show-toplevel"]).ok()?;
         Some(Repository {
-            root: PathBuf::from(root),
+            root: std::fs::canonicalize(root).ok()?,
         })
     }
 
@@ -63,36 +64,17 @@ impl Repository {
         Timestamp::parse_rfc3339(&text).ok()
     }
 
-    /// The contents of `file` at `revision`: `Ok(None)` when the file did not exist there,
-    /// `Err` when the revision is not in the repository (a shallow clone, a rewritten history).
-    pub fn file_at(&self, revision: &str, file: &Path) -> Result<Option<Vec<u8>>, String> {
-        self.resolve(revision)?;
-        let absolute = std::fs::canonicalize(file).map_err(|error| error.to_string())?;
-        let root = std::fs::canonicalize(&self.root).map_err(|error| error.to_string())?;
-        let relative = absolute
-            .strip_prefix(&root)
-            .map_err(|_| format!("{} is outside the repository", file.display()))?;
-        let object = format!("{revision}:{}", relative.display());
-        let exists = Command::new("git")
-            .current_dir(&self.root)
-            .args(["cat-file", "-e", &object])
-            .output()
-            .map_err(|error| error.to_string())?
-            .status
-            .success();
-        if !exists {
-            return Ok(None);
-        }
+    /// The contents of `file` at `commit`, a commit [`Repository::resolve`] named; `None`
+    /// when the file did not exist there.
+    pub fn file_at(&self, commit: &str, file: &Path) -> Option<Vec<u8>> {
+        let absolute = std::fs::canonicalize(file).ok()?;
+        let relative = absolute.strip_prefix(&self.root).ok()?;
         let output = Command::new("git")
             .current_dir(&self.root)
-            .args(["show", &object])
+            .args(["show", &format!("{commit}:{}", relative.display())])
             .output()
-            .map_err(|error| error.to_string())?;
-        if output.status.success() {
-            Ok(Some(output.stdout))
-        } else {
-            Err(String::from_utf8_lossy(&output.stderr).trim().to_string())
-        }
+            .ok()?;
+        output.status.success().then_some(output.stdout)
     }
 }
 

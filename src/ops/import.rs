@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use crate::import::{file_names, manifest_for};
-use crate::live::CaseApi;
+use crate::live::{CaseApi, read_case_with_tags};
 use crate::model::LiveCase;
 
 /// Reads each case of `case_ids` (repeats once) with its tags, and writes its manifest into
@@ -43,14 +43,10 @@ async fn read_cases<A: CaseApi>(api: &A, case_ids: &[String]) -> anyhow::Result<
         if imported.iter().any(|case| &case.case_id == case_id) {
             continue;
         }
-        let Some(case) = api.get_case(case_id).await? else {
+        let Some(case) = read_case_with_tags(api, case_id).await? else {
             bail!("case {case_id} does not exist; nothing was written");
         };
-        let tags = api.list_tags(&case.case_arn).await?;
-        imported.push(LiveCase {
-            tags: Some(tags),
-            ..case
-        });
+        imported.push(case);
     }
     Ok(imported)
 }

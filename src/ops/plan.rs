@@ -7,7 +7,7 @@
 //! - A plan that would close more than `max_prune` orphans is refused, listing them.
 //! - Cases of another scope are never part of the plan.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use super::Workspace;
@@ -18,7 +18,7 @@ use crate::live::discover::{DiscoverOptions, discover};
 use crate::live::edits::edits_explaining;
 use crate::live::{ApiError, CaseApi, map_concurrently};
 use crate::manifest;
-use crate::model::{REVISION_TAG_KEY, Timestamp};
+use crate::model::{CaseEdit, REVISION_TAG_KEY, Timestamp};
 use crate::plan::bind::{Binding, Claims};
 use crate::plan::target::{SIROPS_VERSION, Target, manifest_digest};
 use crate::plan::{self, Base, Plan, PlanInput};
@@ -157,7 +157,8 @@ pub async fn make_plan<A: CaseApi>(
     let since = read_bases(workspace, &mut input, options.base.as_deref())?;
     let account = input.account.clone();
     let mut plan = plan::build_plan(input.clone());
-    explain_drift(api, &mut plan, &since, options.parallelism).await?;
+    let histories = read_histories(api, &plan, options.parallelism).await?;
+    attach_edits(&mut plan, &histories, &since);
     let expected = expected_drift(workspace, &plan);
     let pending = if options.drift_only {
         pending_changes(&plan)
@@ -168,8 +169,9 @@ pub async fn make_plan<A: CaseApi>(
         if options.drift_only {
             repair_drift_only(&mut input);
         }
+        // Leaving changes alone only takes drift away, so the histories read cover it.
         plan = plan_leaving_alone(input, &expected, &pending);
-        explain_drift(api, &mut plan, &since, options.parallelism).await?;
+        attach_edits(&mut plan, &histories, &since);
     }
     check_prune_count(&plan, options.max_prune)?;
     plan.target = Some(endpoint.target(&workspace.project.scope, account));
@@ -181,9 +183,8 @@ pub async fn make_plan<A: CaseApi>(
 
 /// The revision to record on the cases apply changes, and the manifest each bound case was
 /// last applied from. Outside a git work tree, or for a case without a known revision, there
-/// is no base and the plan does not say what caused a change.
-/// Returns, by manifest name, when each base was committed: edits before it cannot explain
-/// drift from it.
+/// is no base and the plan does not say what caused a change. Returns, by manifest name, when
+/// each base was committed: edits before it cannot explain drift from it.
 fn read_bases(
     workspace: &Workspace,
     input: &mut PlanInput,
@@ -204,6 +205,9 @@ fn read_bases(
         .map(|reference| repository.resolve(reference))
         .transpose()
         .map_err(PlanError::Base)?;
+    // Cases applied together share their revision: each is asked of git once.
+    let mut commits: BTreeMap<String, Option<Timestamp>> = BTreeMap::new();
+    let mut unknown: BTreeSet<String> = BTreeSet::new();
     for (desired, binding) in &input.manifests {
         let Binding::Found { live, .. } = binding else {
             continue;
@@ -219,22 +223,28 @@ fn read_bases(
             continue;
         };
         // A revision the clone does not hold (a shallow checkout) leaves the cause unknown.
-        let Ok(text) = repository.file_at(revision, &loaded.file) else {
-            tracing::info!(
-                case = %desired.name,
-                revision,
-                "the revision last applied is not in this clone; the cause of its changes is unknown"
-            );
+        if unknown.contains(revision) {
             continue;
-        };
-        let manifest = text.and_then(|text| {
+        }
+        if !commits.contains_key(revision) {
+            if repository.resolve(revision).is_err() {
+                tracing::info!(
+                    revision,
+                    "a revision last applied is not in this clone; the cause of its cases' changes is unknown"
+                );
+                unknown.insert(revision.clone());
+                continue;
+            }
+            commits.insert(revision.clone(), repository.commit_time(revision));
+        }
+        let manifest = repository.file_at(revision, &loaded.file).and_then(|text| {
             manifest::parse_source(&loaded.file, &text)
                 .manifests
                 .into_iter()
                 .map(|old| old.desired)
                 .find(|old| old.name == desired.name)
         });
-        if let Some(time) = repository.commit_time(revision) {
+        if let Some(&Some(time)) = commits.get(revision) {
             since.insert(desired.name.clone(), time);
         }
         input.bases.insert(
@@ -382,32 +392,44 @@ fn plan_leaving_alone(
     plan
 }
 
-/// Gives each drifted or conflicting field the edits that explain it. Only cases with drift
-/// are read, so an in-sync plan costs no call. A history that cannot be read leaves a note,
-/// not a failed plan: the drift itself is known.
-async fn explain_drift<A: CaseApi>(
+/// The edit history of each case with drift, by case name, or why it could not be read.
+type Histories = BTreeMap<String, Result<Vec<CaseEdit>, ApiError>>;
+
+/// Reads the edit history of each case with drift. Only those are read, so an in-sync plan
+/// costs no call.
+async fn read_histories<A: CaseApi>(
     api: &A,
-    plan: &mut Plan,
-    since: &BTreeMap<String, Timestamp>,
+    plan: &Plan,
     parallelism: usize,
-) -> Result<(), ApiError> {
-    let drifted: Vec<(usize, String)> = plan
+) -> Result<Histories, ApiError> {
+    let drifted: Vec<(String, String)> = plan
         .cases
         .iter()
-        .enumerate()
-        .filter(|(_, case)| case.has_drift())
-        .filter_map(|(index, case)| Some((index, case.case_id.clone()?)))
+        .filter(|case| case.has_drift())
+        .filter_map(|case| Some((case.name.clone(), case.case_id.clone()?)))
         .collect();
-    let histories = map_concurrently(drifted, parallelism, |(index, case_id)| async move {
-        (index, api.list_case_edits(&case_id).await)
+    let histories = map_concurrently(drifted, parallelism, |(name, case_id)| async move {
+        (name, api.list_case_edits(&case_id).await)
     })
     .await;
-    for (index, history) in histories {
-        let case = &mut plan.cases[index];
-        let edits = match history {
-            Ok(edits) => edits,
-            Err(error) if error.stops_every_call() => return Err(error),
-            Err(error) => {
+    if let Some(error) = histories
+        .iter()
+        .find_map(|(_, history)| history.as_ref().err())
+        .filter(|error| error.stops_every_call())
+    {
+        return Err(error.clone());
+    }
+    Ok(histories.into_iter().collect())
+}
+
+/// Gives each drifted or conflicting field the edits that explain it. A history that could
+/// not be read leaves a note, not a failed plan: the drift itself is known.
+fn attach_edits(plan: &mut Plan, histories: &Histories, since: &BTreeMap<String, Timestamp>) {
+    for case in plan.cases.iter_mut().filter(|case| case.has_drift()) {
+        let edits = match histories.get(&case.name) {
+            None => continue,
+            Some(Ok(edits)) => edits,
+            Some(Err(error)) => {
                 case.notes.push(format!(
                     "who edited the case outside git could not be read: {error}"
                 ));
@@ -417,14 +439,13 @@ async fn explain_drift<A: CaseApi>(
         let after = since.get(&case.name).copied();
         for change in &mut case.changes {
             if change.cause.is_some_and(Cause::is_drift) {
-                change.edits = edits_explaining(change.field, &edits, after)
+                change.edits = edits_explaining(change.field, edits, after)
                     .into_iter()
                     .cloned()
                     .collect();
             }
         }
     }
-    Ok(())
 }
 
 fn check_prune_count(plan: &Plan, max: usize) -> Result<(), PruneRefusal> {

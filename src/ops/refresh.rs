@@ -18,9 +18,9 @@ use serde_json::Value;
 use super::Workspace;
 use super::plan::{Endpoint, PlanOptions, make_plan};
 use crate::diff::drift::{Cause, accept_live_value};
-use crate::live::CaseApi;
+use crate::live::{CaseApi, read_case_with_tags};
 use crate::manifest::{self, CaseManifest};
-use crate::model::{LiveCase, SpecField};
+use crate::model::SpecField;
 use crate::plan::CasePlan;
 
 /// What a refresh did, or would do with `dry_run`.
@@ -94,7 +94,9 @@ async fn live_values<A: CaseApi>(
         .case_id
         .as_deref()
         .context("a drifted case always has an id")?;
-    let live = read_live(api, case_id).await?;
+    let live = read_case_with_tags(api, case_id)
+        .await?
+        .with_context(|| format!("case {case_id} no longer exists"))?;
     let mut accepted = loaded.desired.clone();
     for &field in &drifted {
         accept_live_value(&mut accepted, field, &live);
@@ -159,16 +161,4 @@ fn note_conflicts(case: &CasePlan, conflicts: &mut Vec<Conflict>) {
             });
         }
     }
-}
-
-async fn read_live<A: CaseApi>(api: &A, case_id: &str) -> anyhow::Result<LiveCase> {
-    let live = api
-        .get_case(case_id)
-        .await?
-        .with_context(|| format!("case {case_id} no longer exists"))?;
-    let tags = api.list_tags(&live.case_arn).await?;
-    Ok(LiveCase {
-        tags: Some(tags),
-        ..live
-    })
 }
