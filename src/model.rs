@@ -377,6 +377,10 @@ pub struct CaseEdit {
     pub principal: String,
     pub action: String,
     pub message: String,
+    /// Made by the principal sirops itself runs as (see [`crate::live::edits::sirops_principal`]):
+    /// an edit that applied git, not one made behind its back.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_sirops: bool,
 }
 
 impl LiveCase {

@@ -155,8 +155,11 @@ impl DriftRule {
         if self.principals.is_empty() {
             return true;
         }
-        !edits.is_empty()
-            && edits.iter().all(|edit| {
+        // sirops's own edits applied git: they neither show who drifted the field nor stop a
+        // rule from covering what others did.
+        let mut by_others = edits.iter().filter(|edit| !edit.by_sirops).peekable();
+        by_others.peek().is_some()
+            && by_others.all(|edit| {
                 self.principals
                     .iter()
                     .any(|pattern| matches_pattern(pattern, &edit.principal))
@@ -302,6 +305,7 @@ mod tests {
             principal: principal.into(),
             action: "WatchersUpdated".into(),
             message: String::new(),
+            by_sirops: false,
         }
     }
 
@@ -344,6 +348,21 @@ mod tests {
         };
         assert!(any_status.covers(SpecField::Status, &[]));
         assert!(!any_status.covers(SpecField::Title, &[]));
+    }
+
+    #[test]
+    fn sirops_own_edits_neither_block_nor_satisfy_a_principal_rule() {
+        let responders = DriftRule {
+            fields: vec![],
+            principals: vec!["AWS Responder".into()],
+        };
+        let own = CaseEdit {
+            by_sirops: true,
+            ..edit_by("arn:aws:sts::1:assumed-role/ci/run")
+        };
+        let with_own = [own.clone(), edit_by("AWS Responder")];
+        assert!(responders.covers(SpecField::Watchers, &with_own));
+        assert!(!responders.covers(SpecField::Watchers, &[own]));
     }
 
     #[test]

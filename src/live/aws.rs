@@ -460,6 +460,7 @@ fn case_edit(operation: &'static str, item: &sdk::CaseEditItem) -> Result<CaseEd
         principal: item.principal().unwrap_or_default().to_string(),
         action: item.action().unwrap_or_default().to_string(),
         message: item.message().unwrap_or_default().to_string(),
+        by_sirops: false,
     })
 }
 
@@ -970,6 +971,7 @@ mod tests {
                 principal: "arn:aws:iam::123456789012:user/console".into(),
                 action: "TitleUpdated".into(),
                 message: "Case title updated".into(),
+                by_sirops: false,
             })
         );
         let bare = sdk::CaseEditItem::builder()

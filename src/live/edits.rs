@@ -7,7 +7,54 @@
 //! every one. No I/O here: the history is read by
 //! [`super::CaseApi::list_case_edits`].
 
+use std::collections::BTreeSet;
+
 use crate::model::{CaseEdit, SpecField, Timestamp};
+
+/// The principal sirops ran as when it applied the revision the case is tagged with, committed
+/// at `committed`. Only sirops writes the revision tag, and it does so in the first run that
+/// changes the case after the commit: in CreateCase, or in a TagResource. So the case's
+/// creation or first tag change at or after the commit is sirops's. (Somebody tagging the case
+/// by hand between the commit and that run would be taken for sirops; the service records no
+/// more than that to tell them apart.)
+pub fn sirops_principal(edits: &[CaseEdit], committed: Timestamp) -> Option<&str> {
+    edits
+        .iter()
+        .filter(|edit| edit.time >= committed)
+        .find(|edit| RECORD_REVISION.contains(&edit.action.as_str()))
+        .map(|edit| edit.principal.as_str())
+}
+
+/// The actions by which apply records the revision on a case.
+const RECORD_REVISION: [&str; 2] = ["CaseCreated", "TagsUpdated"];
+
+/// What explains `field`'s drift, for a plan to show: the edits of [`edits_explaining`], with
+/// those by a principal in `own` (sirops's) marked. sirops's own edits applied git, so they
+/// are shown only when nothing else explains the field (an apply from uncommitted manifests,
+/// say); otherwise they are left out.
+pub fn explanation(
+    field: SpecField,
+    edits: &[CaseEdit],
+    since: Option<Timestamp>,
+    own: &BTreeSet<String>,
+) -> Vec<CaseEdit> {
+    let explaining = edits_explaining(field, edits, since);
+    let by_others: Vec<CaseEdit> = explaining
+        .iter()
+        .filter(|edit| !own.contains(&edit.principal))
+        .map(|edit| (*edit).clone())
+        .collect();
+    if !by_others.is_empty() {
+        return by_others;
+    }
+    explaining
+        .into_iter()
+        .map(|edit| CaseEdit {
+            by_sirops: true,
+            ..edit.clone()
+        })
+        .collect()
+}
 
 /// The edits that may have set `field`, oldest first as `edits` are, made at or after `since`
 /// when given.
@@ -76,6 +123,7 @@ mod tests {
             principal: principal.to_string(),
             action: action.to_string(),
             message: format!("{action} by {principal}"),
+            by_sirops: false,
         }
     }
 
@@ -228,6 +276,50 @@ mod tests {
             &action,
         );
         found
+    }
+
+    #[test]
+    fn sirops_is_whoever_recorded_the_revision_first_after_its_commit() {
+        let history = [
+            edit(5, "role/old-ci", "TagsUpdated"),
+            edit(9, "alice", "TitleUpdated"),
+            edit(10, "role/ci", "TitleUpdated"),
+            edit(11, "role/ci", "TagsUpdated"),
+            edit(12, "bob", "TagsUpdated"),
+        ];
+        let at = |seconds: i64| Timestamp::from_epoch_millis(seconds * 1000);
+        assert_eq!(sirops_principal(&history, at(10)), Some("role/ci"));
+        assert_eq!(sirops_principal(&history, at(11)), Some("role/ci"));
+        assert_eq!(sirops_principal(&history, at(4)), Some("role/old-ci"));
+        assert_eq!(sirops_principal(&history, at(13)), None);
+        let created = [
+            edit(20, "role/ci", "CaseCreated"),
+            edit(21, "alice", "TagsUpdated"),
+        ];
+        assert_eq!(sirops_principal(&created, at(19)), Some("role/ci"));
+    }
+
+    #[test]
+    fn sirops_own_edits_are_left_out_while_somebody_else_explains_the_field() {
+        let history = [
+            edit(10, "role/ci", "TitleUpdated"),
+            edit(11, "role/ci", "TagsUpdated"),
+            edit(20, "alice", "TitleUpdated"),
+        ];
+        let own = BTreeSet::from(["role/ci".to_string()]);
+        let shown = explanation(SpecField::Title, &history, None, &own);
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].principal, "alice");
+        assert!(!shown[0].by_sirops);
+
+        let by_sirops_alone = explanation(SpecField::Title, &history[..2], None, &own);
+        assert_eq!(by_sirops_alone.len(), 1);
+        assert_eq!(by_sirops_alone[0].principal, "role/ci");
+        assert!(by_sirops_alone[0].by_sirops);
+
+        let nobody_known = explanation(SpecField::Title, &history, None, &BTreeSet::new());
+        assert_eq!(nobody_known.len(), 2);
+        assert!(nobody_known.iter().all(|edit| !edit.by_sirops));
     }
 
     #[test]

@@ -237,6 +237,7 @@ impl State {
             principal: principal.to_string(),
             action: action.to_string(),
             message,
+            by_sirops: false,
         };
         self.edits
             .entry(case_id.to_string())

@@ -15,7 +15,7 @@ use super::git::Repository;
 use crate::diff::FieldChange;
 use crate::diff::drift::{Cause, DriftRule, accept_live_value};
 use crate::live::discover::{DiscoverOptions, discover};
-use crate::live::edits::edits_explaining;
+use crate::live::edits::{explanation, sirops_principal};
 use crate::live::{ApiError, CaseApi, map_concurrently};
 use crate::manifest;
 use crate::model::{CaseEdit, REVISION_TAG_KEY, Timestamp};
@@ -154,11 +154,12 @@ pub async fn make_plan<A: CaseApi>(
         on_read,
     )
     .await?;
-    let since = read_bases(workspace, &mut input, options.base.as_deref())?;
+    let times = read_bases(workspace, &mut input, options.base.as_deref())?;
     let account = input.account.clone();
     let mut plan = plan::build_plan(input.clone());
     let histories = read_histories(api, &plan, options.parallelism).await?;
-    attach_edits(&mut plan, &histories, &since);
+    let own = sirops_principals(&histories, &times.applied);
+    attach_edits(&mut plan, &histories, &times.since, &own);
     let expected = expected_drift(workspace, &plan);
     let pending = if options.drift_only {
         pending_changes(&plan)
@@ -171,7 +172,7 @@ pub async fn make_plan<A: CaseApi>(
         }
         // Leaving changes alone only takes drift away, so the histories read cover it.
         plan = plan_leaving_alone(input, &expected, &pending);
-        attach_edits(&mut plan, &histories, &since);
+        attach_edits(&mut plan, &histories, &times.since, &own);
     }
     check_prune_count(&plan, options.max_prune)?;
     plan.target = Some(endpoint.target(&workspace.project.scope, account));
@@ -181,23 +182,31 @@ pub async fn make_plan<A: CaseApi>(
     Ok(plan)
 }
 
+/// When each bound case's base and last applied revision were committed, by manifest name.
+#[derive(Default)]
+struct BaseTimes {
+    /// The base's: edits before it cannot explain drift from it.
+    since: BTreeMap<String, Timestamp>,
+    /// The revision the case is tagged with: the edit that recorded it names sirops.
+    applied: BTreeMap<String, Timestamp>,
+}
+
 /// The revision to record on the cases apply changes, and the manifest each bound case was
 /// last applied from. Outside a git work tree, or for a case without a known revision, there
-/// is no base and the plan does not say what caused a change. Returns, by manifest name, when
-/// each base was committed: edits before it cannot explain drift from it.
+/// is no base and the plan does not say what caused a change.
 fn read_bases(
     workspace: &Workspace,
     input: &mut PlanInput,
     base: Option<&str>,
-) -> Result<BTreeMap<String, Timestamp>, PlanError> {
-    let mut since = BTreeMap::new();
+) -> Result<BaseTimes, PlanError> {
+    let mut times = BaseTimes::default();
     let Some(repository) = Repository::containing(&workspace.project.root) else {
         return match base {
             Some(_) => Err(PlanError::Base(format!(
                 "{} is not in a git work tree",
                 workspace.project.root.display()
             ))),
-            None => Ok(since),
+            None => Ok(times),
         };
     };
     input.revision = repository.clean_head(&workspace.paths);
@@ -205,9 +214,10 @@ fn read_bases(
         .map(|reference| repository.resolve(reference))
         .transpose()
         .map_err(PlanError::Base)?;
-    // Cases applied together share their revision: each is asked of git once.
-    let mut commits: BTreeMap<String, Option<Timestamp>> = BTreeMap::new();
-    let mut unknown: BTreeSet<String> = BTreeSet::new();
+    let mut commits = Commits {
+        repository: &repository,
+        seen: BTreeMap::new(),
+    };
     for (desired, binding) in &input.manifests {
         let Binding::Found { live, .. } = binding else {
             continue;
@@ -216,6 +226,9 @@ fn read_bases(
             .tags
             .as_ref()
             .and_then(|tags| tags.get(REVISION_TAG_KEY));
+        if let Some(time) = tagged.and_then(|revision| commits.time(revision)) {
+            times.applied.insert(desired.name.clone(), time);
+        }
         let Some(revision) = base.as_ref().or(tagged) else {
             continue;
         };
@@ -223,19 +236,8 @@ fn read_bases(
             continue;
         };
         // A revision the clone does not hold (a shallow checkout) leaves the cause unknown.
-        if unknown.contains(revision) {
+        if !commits.held(revision) {
             continue;
-        }
-        if !commits.contains_key(revision) {
-            if repository.resolve(revision).is_err() {
-                tracing::info!(
-                    revision,
-                    "a revision last applied is not in this clone; the cause of its cases' changes is unknown"
-                );
-                unknown.insert(revision.clone());
-                continue;
-            }
-            commits.insert(revision.clone(), repository.commit_time(revision));
         }
         let manifest = repository.file_at(revision, &loaded.file).and_then(|text| {
             manifest::parse_source(&loaded.file, &text)
@@ -244,8 +246,8 @@ fn read_bases(
                 .map(|old| old.desired)
                 .find(|old| old.name == desired.name)
         });
-        if let Some(&Some(time)) = commits.get(revision) {
-            since.insert(desired.name.clone(), time);
+        if let Some(time) = commits.time(revision) {
+            times.since.insert(desired.name.clone(), time);
         }
         input.bases.insert(
             desired.name.clone(),
@@ -255,7 +257,51 @@ fn read_bases(
             },
         );
     }
-    Ok(since)
+    Ok(times)
+}
+
+/// The revisions cases name, each asked of git once: cases applied together share theirs.
+struct Commits<'a> {
+    repository: &'a Repository,
+    seen: BTreeMap<String, Commit>,
+}
+
+#[derive(Clone, Copy)]
+enum Commit {
+    /// A shallow clone, say: the cause of its cases' changes is unknown.
+    NotInClone,
+    /// When it was committed, if git said.
+    Held(Option<Timestamp>),
+}
+
+impl Commits<'_> {
+    fn held(&mut self, revision: &str) -> bool {
+        matches!(self.look_up(revision), Commit::Held(_))
+    }
+
+    fn time(&mut self, revision: &str) -> Option<Timestamp> {
+        match self.look_up(revision) {
+            Commit::Held(time) => time,
+            Commit::NotInClone => None,
+        }
+    }
+
+    fn look_up(&mut self, revision: &str) -> Commit {
+        if let Some(found) = self.seen.get(revision) {
+            return *found;
+        }
+        let found = if self.repository.resolve(revision).is_ok() {
+            Commit::Held(self.repository.commit_time(revision))
+        } else {
+            tracing::info!(
+                revision,
+                "a revision last applied is not in this clone; the cause of its cases' changes is unknown"
+            );
+            Commit::NotInClone
+        };
+        self.seen.insert(revision.to_string(), found);
+        found
+    }
 }
 
 /// Drift the project's `ignoreDrift` or the manifest's `metadata.ignore` expects, by manifest
@@ -422,9 +468,29 @@ async fn read_histories<A: CaseApi>(
     Ok(histories.into_iter().collect())
 }
 
+/// The principals sirops ran as, as the edits that recorded the cases' revisions show. sirops
+/// runs as one identity, so what one case shows of it holds for every case.
+fn sirops_principals(
+    histories: &Histories,
+    applied: &BTreeMap<String, Timestamp>,
+) -> BTreeSet<String> {
+    histories
+        .iter()
+        .filter_map(|(name, history)| {
+            let history = history.as_ref().ok()?;
+            sirops_principal(history, *applied.get(name)?).map(str::to_string)
+        })
+        .collect()
+}
+
 /// Gives each drifted or conflicting field the edits that explain it. A history that could
 /// not be read leaves a note, not a failed plan: the drift itself is known.
-fn attach_edits(plan: &mut Plan, histories: &Histories, since: &BTreeMap<String, Timestamp>) {
+fn attach_edits(
+    plan: &mut Plan,
+    histories: &Histories,
+    since: &BTreeMap<String, Timestamp>,
+    own: &BTreeSet<String>,
+) {
     for case in plan.cases.iter_mut().filter(|case| case.has_drift()) {
         let edits = match histories.get(&case.name) {
             None => continue,
@@ -439,10 +505,7 @@ fn attach_edits(plan: &mut Plan, histories: &Histories, since: &BTreeMap<String,
         let after = since.get(&case.name).copied();
         for change in &mut case.changes {
             if change.cause.is_some_and(Cause::is_drift) {
-                change.edits = edits_explaining(change.field, edits, after)
-                    .into_iter()
-                    .cloned()
-                    .collect();
+                change.edits = explanation(change.field, edits, after, own);
             }
         }
     }

@@ -102,8 +102,9 @@ fn change_details(case: &CasePlan) -> Vec<Detail> {
                 .iter()
                 .map(|edit| {
                     format!(
-                        "by {} at {} ({})",
+                        "by {}{} at {} ({})",
                         printable(&edit.principal),
+                        if edit.by_sirops { " (sirops)" } else { "" },
                         edit.time.to_rfc3339(),
                         printable(&edit.action)
                     )

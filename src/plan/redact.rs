@@ -148,7 +148,28 @@ fn placeholders_of(plan: &Plan, requests: &[Vec<Value>]) -> Placeholders {
             }
         }
     }
+    // Principals are people: a federated session is often named by its user's email address.
+    let principals = plan
+        .cases
+        .iter()
+        .flat_map(|case| &case.changes)
+        .flat_map(|change| &change.edits)
+        .map(|edit| edit.principal.as_str());
+    for principal in principals {
+        for address in email_address().find_iter(principal) {
+            placeholders.assign(Kind::Email, address.as_str());
+        }
+    }
     placeholders
+}
+
+/// Text shaped like an email address, as it appears inside an ARN's last segment.
+fn email_address() -> &'static regex::Regex {
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    PATTERN.get_or_init(|| {
+        regex::Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+            .expect("the email pattern compiles")
+    })
 }
 
 /// Redacts text that is not part of the plan (an apply's error messages) with the placeholders
@@ -219,6 +240,7 @@ fn redact_change(
             .edits
             .iter()
             .map(|edit| CaseEdit {
+                principal: free_text.replace(&edit.principal),
                 message: free_text.replace(&edit.message),
                 ..edit.clone()
             })
@@ -408,7 +430,8 @@ mod tests {
     use crate::plan::{RenderOptions, fixtures, render_json, render_markdown, render_text};
 
     /// Every sensitive value the sample plan holds.
-    const SENSITIVE: [&str; 13] = [
+    const SENSITIVE: [&str; 14] = [
+        "dana@example.com",
         "alice@example.com",
         "bob@example.com",
         "carol@example.com",
@@ -437,6 +460,15 @@ mod tests {
             principal: "arn:aws:iam::123456789012:user/console".into(),
             action: "WatchersUpdated".into(),
             message: "Watcher bob@example.com added".into(),
+            by_sirops: false,
+        });
+        // A federated session named by an address that appears nowhere else in the plan.
+        plan.cases[5].changes[0].edits.push(crate::model::CaseEdit {
+            time: crate::plan::fixtures::date(),
+            principal: "arn:aws:sts::123456789012:assumed-role/Responder/dana@example.com".into(),
+            action: "TitleUpdated".into(),
+            message: "Case title updated".into(),
+            by_sirops: false,
         });
         plan
     }
@@ -462,6 +494,11 @@ mod tests {
         assert!(renderings[0].contains("Amazon S3"));
         assert!(renderings[0].contains("payroll-phishing (1234567890)"));
         assert!(renderings[0].contains("curl/8.4.0"));
+        assert!(
+            renderings[0].contains("assumed-role/Responder/<email-"),
+            "the principal keeps its role and loses its address:\n{}",
+            renderings[0]
+        );
     }
 
     #[test]

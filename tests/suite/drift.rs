@@ -429,3 +429,65 @@ async fn apply_drift_repairs_only_the_edits_made_outside_git() {
         [("description".to_string(), "change".to_string())]
     );
 }
+
+#[tokio::test]
+async fn sirops_own_edits_are_told_from_everyone_elses() {
+    let sirops = "arn:aws:iam::123456789012:user/test";
+    let sandbox = Sandbox::new().await;
+    sandbox.write_project(
+        "ignoreDrift:\n  - fields: [impactedServices]\n    principals: [\"arn:aws:iam::*:user/AKIDRESPONDER\"]\n",
+    );
+    sandbox.write_case("payroll", "  impactedServices: [Amazon S3]\n");
+    git(sandbox.path(), &["init", "-q"]);
+    commit_all(&sandbox, "payroll");
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
+    let case_id = sandbox.recorded_case_id("payroll").unwrap();
+    commit_all(&sandbox, "record the case id");
+    // sirops itself edits the field after the base's commit, applying it.
+    commit_edit(
+        &sandbox,
+        "payroll",
+        "[Amazon S3]",
+        "[Amazon S3, Amazon EC2]",
+    );
+    sandbox.apply(&[]).await.expect_code(0);
+
+    // The responder the rule trusts edits the same field: sirops's own edit, which applied
+    // git, neither explains the drift nor keeps the rule from covering it.
+    responder(&sandbox)
+        .update_case()
+        .case_id(&case_id)
+        .impacted_services_to_add("AWS Lambda")
+        .send()
+        .await
+        .unwrap();
+    drift_check(&sandbox).await.expect_code(0);
+    let plan = sandbox.plan_json(&[]).await.expect_code(0).json();
+    let notes = plan["cases"][0]["notes"].to_string();
+    assert!(notes.contains("user/AKIDRESPONDER"), "{notes}");
+    assert!(!notes.contains(sirops), "{notes}");
+
+    // An apply from uncommitted manifests records no revision; once the manifest is back at
+    // git's, the only edit that explains the difference is sirops's own, and it says so.
+    let committed = sandbox.read_manifest("payroll");
+    sandbox.write_manifest(
+        "payroll",
+        &committed.replace("Incident payroll", "Tried out locally"),
+    );
+    sandbox.apply(&[]).await.expect_code(0);
+    sandbox.write_manifest("payroll", &committed);
+    let run = drift_check(&sandbox).await;
+    let text = &run.expect_code(2).stdout;
+    assert!(text.contains(&format!("by {sirops} (sirops) at")), "{text}");
+    let plan = sandbox.plan_json(&["--drift"]).await.expect_code(0).json();
+    let title = plan["cases"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|change| change["field"] == "title")
+        .cloned()
+        .unwrap();
+    assert_eq!(title["cause"], "drift", "{title}");
+    assert_eq!(title["edits"][0]["principal"], sirops, "{title}");
+    assert_eq!(title["edits"][0]["bySirops"], true, "{title}");
+}
