@@ -22,6 +22,7 @@ pub mod status;
 pub(crate) mod apply;
 pub(crate) mod import;
 pub(crate) mod live;
+pub(crate) mod operator;
 pub(crate) mod ops;
 pub(crate) mod paths;
 pub(crate) mod plan;

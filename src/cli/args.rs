@@ -54,6 +54,15 @@ pub struct GlobalArgs {
     /// No colour (also when NO_COLOR is set or output is not a terminal).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Logs on stderr as text for people, or as one JSON object per line for collectors.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "SIROPS_LOG_FORMAT")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 // Each command's help and examples are written out in full, alike in shape: clap reads them
@@ -79,6 +88,12 @@ pub enum Command {
         after_help = "Examples:\n  sirops refresh --dry-run\n  sirops refresh cases/payroll.yaml"
     )]
     Refresh(RefreshArgs),
+    /// Keep the live cases in sync continuously: plan every interval, notify on changes of
+    /// state, serve health and metrics, and with --self-heal apply.
+    #[command(
+        after_help = "Examples:\n  sirops reconcile --interval 5m --listen 0.0.0.0:9090 --notify https://hooks.slack.com/services/T/B/X\n  sirops reconcile --self-heal --git-pull --log-format json\n  sirops reconcile --once --detailed-exitcode   # from cron\n\nExit codes with --once: those of plan (0, 1, and 2 with --detailed-exitcode when changes are left). Without --once it runs until SIGTERM or SIGINT and exits 0."
+    )]
+    Reconcile(ReconcileArgs),
     /// Write manifests for existing cases, bound by metadata.caseId.
     #[command(after_help = "Example:\n  sirops import 1234567890 --out-dir cases/")]
     Import(ImportArgs),
@@ -156,6 +171,61 @@ pub struct PlanArgs {
     /// uses its target branch) instead of the revision each case was last applied at.
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    /// Time between the starts of two rounds (seconds, or with s, m or h), with up to a
+    /// tenth of jitter either way.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::live::pacing::parse_timeout)]
+    pub interval: std::time::Duration,
+    /// One round, then exit with plan's exit codes (for cron).
+    #[arg(long)]
+    pub once: bool,
+    /// With --once: exit 2 when changes are left after the round.
+    #[arg(long, requires = "once")]
+    pub detailed_exitcode: bool,
+    /// Before each round, fast-forward the git work tree of the manifests (`git pull --ff-only`).
+    #[arg(long)]
+    pub git_pull: bool,
+    /// Apply each round's plan: revert drift and apply pending changes. Expected drift
+    /// (ignoreDrift, metadata.ignore) is left alone.
+    #[arg(long)]
+    pub self_heal: bool,
+    /// Also close owned cases of this scope whose manifest no longer exists (needs the whole
+    /// manifest root; applied only with --self-heal).
+    #[arg(long)]
+    pub prune: bool,
+    /// The most cases --prune may close in one round.
+    #[arg(long, value_name = "N", default_value_t = crate::ops::plan::DEFAULT_MAX_PRUNE)]
+    pub max_prune: usize,
+    /// Serve /healthz, /readyz and /metrics (Prometheus) on this address (off by default).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// POST a JSON event to this URL on every change of state (repeatable).
+    #[arg(long, value_name = "URL")]
+    pub notify: Vec<String>,
+    /// The payload: sirops's JSON, Slack's, or chosen by the URL (Slack's for hooks.slack.com).
+    #[arg(long, value_enum, default_value_t = NotifyFormat::Auto)]
+    pub notify_format: NotifyFormat,
+    /// Remind of a problem that lasts this long, and again each time it lasts as long again.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::live::pacing::parse_timeout)]
+    pub notify_repeat: std::time::Duration,
+    /// Leave email and IP addresses in notifications (they are scrubbed by default).
+    #[arg(long)]
+    pub notify_unredacted: bool,
+    /// How many API calls run at once (at least 1).
+    #[arg(long, value_name = "N", default_value = "16")]
+    pub parallelism: NonZeroUsize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NotifyFormat {
+    Auto,
+    Json,
+    Slack,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod import_command;
 mod local;
 mod output;
 mod plan_command;
+mod reconcile_command;
 mod refresh_command;
 
 use std::io::Write;
@@ -58,7 +59,7 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    output::init_logging(&cli.global);
+    output::init_logging(&cli.global, matches!(cli.command, Command::Reconcile(_)));
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -111,6 +112,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Apply(args) => apply_command::run(&global, args).await,
         Command::Import(args) => import_command::run(&global, args).await,
         Command::Refresh(args) => refresh_command::run(&global, args).await,
+        Command::Reconcile(args) => reconcile_command::run(&global, args).await,
         Command::Schema(args) => schema(&args),
         Command::Emulator(args) => {
             crate::emulator::run(emulator_config(args)?)

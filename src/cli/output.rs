@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 
-use super::args::GlobalArgs;
+use super::args::{GlobalArgs, LogFormat};
 use crate::live::pacing::PacingReport;
 use crate::manifest::Manifests;
 
@@ -25,7 +25,9 @@ fn dependency_may_log(metadata: &tracing::Metadata<'_>) -> bool {
     true
 }
 
-pub(crate) fn init_logging(global: &GlobalArgs) {
+/// `operator`: the default level is info, since a long-running process's rounds are its
+/// output.
+pub(crate) fn init_logging(global: &GlobalArgs, operator: bool) {
     use tracing_subscriber::Layer;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
@@ -37,6 +39,7 @@ pub(crate) fn init_logging(global: &GlobalArgs) {
         "sirops=error"
     } else {
         match global.verbose {
+            0 if operator => "sirops=info",
             0 => "sirops=warn",
             1 => "warn,sirops=info",
             2 => "info,sirops=debug",
@@ -50,9 +53,18 @@ pub(crate) fn init_logging(global: &GlobalArgs) {
     let filter = user_filter
         .and_then(|filter| EnvFilter::try_new(filter).ok())
         .unwrap_or_else(|| EnvFilter::new(level));
-    let layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(stderr_color(global))
+    let layer = match global.log_format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(stderr_color(global))
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_writer(std::io::stderr)
+            .boxed(),
+    };
+    let layer = layer
         .with_filter(filter)
         .with_filter(tracing_subscriber::filter::filter_fn(dependency_may_log));
     let _ = tracing_subscriber::registry().with(layer).try_init();

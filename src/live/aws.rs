@@ -863,6 +863,14 @@ impl CaseApi for SdkCaseApi {
         self.pacer.report()
     }
 
+    fn begin_run(&self) {
+        self.pacer.begin_run();
+    }
+
+    fn stop(&self) {
+        self.pacer.stop();
+    }
+
     async fn create_comment(&self, case_id: &str, body: &str) -> Result<(), ApiError> {
         let call = self
             .client

@@ -73,6 +73,8 @@ pub enum ApiErrorKind {
     Unreachable { endpoint: String },
     /// The request could not be built or its answer not read.
     Client,
+    /// Not sent: sirops was told to stop (SIGTERM, SIGINT) and sends no new request.
+    Stopped,
 }
 
 impl fmt::Display for ApiError {
@@ -115,6 +117,7 @@ impl fmt::Display for ApiError {
                 "cannot reach the Security IR endpoint {endpoint} ({message}); check the network, --endpoint-url / AWS_ENDPOINT_URL_SECURITY_IR and --region"
             ),
             ApiErrorKind::Client => write!(f, "{operation} failed: {message}"),
+            ApiErrorKind::Stopped => write!(f, "{operation} not sent: sirops is stopping"),
         }
     }
 }
@@ -136,6 +139,27 @@ impl ApiErrorKind {
             | "InvalidSignatureException"
             | "SignatureDoesNotMatch" => ApiErrorKind::InvalidCredentials(code.to_string()),
             other => ApiErrorKind::Service(other.to_string()),
+        }
+    }
+
+    /// A short name for the kind, for metrics labels: a fixed set, never the service's text.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ApiErrorKind::NotFound => "not_found",
+            ApiErrorKind::Conflict => "conflict",
+            ApiErrorKind::Validation => "validation",
+            ApiErrorKind::AccessDenied => "access_denied",
+            ApiErrorKind::NotActive => "not_active",
+            ApiErrorKind::ExpiredCredentials(_) => "expired_credentials",
+            ApiErrorKind::InvalidCredentials(_) => "invalid_credentials",
+            ApiErrorKind::Service(_) => "service_error",
+            ApiErrorKind::Throttled { .. } => "throttled",
+            ApiErrorKind::NoCredentials => "no_credentials",
+            ApiErrorKind::Credentials => "credentials",
+            ApiErrorKind::NoRegion => "no_region",
+            ApiErrorKind::Unreachable { .. } => "unreachable",
+            ApiErrorKind::Client => "client",
+            ApiErrorKind::Stopped => "stopped",
         }
     }
 
@@ -174,7 +198,8 @@ impl ApiError {
             | ApiErrorKind::Credentials
             | ApiErrorKind::NoRegion
             | ApiErrorKind::Unreachable { .. }
-            | ApiErrorKind::Client => return None,
+            | ApiErrorKind::Client
+            | ApiErrorKind::Stopped => return None,
         })
     }
 
@@ -195,6 +220,7 @@ impl ApiError {
                 | ApiErrorKind::NotActive
                 | ApiErrorKind::ExpiredCredentials(_)
                 | ApiErrorKind::InvalidCredentials(_)
+                | ApiErrorKind::Stopped
         )
     }
 }
@@ -245,6 +271,13 @@ pub trait CaseApi: Send + Sync {
     fn pacing(&self) -> pacing::PacingReport {
         pacing::PacingReport::default()
     }
+
+    /// Starts another run on the same client (a round of `reconcile`); see
+    /// [`pacing::Pacer::begin_run`].
+    fn begin_run(&self) {}
+
+    /// Sends no new request from now on; see [`pacing::Pacer::stop`].
+    fn stop(&self) {}
 }
 
 /// A case with its tags, read with GetCase and ListTagsForResource; `None` when it does not

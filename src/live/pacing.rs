@@ -29,6 +29,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -247,6 +248,9 @@ pub struct PacingReport {
     /// The rate each paced operation was found to sustain (its curve's ceiling), in calls per
     /// second.
     pub rates: BTreeMap<&'static str, f64>,
+    /// Attempts sent, by operation and outcome (`success`, or the error kind's label), since
+    /// the client was made.
+    pub calls: BTreeMap<(&'static str, &'static str), u64>,
 }
 
 impl PacingReport {
@@ -284,22 +288,84 @@ fn per_second(rate: f64) -> String {
 #[derive(Debug)]
 pub struct Pacer {
     operations: Mutex<HashMap<&'static str, Operation>>,
+    run: Mutex<RunClock>,
+    timeout: Duration,
+    calls: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    stopping: AtomicBool,
+    /// Wakes calls waiting for a slot or a retry when the run is told to stop.
+    stop_signal: tokio::sync::Notify,
+}
+
+/// When the current run started, and when its throttled calls give up.
+#[derive(Debug, Clone, Copy)]
+struct RunClock {
     started: Instant,
     /// `None` when the timeout reaches past what the clock can represent: no deadline.
     deadline: Option<Instant>,
-    timeout: Duration,
+}
+
+impl RunClock {
+    fn starting_now(timeout: Duration) -> RunClock {
+        let now = Instant::now();
+        RunClock {
+            started: now,
+            deadline: now.checked_add(timeout),
+        }
+    }
 }
 
 impl Pacer {
     /// A pacer whose throttled calls give up `timeout` from now.
     pub fn new(timeout: Duration) -> Pacer {
-        let now = Instant::now();
         Pacer {
             operations: Mutex::new(HashMap::new()),
-            started: now,
-            deadline: now.checked_add(timeout),
+            run: Mutex::new(RunClock::starting_now(timeout)),
             timeout,
+            calls: Mutex::new(BTreeMap::new()),
+            stopping: AtomicBool::new(false),
+            stop_signal: tokio::sync::Notify::new(),
         }
+    }
+
+    /// Starts a new run on the same client (a round of `reconcile`): `--timeout` counts from
+    /// now, while the rates learned so far are kept, since the quotas have not changed.
+    pub fn begin_run(&self) {
+        *lock(&self.run) = RunClock::starting_now(self.timeout);
+    }
+
+    /// From now on no attempt is sent: calls not yet sent fail as [`ApiErrorKind::Stopped`],
+    /// and a throttled call is not sent again. Attempts in flight finish.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.stop_signal.notify_waiters();
+    }
+
+    /// Waits until `time`; `Err` as soon as the run is told to stop, even mid-wait (a
+    /// `Retry-After` can be longer than a shutdown may take).
+    async fn wait_unless_stopped(
+        &self,
+        time: Instant,
+        operation: &'static str,
+    ) -> Result<(), ApiError> {
+        let stopped = self.stop_signal.notified();
+        tokio::pin!(stopped);
+        // Registered before the flag is read, so a stop between the two still wakes it.
+        stopped.as_mut().enable();
+        if !self.stopping.load(Ordering::SeqCst) {
+            tokio::select! {
+                () = wait_until(time) => return Ok(()),
+                () = stopped => {}
+            }
+        }
+        Err(ApiError {
+            operation,
+            kind: ApiErrorKind::Stopped,
+            message: "sirops is stopping".into(),
+        })
+    }
+
+    fn count(&self, operation: &'static str, outcome: &'static str) {
+        *lock(&self.calls).entry((operation, outcome)).or_default() += 1;
     }
 
     fn with_operation<T>(
@@ -308,10 +374,7 @@ impl Pacer {
         now: Instant,
         action: impl FnOnce(&mut Operation) -> T,
     ) -> T {
-        let mut operations = self
-            .operations
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut operations = lock(&self.operations);
         action(
             operations
                 .entry(operation)
@@ -320,11 +383,9 @@ impl Pacer {
     }
 
     pub fn report(&self) -> PacingReport {
-        let operations = self
-            .operations
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let operations = lock(&self.operations);
         PacingReport {
+            calls: lock(&self.calls).clone(),
             throttled: operations
                 .values()
                 .map(|operation| operation.throttled)
@@ -351,14 +412,15 @@ impl Pacer {
         loop {
             // A retry first waits out its own delay and only then queues for a slot: a slot
             // reserved in the future would hold back every other call of the operation.
-            wait_until(earliest).await;
+            self.wait_unless_stopped(earliest, operation).await?;
             let slot = self.with_operation(operation, Instant::now(), |state| {
                 state.reserve(Instant::now())
             });
-            wait_until(slot).await;
+            self.wait_unless_stopped(slot, operation).await?;
             let sent = Instant::now();
             let error = match attempt().await {
                 Ok(value) => {
+                    self.count(operation, "success");
                     self.with_operation(operation, sent, |state| {
                         state.succeeded(sent, Instant::now());
                     });
@@ -366,6 +428,7 @@ impl Pacer {
                 }
                 Err(error) => error,
             };
+            self.count(operation, error.kind.label());
             let ApiErrorKind::Throttled { retry_after, .. } = &error.kind else {
                 return Err(error);
             };
@@ -402,13 +465,14 @@ impl Pacer {
         sent: Instant,
         retry_at: Instant,
     ) -> Option<String> {
-        if self.deadline.is_some_and(|deadline| retry_at > deadline) {
+        let run = *lock(&self.run);
+        if run.deadline.is_some_and(|deadline| retry_at > deadline) {
             return Some(format!(
                 "still throttled when the run's --timeout of {} ran out; run again later or raise --timeout",
                 describe_duration(self.timeout)
             ));
         }
-        let progress = last_success.unwrap_or(self.started);
+        let progress = last_success.unwrap_or(run.started);
         if sent.saturating_duration_since(progress) > STALL {
             return Some(format!(
                 "every call of it was throttled for {}; the quota may be used up by another client: run again later",
@@ -417,6 +481,12 @@ impl Pacer {
         }
         None
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Sleeps until `time` unless it has passed: a timer for a past instant still waits for the

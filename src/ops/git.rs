@@ -1,5 +1,6 @@
 //! Git, read through its command line: the commit the manifests are read at, and a manifest
-//! as it was at an earlier commit. Nothing here writes to the repository.
+//! as it was at an earlier commit. Nothing here writes to the repository except
+//! [`pull_fast_forward`], which `reconcile --git-pull` asks for.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,6 +77,20 @@ impl Repository {
             .ok()?;
         output.status.success().then_some(output.stdout)
     }
+}
+
+/// Brings the work tree holding `directory` up to its upstream branch, only by fast-forward:
+/// `reconcile` never merges, and a work tree that diverged is a person's to sort out.
+pub fn pull_fast_forward(directory: &Path) -> Result<(), String> {
+    let repository = Repository::containing(directory).ok_or_else(|| {
+        format!(
+            "--git-pull: {} is not in a git work tree",
+            directory.display()
+        )
+    })?;
+    run(&repository.root, &["pull", "--ff-only", "--quiet"])
+        .map(drop)
+        .map_err(|error| format!("git pull --ff-only failed: {error}"))
 }
 
 /// Runs git in `directory`; its trimmed stdout, or its stderr when it fails.

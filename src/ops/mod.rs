@@ -10,7 +10,7 @@
 //! 5. [`refresh`]: accept edits made outside git into the manifests.
 
 pub mod apply;
-mod git;
+pub(crate) mod git;
 pub mod import;
 pub mod plan;
 pub mod refresh;

@@ -15,5 +15,6 @@ mod emulator;
 mod guardrails;
 mod import;
 mod manifests;
+mod operator;
 mod resilience;
 mod throttling;

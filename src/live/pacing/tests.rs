@@ -6,6 +6,8 @@ use std::sync::Arc;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use std::collections::BTreeMap;
+
 use super::*;
 use crate::live::map_concurrently;
 
@@ -251,7 +253,84 @@ async fn other_failures_are_returned_at_once() {
         .unwrap_err();
     assert_eq!(error.code(), Some("ValidationException"));
     assert_eq!(attempts.into_inner(), 1);
-    assert_eq!(pacer.report(), PacingReport::default());
+    let report = pacer.report();
+    assert_eq!(report.throttled, 0);
+    assert!(report.rates.is_empty());
+    assert_eq!(
+        report.calls,
+        BTreeMap::from([(("UpdateCase", "validation"), 1)])
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_attempt_is_counted_by_operation_and_outcome() {
+    let quota = Quota::new(Some(1.0));
+    let pacer = Pacer::new(DEFAULT_TIMEOUT);
+    for _ in 0..2 {
+        pacer
+            .call("GetCase", || quota.call("GetCase"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        pacer.report().calls,
+        BTreeMap::from([(("GetCase", "success"), 2), (("GetCase", "throttled"), 1)])
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_ends_a_call_waiting_to_be_retried_and_sends_nothing_more() {
+    let pacer = std::sync::Arc::new(Pacer::new(DEFAULT_TIMEOUT));
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let waiting = tokio::spawn({
+        let pacer = pacer.clone();
+        let attempts = attempts.clone();
+        async move {
+            pacer
+                .call("UpdateCase", || {
+                    attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    async { Err::<(), _>(throttling("UpdateCase", Some(Duration::from_mins(1)))) }
+                })
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let stopped_at = Instant::now();
+    pacer.stop();
+    let error = waiting.await.unwrap().unwrap_err();
+    assert_eq!(error.kind, ApiErrorKind::Stopped);
+    assert_eq!(
+        stopped_at.elapsed(),
+        Duration::ZERO,
+        "no wait for Retry-After"
+    );
+    assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let later = pacer
+        .call("GetCase", || async { Ok::<_, ApiError>(()) })
+        .await
+        .unwrap_err();
+    assert_eq!(later.kind, ApiErrorKind::Stopped);
+    assert_eq!(later.to_string(), "GetCase not sent: sirops is stopping");
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_run_gets_its_own_timeout() {
+    let pacer = Pacer::new(Duration::from_secs(40));
+    tokio::time::sleep(Duration::from_secs(39)).await;
+    pacer.begin_run();
+    let started = Instant::now();
+    let error = pacer
+        .call("GetCase", || async {
+            Err::<(), _>(throttling("GetCase", Some(Duration::from_secs(3))))
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() >= Duration::from_secs(37),
+        "the run began anew: {:?}",
+        started.elapsed()
+    );
+    assert!(error.to_string().contains("--timeout of 40s"), "{error}");
 }
 
 #[tokio::test(start_paused = true)]

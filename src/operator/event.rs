@@ -1,0 +1,386 @@
+//! The events `reconcile` sends to `--notify` URLs, and their two payloads: sirops's own JSON
+//! (documented in the reference as format version 1) and a Slack-compatible message.
+//!
+//! An event carries field names, principals, times and error lines, never a field's value: a
+//! notification goes to chat rooms and ticket systems that are not the place for a watcher's
+//! address or a threat actor's IP. With redaction on (the default), what could still hold one
+//! (principals, error lines, manifest diagnostics) is scrubbed too.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::diff::drift::Cause;
+use crate::model::{SpecField, Timestamp};
+use crate::plan::CasePlan;
+
+/// The version of the JSON payload; a change that renames or removes a field bumps it.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    DriftDetected,
+    DriftResolved,
+    ApplyFailed,
+    ApplyRecovered,
+    ManifestsInvalid,
+    ManifestsFixed,
+    ServiceUnreachable,
+    ServiceRecovered,
+    RoundFailed,
+    RoundRecovered,
+    /// A problem still open after `--notify-repeat`.
+    Reminder,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseRef {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<String>,
+}
+
+/// One field that moved behind git's back, and who moved it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DriftedField {
+    pub field: SpecField,
+    pub cause: Cause,
+    pub edits: Vec<EditRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EditRef {
+    pub principal: String,
+    pub time: Timestamp,
+    pub action: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub format_version: u32,
+    pub event: EventKind,
+    pub time: Timestamp,
+    /// One line for people.
+    pub summary: String,
+    /// For reminders and resolutions: the kind of the problem they are about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<EventKind>,
+    /// When the problem began, for reminders, resolutions and changed problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<CaseRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<DriftedField>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+impl Event {
+    fn new(event: EventKind, time: Timestamp, summary: String) -> Event {
+        Event {
+            format_version: FORMAT_VERSION,
+            event,
+            time,
+            summary,
+            problem: None,
+            since: None,
+            case: None,
+            fields: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Drift (and conflicts) on one case of the plan; `None` when it has none. `self_heal`
+    /// says whether this round reverts it.
+    pub fn drift(case: &CasePlan, self_heal: bool, scrub: bool, time: Timestamp) -> Option<Event> {
+        let fields: Vec<DriftedField> = case
+            .changes
+            .iter()
+            .filter_map(|change| {
+                let cause = change.cause.filter(|cause| cause.is_drift())?;
+                Some(DriftedField {
+                    field: change.field,
+                    cause,
+                    edits: change
+                        .edits
+                        .iter()
+                        .map(|edit| EditRef {
+                            principal: scrubbed(&edit.principal, scrub),
+                            time: edit.time,
+                            action: edit.action.clone(),
+                        })
+                        .collect(),
+                })
+            })
+            .collect();
+        if fields.is_empty() || !case.has_changes() {
+            return None;
+        }
+        let names: Vec<String> = fields
+            .iter()
+            .map(|field| match field.cause {
+                Cause::Conflict => format!("{} (conflict)", field.field.name()),
+                _ => field.field.name().to_string(),
+            })
+            .collect();
+        let mut principals: Vec<&str> = fields
+            .iter()
+            .flat_map(|field| &field.edits)
+            .map(|edit| edit.principal.as_str())
+            .collect();
+        principals.sort_unstable();
+        principals.dedup();
+        let by = if principals.is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", principals.join(", "))
+        };
+        let action = if self_heal {
+            "reverting it to git"
+        } else {
+            "left for review"
+        };
+        let mut event = Event::new(
+            EventKind::DriftDetected,
+            time,
+            format!(
+                "{} edited outside git{by}: {}; {action}",
+                describe_case(case),
+                names.join(", ")
+            ),
+        );
+        event.case = Some(case_ref(case));
+        event.fields = fields;
+        Some(event)
+    }
+
+    pub fn apply_failed(case: &CasePlan, error: &str, scrub: bool, time: Timestamp) -> Event {
+        let error = scrubbed(error, scrub);
+        let mut event = Event::new(
+            EventKind::ApplyFailed,
+            time,
+            format!("apply failed for {}: {error}", describe_case(case)),
+        );
+        event.case = Some(case_ref(case));
+        event.errors = vec![error];
+        event
+    }
+
+    /// `problems`: one line per diagnostic, `file:line:column: message`.
+    pub fn manifests_invalid(problems: &[String], scrub: bool, time: Timestamp) -> Event {
+        let errors: Vec<String> = problems
+            .iter()
+            .map(|problem| scrubbed(problem, scrub))
+            .collect();
+        let first = errors.first().cloned().unwrap_or_default();
+        let mut event = Event::new(
+            EventKind::ManifestsInvalid,
+            time,
+            format!(
+                "{}; nothing is planned or applied until they are fixed: {first}",
+                crate::plan::plural(errors.len(), "manifest problem")
+            ),
+        );
+        event.errors = errors;
+        event
+    }
+
+    pub fn service_unreachable(error: &str, scrub: bool, time: Timestamp) -> Event {
+        let error = scrubbed(error, scrub);
+        let mut event = Event::new(EventKind::ServiceUnreachable, time, error.clone());
+        event.errors = vec![error];
+        event
+    }
+
+    pub fn round_failed(error: &str, scrub: bool, time: Timestamp) -> Event {
+        let error = scrubbed(error, scrub);
+        let mut event = Event::new(EventKind::RoundFailed, time, error.clone());
+        event.errors = vec![error];
+        event
+    }
+
+    /// Whether `other` tells the same problem: the same kind, case, fields and errors, whatever
+    /// the time or who edited since.
+    pub fn same_problem(&self, other: &Event) -> bool {
+        let shape = |event: &Event| {
+            (
+                event.event,
+                event.case.clone(),
+                event
+                    .fields
+                    .iter()
+                    .map(|field| (field.field, field.cause))
+                    .collect::<Vec<_>>(),
+                event.errors.clone(),
+            )
+        };
+        shape(self) == shape(other)
+    }
+
+    /// The problem this event told has ended.
+    pub fn resolved(&self, kind: EventKind, since: Timestamp, time: Timestamp) -> Event {
+        Event {
+            event: kind,
+            time,
+            summary: format!("resolved: {}", self.summary),
+            problem: Some(self.event),
+            since: Some(since),
+            ..self.clone()
+        }
+    }
+
+    /// The problem this event told is still open.
+    pub fn reminder(&self, since: Timestamp, time: Timestamp) -> Event {
+        Event {
+            event: EventKind::Reminder,
+            time,
+            summary: format!("still open since {}: {}", since.to_rfc3339(), self.summary),
+            problem: Some(self.event),
+            since: Some(since),
+            ..self.clone()
+        }
+    }
+
+    pub fn with_since(mut self, since: Timestamp) -> Event {
+        self.since = Some(since);
+        self
+    }
+
+    /// True for the events that tell of a problem, as opposed to its end.
+    pub fn is_problem(&self) -> bool {
+        !matches!(
+            self.event,
+            EventKind::DriftResolved
+                | EventKind::ApplyRecovered
+                | EventKind::ManifestsFixed
+                | EventKind::ServiceRecovered
+                | EventKind::RoundRecovered
+        )
+    }
+
+    /// sirops's JSON payload.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("an event always serialises")
+    }
+
+    /// A Slack incoming-webhook message: `text` for notifications and clients without blocks,
+    /// and the details as a list.
+    pub fn to_slack(&self) -> Value {
+        let marker = if self.is_problem() {
+            ":warning:"
+        } else {
+            ":white_check_mark:"
+        };
+        let headline = format!("{marker} sirops: {}", slack_escape(&self.summary));
+        let mut details: Vec<String> = Vec::new();
+        for field in &self.fields {
+            let who: Vec<String> = field
+                .edits
+                .iter()
+                .map(|edit| {
+                    format!(
+                        "{} at {} ({})",
+                        slack_escape(&edit.principal),
+                        edit.time.to_rfc3339(),
+                        slack_escape(&edit.action)
+                    )
+                })
+                .collect();
+            details.push(format!(
+                "• `{}` {}{}",
+                field.field.name(),
+                match field.cause {
+                    Cause::Conflict => "conflict",
+                    _ => "drift",
+                },
+                if who.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", who.join("; "))
+                }
+            ));
+        }
+        for error in self.errors.iter().skip(1) {
+            details.push(format!("• {}", slack_escape(error)));
+        }
+        let mut blocks = vec![json!({
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": headline},
+        })];
+        if !details.is_empty() {
+            blocks.push(json!({
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": details.join("\n")},
+            }));
+        }
+        json!({"text": headline, "blocks": blocks})
+    }
+}
+
+fn describe_case(case: &CasePlan) -> String {
+    match &case.case_id {
+        Some(id) => format!("case {} ({id})", case.name),
+        None => format!("case {}", case.name),
+    }
+}
+
+fn case_ref(case: &CasePlan) -> CaseRef {
+    CaseRef {
+        name: case.name.clone(),
+        case_id: case.case_id.clone(),
+    }
+}
+
+/// Slack reads `<`, `>` and `&` as markup.
+fn slack_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn scrubbed(text: &str, scrub: bool) -> String {
+    if scrub {
+        scrub_addresses(text)
+    } else {
+        text.to_string()
+    }
+}
+
+/// `text` with anything shaped like an email address or an IP address replaced: free text
+/// (an error the service echoed, a diagnostic quoting a manifest) may hold a watcher's address
+/// or a threat actor's IP that no placeholder table knows.
+pub fn scrub_addresses(text: &str) -> String {
+    static PATTERNS: std::sync::OnceLock<[(regex::Regex, &'static str); 3]> =
+        std::sync::OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        let pattern = |text: &str| regex::Regex::new(text).expect("the pattern compiles");
+        [
+            (
+                pattern(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"),
+                "<email>",
+            ),
+            (
+                pattern(r"\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?\b"),
+                "<ip>",
+            ),
+            // Full IPv6, or compressed with `::` after at least one group. Times (`10:05:03`)
+            // and ARNs (`iam::123456789012`) have no hex group before a `::`.
+            (
+                pattern(
+                    r"(?i)\b(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){7}|(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,5})?)(?:/\d{1,3})?",
+                ),
+                "<ip>",
+            ),
+        ]
+    });
+    let mut text = text.to_string();
+    for (pattern, replacement) in patterns {
+        text = pattern.replace_all(&text, *replacement).into_owned();
+    }
+    text
+}
