@@ -384,3 +384,147 @@ pub fn scrub_addresses(text: &str) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CaseEdit;
+    use crate::plan::fixtures;
+
+    fn time() -> Timestamp {
+        Timestamp::from_epoch_millis(1_800_000_000_000)
+    }
+
+    /// The fixture's update, with its watchers edited in the console by a federated user.
+    fn drifted_case() -> CasePlan {
+        let mut case = fixtures::update_case();
+        for change in &mut case.changes {
+            change.cause = Some(Cause::Change);
+        }
+        let watchers = case
+            .changes
+            .iter_mut()
+            .find(|change| change.field == SpecField::Watchers)
+            .expect("the fixture changes watchers");
+        watchers.cause = Some(Cause::Drift);
+        watchers.edits = vec![CaseEdit {
+            time: time(),
+            principal: "arn:aws:sts::123456789012:assumed-role/Responder/dana@example.com".into(),
+            action: "WatchersUpdated".into(),
+            message: "Watcher bob@example.com added".into(),
+            by_sirops: false,
+        }];
+        case
+    }
+
+    #[test]
+    fn a_drift_event_names_fields_principals_and_times_but_no_values() {
+        let event = Event::drift(&drifted_case(), true, true, time()).unwrap();
+        assert_eq!(event.event, EventKind::DriftDetected);
+        assert_eq!(event.fields.len(), 1);
+        assert_eq!(event.fields[0].field, SpecField::Watchers);
+        let json = event.to_json().to_string();
+        assert!(
+            json.contains(
+                r#""principal":"arn:aws:sts::123456789012:assumed-role/Responder/<email>""#
+            ),
+            "{json}"
+        );
+        assert!(json.contains(r#""field":"watchers""#), "{json}");
+        assert!(json.contains(r#""formatVersion":1"#), "{json}");
+        assert!(json.contains("reverting it to git"), "{json}");
+        for value in [
+            "dana@example.com",
+            "bob@example.com",
+            "198.51.100.7",
+            "Bob Stone",
+        ] {
+            assert!(!json.contains(value), "{value} in {json}");
+            assert!(
+                !event.to_slack().to_string().contains(value),
+                "{value} in Slack"
+            );
+        }
+        let unscrubbed = Event::drift(&drifted_case(), false, false, time()).unwrap();
+        assert!(
+            unscrubbed
+                .to_json()
+                .to_string()
+                .contains("dana@example.com")
+        );
+        assert!(unscrubbed.summary.contains("left for review"));
+    }
+
+    #[test]
+    fn a_case_without_drift_has_no_drift_event() {
+        let mut case = drifted_case();
+        for change in &mut case.changes {
+            change.cause = Some(Cause::Change);
+        }
+        assert_eq!(Event::drift(&case, false, true, time()), None);
+        assert_eq!(
+            Event::drift(&fixtures::unchanged_case("quiet"), false, true, time()),
+            None
+        );
+    }
+
+    #[test]
+    fn slack_gets_text_and_blocks_with_its_markup_escaped() {
+        let event = Event::round_failed("--prune would close <3> cases & more", false, time());
+        let slack = event.to_slack();
+        let text = slack["text"].as_str().unwrap();
+        assert!(text.starts_with(":warning: sirops: "), "{text}");
+        assert!(text.contains("&lt;3&gt; cases &amp; more"), "{text}");
+        assert_eq!(slack["blocks"][0]["text"]["type"], "mrkdwn");
+        let resolved = event.resolved(EventKind::RoundRecovered, time(), time());
+        assert!(
+            resolved.to_slack()["text"]
+                .as_str()
+                .unwrap()
+                .starts_with(":white_check_mark:")
+        );
+        let drift = Event::drift(&drifted_case(), false, true, time()).unwrap();
+        let details = drift.to_slack()["blocks"][1]["text"]["text"].to_string();
+        assert!(details.contains("`watchers` drift"), "{details}");
+        assert!(details.contains("WatchersUpdated"), "{details}");
+    }
+
+    #[test]
+    fn addresses_are_scrubbed_and_times_and_arns_are_not() {
+        for (text, expected) in [
+            ("watcher bob@example.com refused", "watcher <email> refused"),
+            ("from 198.51.100.7 and 10.0.0.0/8", "from <ip> and <ip>"),
+            ("ip 2001:db8::1 seen", "ip <ip> seen"),
+            ("ip 2001:0db8:0000:0000:0000:ff00:0042:8329", "ip <ip>"),
+            ("at 2026-11-20T08:00:05Z", "at 2026-11-20T08:00:05Z"),
+            (
+                "by arn:aws:iam::123456789012:user/alice",
+                "by arn:aws:iam::123456789012:user/alice",
+            ),
+            ("case 1234567890 at 10:05:03", "case 1234567890 at 10:05:03"),
+        ] {
+            assert_eq!(scrub_addresses(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_same_problem_ignores_time_and_editors_but_not_fields() {
+        let first = Event::drift(&drifted_case(), false, true, time()).unwrap();
+        let mut later_case = drifted_case();
+        for change in &mut later_case.changes {
+            change.edits.clear();
+        }
+        let later = Event::drift(
+            &later_case,
+            false,
+            true,
+            Timestamp::from_epoch_millis(1_800_000_060_000),
+        )
+        .unwrap();
+        assert!(first.same_problem(&later));
+        let mut wider_case = drifted_case();
+        wider_case.changes[0].cause = Some(Cause::Conflict);
+        let wider = Event::drift(&wider_case, false, true, time()).unwrap();
+        assert!(!first.same_problem(&wider));
+    }
+}

@@ -381,3 +381,6 @@ async fn planned_round<A: CaseApi>(
         applied,
     }
 }
+
+#[cfg(test)]
+mod tests;
