@@ -174,6 +174,7 @@ pub enum StatusFormat {
 pub struct StatusArgs {
     #[command(flatten)]
     pub paths: PathsArgs,
+    /// A table, or JSON for scripts (documented in docs/reference.md, "Status").
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     pub format: StatusFormat,
     /// Also list every other case of the account and region, as unmanaged.

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use super::args::{GlobalArgs, StatusArgs, StatusFormat};
 use super::{Connection, Outcome, connect, load_valid_workspace, output};
 use crate::live::CaseApi;
+use crate::model::Timestamp;
 use crate::ops::status::{CaseState, Status, StatusRow, WAITING_ON_CUSTOMER, read_status};
 use crate::plan::printable;
 
@@ -30,8 +31,10 @@ pub(super) async fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result
         StatusFormat::Json => render_json(&status),
     };
     output::print_stdout(&rendered)?;
-    for line in warnings(&status) {
-        eprintln!("{line}");
+    if !global.quiet {
+        for line in warnings(&status) {
+            eprintln!("{line}");
+        }
     }
     if let (Some(line), StatusFormat::Json) = (&throttling, args.format) {
         eprintln!("note: {line}");
@@ -133,8 +136,7 @@ fn cells(row: &StatusRow) -> [String; 5] {
             .as_deref()
             .filter(|action| *action != "None")
             .map_or_else(absent, printable),
-        row.last_updated
-            .map_or_else(absent, |time| time.to_rfc3339()),
+        row.last_updated.map_or_else(absent, Timestamp::to_rfc3339),
     ]
 }
 
@@ -151,20 +153,23 @@ fn warnings(status: &Status) -> Vec<String> {
             source(row)
         )
     });
-    let unrecorded = status.without_case_id().map(|row| {
-        format!(
-            "hint: {}: no case id is recorded ({}): `sirops apply --write-back` records it (creating the case if there is none), or `sirops import CASE_ID` writes a manifest for an existing case",
-            name(row),
-            source(row)
-        )
-    });
-    missing.chain(unrecorded).collect()
+    let mut lines: Vec<String> = missing.collect();
+    // One line for them all: a repository that never wrote ids back has many.
+    let unrecorded: Vec<String> = status.without_case_id().map(name).collect();
+    if !unrecorded.is_empty() {
+        lines.push(format!(
+            "hint: no case id is recorded in {} ({}): `sirops apply --write-back` records each (creating the case if there is none), or `sirops import CASE_ID` writes a manifest for an existing case",
+            output::plural(unrecorded.len(), "manifest"),
+            unrecorded.join(", ")
+        ));
+    }
+    lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CaseStatus, Timestamp};
+    use crate::model::CaseStatus;
     use crate::ops::status::FORMAT_VERSION;
 
     fn row(name: Option<&str>, case_id: Option<&str>, status: CaseState) -> StatusRow {
@@ -272,7 +277,7 @@ mod tests {
             "{lines:?}"
         );
         assert!(
-            lines[1].starts_with("hint: new: no case id is recorded (cases/new.yaml:1)"),
+            lines[1].starts_with("hint: no case id is recorded in 1 manifest (new): "),
             "{lines:?}"
         );
         assert!(lines[1].contains("--write-back"), "{lines:?}");

@@ -205,8 +205,16 @@ mod tests {
         }
     }
 
-    /// `(name, caseId, status, pendingAction, managed)` of each row, in order.
-    fn rows(status: &Status) -> Vec<(Option<&str>, Option<&str>, &str, Option<&str>, bool)> {
+    /// `name`, `caseId`, `status`, `pendingAction` and `managed` of a row.
+    type Row<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a str,
+        Option<&'a str>,
+        bool,
+    );
+
+    fn rows(status: &Status) -> Vec<Row<'_>> {
         status
             .cases
             .iter()
