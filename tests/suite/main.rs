@@ -16,4 +16,5 @@ mod guardrails;
 mod import;
 mod manifests;
 mod resilience;
+mod status;
 mod throttling;
