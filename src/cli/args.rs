@@ -77,6 +77,11 @@ pub enum Command {
         after_help = "Examples:\n  sirops plan --local\n  sirops plan cases/ --format markdown --redact > plan.md\n  sirops plan --out plan.json --detailed-exitcode"
     )]
     Plan(PlanArgs),
+    /// Show each case's live status and whether AWS waits on you, from ListCases alone.
+    #[command(
+        after_help = "Examples:\n  sirops status --local\n  sirops status --all --format json\n\nA row marked ! is a case AWS waits on you for (pendingAction Customer)."
+    )]
+    Status(StatusArgs),
     /// Make the live cases match the manifests.
     #[command(
         after_help = "Examples:\n  sirops apply --local --auto-approve\n  sirops apply --auto-approve --write-back\n  sirops apply --plan plan.json --auto-approve"
@@ -171,6 +176,25 @@ pub struct PlanArgs {
     /// uses its target branch) instead of the revision each case was last applied at.
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
+}
+
+/// The formats of `status`: a table for people, JSON for scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    /// A table, or JSON for scripts (documented in docs/reference.md, "Status").
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub format: StatusFormat,
+    /// Also list every other case of the account and region, as unmanaged.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod output;
 mod plan_command;
 mod reconcile_command;
 mod refresh_command;
+mod status_command;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -109,6 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Validate(args) => validate(&args),
         Command::Plan(args) => plan_command::run(&global, args).await,
+        Command::Status(args) => status_command::run(&global, args).await,
         Command::Apply(args) => apply_command::run(&global, args).await,
         Command::Import(args) => import_command::run(&global, args).await,
         Command::Refresh(args) => refresh_command::run(&global, args).await,

@@ -446,6 +446,22 @@ fn live_case(
     })
 }
 
+/// One row of ListCases as sirops's model. A status sirops does not know reads as none: the
+/// listing still finds the case, and nothing is planned from a status it cannot name.
+fn case_summary(item: &sdk::ListCasesItem) -> CaseSummary {
+    CaseSummary {
+        case_id: item.case_id().to_string(),
+        case_arn: item.case_arn().unwrap_or_default().to_string(),
+        status: item
+            .case_status()
+            .and_then(|status| status.as_str().parse().ok()),
+        pending_action: item
+            .pending_action()
+            .map(|action| action.as_str().to_string()),
+        last_updated: item.last_updated_date().map(to_timestamp),
+    }
+}
+
 /// One row of ListCaseEdits as sirops's model. An edit without a time cannot be placed in the
 /// history, so it fails the read; a missing principal, action or message reads as empty, and
 /// an empty action is one that names no field.
@@ -797,15 +813,7 @@ impl CaseApi for SdkCaseApi {
                         .send()
                 })
                 .await?;
-            cases.extend(page.items().iter().map(|item| {
-                CaseSummary {
-                    case_id: item.case_id().to_string(),
-                    case_arn: item.case_arn().unwrap_or_default().to_string(),
-                    status: item
-                        .case_status()
-                        .and_then(|status| status.as_str().parse().ok()),
-                }
-            }));
+            cases.extend(page.items().iter().map(case_summary));
             next_token = next_page(next_token.as_deref(), page.next_token());
             if next_token.is_none() {
                 break;
@@ -995,6 +1003,43 @@ mod tests {
         assert_eq!(
             (error.operation, error.kind),
             ("ListCaseEdits", ApiErrorKind::Client)
+        );
+    }
+
+    #[test]
+    fn a_listed_case_keeps_its_pending_action_and_last_update() {
+        let item = sdk::ListCasesItem::builder()
+            .case_id("0000000001")
+            .case_arn("arn:aws:security-ir:us-east-1:123456789012:case/0000000001")
+            .case_status(sdk::CaseStatus::from("Acknowledged"))
+            .pending_action(sdk::PendingAction::Customer)
+            .last_updated_date(DateTime::from_millis(1_795_161_600_250))
+            .build()
+            .unwrap();
+        assert_eq!(
+            case_summary(&item),
+            CaseSummary {
+                case_id: "0000000001".into(),
+                case_arn: "arn:aws:security-ir:us-east-1:123456789012:case/0000000001".into(),
+                status: Some(CaseStatus::Acknowledged),
+                pending_action: Some("Customer".into()),
+                last_updated: Some(Timestamp::parse_rfc3339("2026-11-20T08:00:00.250Z").unwrap()),
+            }
+        );
+        let bare = sdk::ListCasesItem::builder()
+            .case_id("0000000002")
+            .case_status(sdk::CaseStatus::from("Under Review"))
+            .pending_action(sdk::PendingAction::from("Partner"))
+            .build()
+            .unwrap();
+        let read = case_summary(&bare);
+        assert_eq!(
+            (
+                read.status,
+                read.pending_action.as_deref(),
+                read.last_updated
+            ),
+            (None, Some("Partner"), None)
         );
     }
 

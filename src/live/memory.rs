@@ -94,6 +94,8 @@ struct State {
     cases: BTreeMap<String, LiveCase>,
     statuses: BTreeMap<String, Vec<CaseStatus>>,
     edits: BTreeMap<String, Vec<CaseEdit>>,
+    /// `pendingAction` of the cases an AWS responder set one on; the others list `None`.
+    pending_actions: BTreeMap<String, String>,
     /// Seconds after [`CLOCK_START_MILLIS`] of the latest call or added edit.
     ticks: i64,
     calls: Vec<Call>,
@@ -132,6 +134,23 @@ impl MemoryApi {
             principal,
             action,
             format!("{action} by {principal}"),
+        );
+    }
+
+    /// An AWS responder sets the case's pending action (`Customer`: waiting on the customer),
+    /// one second after the latest call, recorded in the edit history as the service does.
+    pub(crate) fn set_pending_action(&self, case_id: &str, pending_action: &str) {
+        let mut state = self.state();
+        assert!(state.cases.contains_key(case_id), "no case {case_id}");
+        state.tick();
+        state
+            .pending_actions
+            .insert(case_id.to_string(), pending_action.to_string());
+        state.record(
+            case_id,
+            "AWS Responder",
+            "PendingActionUpdated",
+            format!("Pending action set to {pending_action}"),
         );
     }
 
@@ -394,6 +413,8 @@ impl State {
                 let case = self.open_case(operation, input.case_id.as_deref())?;
                 let (case_id, from) = (case.case_id.clone(), case.status);
                 self.move_case(&case_id, CaseStatus::Closed);
+                // A closed case waits on no one.
+                self.pending_actions.remove(&case_id);
                 let message = format!("Case closed from status {from}");
                 (case_id, vec![("CaseClosed", message)])
             }
@@ -667,6 +688,20 @@ impl CaseApi for MemoryApi {
                     case_id: case.case_id.clone(),
                     case_arn: case.case_arn.clone(),
                     status: Some(case.status),
+                    pending_action: Some(
+                        state
+                            .pending_actions
+                            .get(&case.case_id)
+                            .map_or("None", String::as_str)
+                            .to_string(),
+                    ),
+                    // Every change is an edit, so the latest edit is the last update; a case
+                    // added without a history lists none, as an item without the date would.
+                    last_updated: state
+                        .edits
+                        .get(&case.case_id)
+                        .and_then(|edits| edits.last())
+                        .map(|edit| edit.time),
                 })
                 .collect())
         })
@@ -823,6 +858,33 @@ mod tests {
             Timestamp::from_epoch_millis(CLOCK_START_MILLIS + 2000),
             "one second after the GetCase, which was one second after the start"
         );
+    }
+
+    #[tokio::test]
+    async fn the_listing_says_whose_turn_it_is_and_when_the_case_last_changed() {
+        let api = MemoryApi::default();
+        api.add_case(live_case("1234567890", "payroll", CaseStatus::Submitted));
+        let created = api.send(&create_request("phishing")).await.unwrap();
+        let case_id = created.created_case_id.unwrap();
+        api.set_pending_action(&case_id, "Customer");
+        let listed = api.list_cases().await.unwrap();
+        let row = |id: &str| listed.iter().find(|case| case.case_id == id).unwrap();
+        assert_eq!(row("1234567890").pending_action.as_deref(), Some("None"));
+        assert_eq!(row("1234567890").last_updated, None, "no history, no date");
+        assert_eq!(row(&case_id).pending_action.as_deref(), Some("Customer"));
+        assert_eq!(
+            row(&case_id).last_updated,
+            api.edits(&case_id).last().map(|edit| edit.time)
+        );
+
+        api.send(&Request::CloseCase(CloseCaseInput {
+            case_id: Some(case_id.clone()),
+        }))
+        .await
+        .unwrap();
+        let listed = api.list_cases().await.unwrap();
+        let closed = listed.iter().find(|case| case.case_id == case_id).unwrap();
+        assert_eq!(closed.pending_action.as_deref(), Some("None"));
     }
 
     #[tokio::test]

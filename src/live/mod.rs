@@ -16,15 +16,20 @@ use std::future::Future;
 
 use futures::{StreamExt, stream};
 
-use crate::model::{CaseEdit, CaseStatus, LiveCase};
+use crate::model::{CaseEdit, CaseStatus, LiveCase, Timestamp};
 use crate::request::Request;
 
-/// One row of ListCases: enough to find owned cases without a GetCase for each.
+/// One row of ListCases: enough to find owned cases without a GetCase for each, and to say
+/// where each case stands (`sirops status`) without one either.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseSummary {
     pub case_id: String,
     pub case_arn: String,
     pub status: Option<CaseStatus>,
+    /// Whose turn it is, as the service spells it (`Customer`: AWS waits on the customer;
+    /// `None`); kept as text so that a value added to the API later still shows.
+    pub pending_action: Option<String>,
+    pub last_updated: Option<Timestamp>,
 }
 
 /// A failed API call. The message is the service's own or the client's; it may name values

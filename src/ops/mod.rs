@@ -8,12 +8,14 @@
 //!    case ids in the manifests (`--write-back`).
 //! 4. [`import`]: read existing cases and write their manifests.
 //! 5. [`refresh`]: accept edits made outside git into the manifests.
+//! 6. [`status`]: join the manifests with one listing of the live cases.
 
 pub mod apply;
 pub(crate) mod git;
 pub mod import;
 pub mod plan;
 pub mod refresh;
+pub mod status;
 
 use std::path::{Path, PathBuf};
 

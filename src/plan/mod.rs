@@ -26,6 +26,7 @@ mod render_text;
 pub mod target;
 
 pub use build::{Base, Orphan, PlanInput, build_plan};
+pub(crate) use display::printable;
 pub use redact::{Redactor, redact};
 pub use render_json::{parse_json, render_json};
 pub use render_markdown::render_markdown;

@@ -17,4 +17,5 @@ mod import;
 mod manifests;
 mod operator;
 mod resilience;
+mod status;
 mod throttling;

@@ -8,26 +8,10 @@ use aws_sdk_securityir::types::ResolverType;
 use sirops::emulator::EmulatorConfig;
 
 use crate::support::{
-    Refused, SIGNED, case_status, client_as, console_edit, create, create_with_token, created,
-    get_case, list_case_edits, list_comments, list_tags_for_resource, new_case, raw_exchange,
-    start, start_and_connect, start_and_connect_with, start_with,
+    Refused, SIGNED, act_as_aws, case_status, client_as, console_edit, create, create_with_token,
+    created, get_case, list_case_edits, list_comments, list_tags_for_resource, new_case,
+    raw_exchange, start, start_and_connect, start_and_connect_with, start_with,
 };
-
-async fn act_as_aws(
-    emulator: &sirops::emulator::RunningEmulator,
-    body: &str,
-) -> (u16, serde_json::Value) {
-    let response = raw_exchange(
-        emulator.address(),
-        "POST",
-        "/_emulator/act-as-aws",
-        "Content-Type: application/json\r\n",
-        body.as_bytes(),
-    )
-    .await;
-    let value = serde_json::from_str(&response.body).unwrap_or_default();
-    (response.status, value)
-}
 
 #[tokio::test]
 async fn each_access_key_is_its_own_principal_in_the_edit_history() {
@@ -102,6 +86,15 @@ async fn aws_responders_work_aws_supported_cases_as_a_principal_of_their_own() {
     assert_eq!(
         listed.items()[0].case_status().unwrap().as_str(),
         "Acknowledged"
+    );
+    // ListCases says whose turn it is and when the case changed, as GetCase does.
+    assert_eq!(
+        listed.items()[0].pending_action().unwrap().as_str(),
+        "Customer"
+    );
+    assert_eq!(
+        listed.items()[0].last_updated_date(),
+        live.last_updated_date()
     );
     let comments = list_comments(&client, &case_id).await.unwrap();
     assert_eq!(comments.items()[0].creator(), Some("AWS Responder"));

@@ -68,3 +68,21 @@ pub async fn raw_exchange(
 
 /// A header line that makes a raw request look SigV4-signed.
 pub const SIGNED: &str = "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/security-ir/aws4_request, SignedHeaders=host, Signature=00\r\n";
+
+/// `POST /_emulator/act-as-aws`: an AWS responder works a case as the JSON `body` says.
+/// Returns status and the body read as JSON (`null` when it is not).
+pub async fn act_as_aws(
+    emulator: &sirops::emulator::RunningEmulator,
+    body: &str,
+) -> (u16, serde_json::Value) {
+    let response = raw_exchange(
+        emulator.address(),
+        "POST",
+        "/_emulator/act-as-aws",
+        "Content-Type: application/json\r\n",
+        body.as_bytes(),
+    )
+    .await;
+    let value = serde_json::from_str(&response.body).unwrap_or_default();
+    (response.status, value)
+}
