@@ -255,3 +255,43 @@ async fn a_lasting_problem_is_sent_once_then_reminded_each_repeat() {
     })
     .await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_apply_is_told_with_its_case_and_its_recovery_once() {
+    let directory = project();
+    let api = slow_listing(Duration::ZERO);
+    api.inner.inject(crate::live::memory::Fault::refuse(
+        "CreateCase",
+        ApiErrorKind::Validation,
+    ));
+    let mut options = options(directory.path(), Duration::from_mins(1));
+    options.self_heal = true;
+    run_beside(&api, options, |mut harness| async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let failed = drain(&mut harness.events);
+        assert_eq!(failed.len(), 1, "{failed:?}");
+        assert_eq!(failed[0].event, event::EventKind::ApplyFailed);
+        assert_eq!(failed[0].case.as_ref().unwrap().name, "payroll");
+        assert!(
+            failed[0].errors[0].contains("CreateCase"),
+            "{:?}",
+            failed[0]
+        );
+        assert_eq!(
+            harness.shared.health.readiness(Instant::now()),
+            Ok(()),
+            "one case failing is not the operator failing"
+        );
+        tokio::time::sleep(Duration::from_mins(5)).await;
+        let recovered = drain(&mut harness.events);
+        assert_eq!(recovered.len(), 1, "{recovered:?}");
+        assert_eq!(recovered[0].event, event::EventKind::ApplyRecovered);
+        harness
+    })
+    .await;
+    assert_eq!(
+        api.inner.cases().len(),
+        1,
+        "created once, by the second round"
+    );
+}
