@@ -157,7 +157,12 @@ pub async fn reconcile<A: CaseApi>(
         }
         record(api, shared, &report, started);
         for event in tracker.observe(report.findings.clone(), clock.now()) {
-            tracing::info!(event = ?event.event, summary = %event.summary, "notifying");
+            // The summary may name principals; the log says only what happened to which case.
+            tracing::info!(
+                event = ?event.event,
+                case = event.case.as_ref().map_or("", |case| case.name.as_str()),
+                "notifying"
+            );
             notifier.send(&event);
         }
         last = Some(report);

@@ -270,6 +270,100 @@ mod tests {
         }
     }
 
+    /// A receiver that answers 500 to its first `failures` posts, then 200; returns its URL
+    /// and the bodies it accepted.
+    async fn flaky_receiver(
+        failures: usize,
+    ) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Arc, Mutex};
+        let accepted: Arc<Mutex<Vec<String>>> = Arc::default();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let kept = accepted.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |body: String| {
+                let (kept, seen) = (kept.clone(), seen.clone());
+                async move {
+                    if seen.fetch_add(1, Ordering::SeqCst) < failures {
+                        return hyper::StatusCode::INTERNAL_SERVER_ERROR;
+                    }
+                    kept.lock().unwrap().push(body);
+                    hyper::StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (format!("http://{address}/hook"), accepted)
+    }
+
+    fn counter() -> DeliveryCounter {
+        prometheus::IntCounterVec::new(prometheus::Opts::new("test", "test"), &["outcome"]).unwrap()
+    }
+
+    fn event() -> Event {
+        Event::service_unreachable(
+            "cannot reach the endpoint",
+            true,
+            crate::model::Timestamp::from_epoch_millis(1_800_000_000_000),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_failed_delivery_is_retried_and_delivered_once() {
+        let (url, accepted) = flaky_receiver(1).await;
+        let counter = counter();
+        let notifier = Notifier::start(
+            vec![Target::parse(&url, FormatChoice::Auto).unwrap()],
+            counter.clone(),
+        )
+        .unwrap();
+        notifier.send(&event());
+        notifier.finish(Duration::from_secs(10)).await;
+        let accepted = accepted.lock().unwrap().clone();
+        assert_eq!(accepted.len(), 1, "{accepted:?}");
+        let body: serde_json::Value = serde_json::from_str(&accepted[0]).unwrap();
+        assert_eq!(body["event"], "service_unreachable");
+        assert_eq!(counter.with_label_values(&["delivered"]).get(), 1);
+        assert_eq!(counter.with_label_values(&["failed"]).get(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_receiver_that_never_answers_delays_nothing_and_overflow_is_counted() {
+        // Accepts connections and never answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let _held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                open.push(socket);
+            }
+        });
+        let counter = counter();
+        let notifier = Notifier::start(
+            vec![Target::parse(&format!("http://{address}/hook"), FormatChoice::Auto).unwrap()],
+            counter.clone(),
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        for _ in 0..QUEUE + 10 {
+            notifier.send(&event());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "send never waits"
+        );
+        assert!(counter.with_label_values(&["dropped"]).get() >= 9);
+        let stopping = std::time::Instant::now();
+        notifier.finish(Duration::from_millis(200)).await;
+        assert!(
+            stopping.elapsed() < Duration::from_secs(2),
+            "finish keeps its limit"
+        );
+    }
+
     #[test]
     fn a_webhooks_secret_path_is_not_its_name() {
         let target = Target::parse(
