@@ -308,6 +308,10 @@ fn invalid_manifests(problems: &[String], scrub: bool, now: Timestamp) -> RoundR
         problems = problems.len(),
         "the manifests are invalid; nothing is planned or applied"
     );
+    for problem in problems {
+        // Addresses scrubbed whatever --notify-unredacted says: logs never hold them.
+        tracing::warn!(problem = %event::scrub_addresses(problem), "invalid");
+    }
     RoundReport::global(
         RoundResult::InvalidManifests,
         ProblemKey::ManifestsInvalid,
