@@ -57,7 +57,7 @@ fn shell_lines(document: &Value, lines: &mut Vec<String>) {
                             items
                                 .iter()
                                 .filter_map(|item| item.as_str().map(str::to_string)),
-                        )
+                        );
                     }
                     _ => shell_lines(value, lines),
                 }
@@ -239,8 +239,10 @@ fn the_container_image_runs_a_real_sirops_command_as_a_numeric_non_root_user() {
             .iter()
             .rev()
             .find(|(name, _)| name == wanted)
-            .map(|(_, arguments)| arguments.clone())
-            .unwrap_or_else(|| panic!("the image has no {wanted}"))
+            .map_or_else(
+                || panic!("the image has no {wanted}"),
+                |(_, arguments)| arguments.clone(),
+            )
     };
     assert_eq!(json_words("ENTRYPOINT", &last("ENTRYPOINT")), ["sirops"]);
     assert!(
