@@ -128,7 +128,9 @@ fn parse_sirops(source: &str, arguments: &[String]) -> clap::ArgMatches {
             arguments.join(" ")
         )
     };
-    Cli::try_parse_from(&argv).unwrap_or_else(|error| invalid(error));
+    if let Err(error) = Cli::try_parse_from(&argv) {
+        invalid(error);
+    }
     Cli::command()
         .try_get_matches_from(&argv)
         .unwrap_or_else(|error| invalid(error))
