@@ -214,6 +214,10 @@ pub struct ReconcileArgs {
     /// Before each round, fast-forward the git work tree of the manifests (`git pull --ff-only`).
     #[arg(long)]
     pub git_pull: bool,
+    /// Enter this directory at the start of every round, following it anew: a path whose
+    /// symlink is moved to each new checkout (git-sync's --link) is read at its latest.
+    #[arg(long, short = 'C', value_name = "DIR")]
+    pub directory: Option<PathBuf>,
     /// Apply each round's plan: revert drift and apply pending changes. Expected drift
     /// (ignoreDrift, metadata.ignore) is left alone.
     #[arg(long)]

@@ -32,8 +32,11 @@ pub(super) async fn run(global: &GlobalArgs, args: ReconcileArgs) -> anyhow::Res
         .collect::<Result<Vec<_>, String>>()
         .map_err(anyhow::Error::msg)?;
     let options = ReconcileOptions {
-        working_directory: std::env::current_dir()
-            .context("could not read the working directory")?,
+        working_directory: match &args.directory {
+            Some(directory) => directory.clone(),
+            None => std::env::current_dir().context("could not read the working directory")?,
+        },
+        enter_each_round: args.directory.is_some(),
         paths: args.paths.paths.clone(),
         interval: args.interval,
         once: args.once,

@@ -47,6 +47,9 @@ const JITTER: f64 = 0.1;
 pub struct ReconcileOptions {
     /// Where the project is looked for, as for every command.
     pub working_directory: PathBuf,
+    /// `--directory`: entered at the start of each round, as given, so that a path through a
+    /// symlink that is moved to each new checkout (as git-sync publishes) reads the current one.
+    pub enter_each_round: bool,
     pub paths: Vec<PathBuf>,
     pub interval: Duration,
     /// One round, then stop.
@@ -247,6 +250,20 @@ async fn run_round<A: CaseApi>(
     now: Timestamp,
 ) -> RoundReport {
     let scrub = options.redact;
+    if options.enter_each_round
+        && let Err(error) = std::env::set_current_dir(&options.working_directory)
+    {
+        let error = format!(
+            "cannot enter --directory {}: {error}",
+            options.working_directory.display()
+        );
+        return RoundReport::global(
+            RoundResult::Failed,
+            ProblemKey::RoundFailed,
+            error.clone(),
+            Event::round_failed(&error, scrub, now),
+        );
+    }
     if options.git_pull {
         let directory = options.working_directory.clone();
         let pulled =

@@ -83,6 +83,7 @@ fn project() -> tempfile::TempDir {
 fn options(directory: &Path, interval: Duration) -> ReconcileOptions {
     ReconcileOptions {
         working_directory: directory.to_path_buf(),
+        enter_each_round: false,
         // Manifest paths are read relative to the process's directory, which a test does not
         // change.
         paths: vec![directory.join("cases")],

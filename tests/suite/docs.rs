@@ -506,10 +506,49 @@ fn check_pod_template(
                 "{place}: {probe} port, while sirops listens on {listen}"
             );
         }
+        check_git_sync(&place, spec, reconcile);
         listener.container = container.clone();
         listener.port = Some(listen.port());
     }
     (listener, invocations)
+}
+
+/// A git-sync sidecar publishes each commit by moving a link: sirops must enter that link
+/// anew each round (`--directory ROOT/LINK`), and needs the whole history to tell drift.
+fn check_git_sync(place: &str, spec: &Value, reconcile: &clap::ArgMatches) {
+    let Some(sync) = spec["containers"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .find(|container| {
+            container["image"]
+                .as_str()
+                .unwrap_or("")
+                .contains("git-sync")
+        })
+    else {
+        return;
+    };
+    let arguments = string_list(&sync["args"]);
+    let value = |flag: &str| {
+        arguments
+            .iter()
+            .find_map(|argument| argument.strip_prefix(&format!("--{flag}=")))
+            .unwrap_or_else(|| panic!("{place}: git-sync has no --{flag}="))
+            .to_string()
+    };
+    let link = Path::new(&value("root")).join(value("link"));
+    assert_eq!(
+        reconcile.get_one::<PathBuf>("directory"),
+        Some(&link),
+        "{place}: sirops must enter git-sync's link {} each round",
+        link.display()
+    );
+    assert_eq!(
+        value("depth"),
+        "0",
+        "{place}: drift needs the whole history"
+    );
 }
 
 /// The Kubernetes examples run only commands the CLI has, as a non-root pod, probe the

@@ -615,3 +615,52 @@ async fn once_exits_with_plans_codes() {
         usage.stderr
     );
 }
+
+#[tokio::test]
+async fn a_directory_whose_link_moves_to_each_new_checkout_is_read_at_its_latest() {
+    // What git-sync publishes: `repo` links to the current checkout; each new one is made
+    // beside it, the link is swapped in one rename, and the old checkout deleted.
+    let sandbox = Sandbox::new().await;
+    let checkout = |name: &str, cases: &[&str]| {
+        let directory = sandbox.path().join(name).join("cases");
+        std::fs::create_dir_all(&directory).unwrap();
+        for case in cases {
+            std::fs::write(
+                directory.join(format!("{case}.yaml")),
+                crate::support::manifest(case, ""),
+            )
+            .unwrap();
+        }
+    };
+    let publish = |name: &str| {
+        let staged = sandbox.path().join("repo.next");
+        std::os::unix::fs::symlink(name, &staged).unwrap();
+        std::fs::rename(&staged, sandbox.path().join("repo")).unwrap();
+    };
+    checkout("first", &["payroll"]);
+    publish("first");
+    let repo = sandbox.path().join("repo");
+    let operator = Operator::start(
+        &sandbox,
+        &["--self-heal", "--directory", repo.to_str().unwrap()],
+    )
+    .await;
+    operator.wait_rounds(1).await;
+    assert_eq!(sandbox.case_ids().await.len(), 1);
+
+    checkout("second", &["payroll", "phishing"]);
+    publish("second");
+    std::fs::remove_dir_all(sandbox.path().join("first")).unwrap();
+    operator.wait_rounds(2).await;
+    assert_eq!(
+        sandbox.case_ids().await.len(),
+        2,
+        "the new checkout was read"
+    );
+    let samples = operator.metrics().await;
+    assert_eq!(
+        value_of(&samples, "sirops_rounds_total", &[("result", "failed")]),
+        Some(0.0)
+    );
+    assert_eq!(operator.terminate().await.0, 0);
+}
