@@ -244,6 +244,10 @@ pub struct ReconcileArgs {
     /// Leave email and IP addresses in notifications (they are scrubbed by default).
     #[arg(long)]
     pub notify_unredacted: bool,
+    /// Keep the open problems in this file between runs, so that a restart, or the next
+    /// --once run from cron, notifies only what changed.
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
     /// How many API calls run at once (at least 1).
     #[arg(long, value_name = "N", default_value = "16")]
     pub parallelism: NonZeroUsize,

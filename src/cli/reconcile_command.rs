@@ -51,6 +51,12 @@ pub(super) async fn run(global: &GlobalArgs, args: ReconcileArgs) -> anyhow::Res
         },
         redact: !args.notify_unredacted,
         notify_repeat: args.notify_repeat,
+        state_file: args
+            .state_file
+            .as_deref()
+            .map(std::path::absolute)
+            .transpose()
+            .context("could not resolve --state-file")?,
     };
     let Connection {
         api,

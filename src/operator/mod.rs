@@ -63,6 +63,9 @@ pub struct ReconcileOptions {
     /// Scrub what notifications could quote of a case (the default).
     pub redact: bool,
     pub notify_repeat: Duration,
+    /// Where the open problems are kept between runs (absolute: `--directory` moves the
+    /// working directory).
+    pub state_file: Option<PathBuf>,
 }
 
 /// What one round found and did.
@@ -135,7 +138,7 @@ pub async fn reconcile<A: CaseApi>(
     mut stop: watch::Receiver<bool>,
 ) -> Option<RoundReport> {
     let clock = Clock::start();
-    let mut tracker = Tracker::new(options.notify_repeat);
+    let mut tracker = load_tracker(options);
     let mut last = None;
     loop {
         let started = Instant::now();
@@ -159,7 +162,9 @@ pub async fn reconcile<A: CaseApi>(
             break;
         }
         record(api, shared, &report, started);
-        for event in tracker.observe(report.findings.clone(), clock.now()) {
+        let events = tracker.observe(report.findings.clone(), clock.now());
+        save_tracker(options, &tracker);
+        for event in events {
             // The summary may name principals; the log says only what happened to which case.
             tracing::info!(
                 event = ?event.event,
@@ -179,6 +184,41 @@ pub async fn reconcile<A: CaseApi>(
         }
     }
     last
+}
+
+/// The open problems of earlier runs, from `--state-file`; none when there is no file yet, or
+/// (said in the log) when it cannot be read.
+fn load_tracker(options: &ReconcileOptions) -> Tracker {
+    let fresh = Tracker::new(options.notify_repeat);
+    let Some(path) = &options.state_file else {
+        return fresh;
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return fresh,
+        Err(error) => {
+            tracing::warn!(file = %path.display(), %error, "cannot read the state file; starting with no open problems");
+            return fresh;
+        }
+    };
+    Tracker::from_json(&text, options.notify_repeat).unwrap_or_else(|error| {
+        tracing::warn!(file = %path.display(), %error, "the state file is not sirops's; starting with no open problems");
+        fresh
+    })
+}
+
+fn save_tracker(options: &ReconcileOptions, tracker: &Tracker) {
+    let Some(path) = &options.state_file else {
+        return;
+    };
+    let written = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent),
+        _ => Ok(()),
+    }
+    .and_then(|()| crate::paths::write_atomically(path, tracker.to_json().as_bytes()));
+    if let Err(error) = written {
+        tracing::warn!(file = %path.display(), %error, "cannot write the state file");
+    }
 }
 
 /// Resolves once `stop` is true; never, if its sender is gone without saying so.

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::event::{Event, EventKind};
 use crate::diff::drift::Cause;
@@ -84,7 +84,8 @@ pub fn count_states(plan: &Plan) -> BTreeMap<CaseState, usize> {
 }
 
 /// What a problem is about. Case problems are keyed by manifest name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ProblemKey {
     Drift(String),
     ApplyFailed(String),
@@ -119,7 +120,8 @@ pub struct Findings {
     pub cases_observed: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Open {
     /// The event that told it, which reminders repeat.
     event: Event,
@@ -146,6 +148,36 @@ impl Tracker {
     #[cfg(test)]
     pub fn open_problems(&self) -> impl Iterator<Item = &ProblemKey> {
         self.open.keys()
+    }
+
+    /// The open problems as `--state-file` keeps them between runs, so that a restart or the
+    /// next `--once` run from cron tells only what changed.
+    pub fn to_json(&self) -> String {
+        let saved = Saved {
+            format_version: SAVED_FORMAT_VERSION,
+            open: self
+                .open
+                .iter()
+                .map(|(key, open)| (key.clone(), open.clone()))
+                .collect(),
+        };
+        serde_json::to_string_pretty(&saved).expect("the tracker always serialises")
+    }
+
+    /// A tracker with the problems [`Tracker::to_json`] kept; `Err` says why the text is not
+    /// such a state.
+    pub fn from_json(text: &str, repeat: Duration) -> Result<Tracker, String> {
+        let saved: Saved = serde_json::from_str(text).map_err(|error| error.to_string())?;
+        if saved.format_version != SAVED_FORMAT_VERSION {
+            return Err(format!(
+                "format version {} is not {SAVED_FORMAT_VERSION}",
+                saved.format_version
+            ));
+        }
+        Ok(Tracker {
+            open: saved.open.into_iter().collect(),
+            repeat,
+        })
     }
 
     /// Takes in a round's findings at `now`; returns the events to send, in a stable order.
@@ -193,6 +225,16 @@ impl Tracker {
         }
         events
     }
+}
+
+const SAVED_FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Saved {
+    format_version: u32,
+    /// A list, not a map: JSON keys are strings and a key here is not.
+    open: Vec<(ProblemKey, Open)>,
 }
 
 fn duration_between(earlier: Timestamp, later: Timestamp) -> Duration {

@@ -100,6 +100,7 @@ fn options(directory: &Path, interval: Duration) -> ReconcileOptions {
         },
         redact: true,
         notify_repeat: Duration::from_hours(24),
+        state_file: None,
     }
 }
 

@@ -664,3 +664,40 @@ async fn a_directory_whose_link_moves_to_each_new_checkout_is_read_at_its_latest
     );
     assert_eq!(operator.terminate().await.0, 0);
 }
+
+#[tokio::test]
+async fn once_from_cron_with_a_state_file_notifies_only_what_changed() {
+    let sandbox = applied(&["payroll"]).await;
+    let case_id = sandbox.recorded_case_id("payroll").unwrap();
+    let webhook = Webhook::start().await;
+    let state = sandbox.path().join(".sirops/reconcile-state.json");
+    let state = state.to_str().unwrap();
+    let once = [
+        "reconcile",
+        "--once",
+        "--notify",
+        &webhook.url,
+        "--state-file",
+        state,
+    ];
+    update_title(&responder(&sandbox), &case_id, "Retitled in the console")
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        sandbox.sirops(&once).await.expect_code(0);
+    }
+    assert_eq!(webhook.events().len(), 1, "{:?}", webhook.events());
+    assert_eq!(webhook.of_kind("drift_detected").len(), 1);
+
+    update_title(&responder(&sandbox), &case_id, "Incident payroll")
+        .await
+        .unwrap();
+    sandbox.sirops(&once).await.expect_code(0);
+    assert_eq!(
+        webhook.of_kind("drift_resolved").len(),
+        1,
+        "{:?}",
+        webhook.events()
+    );
+    assert_eq!(webhook.events().len(), 2);
+}

@@ -133,3 +133,31 @@ fn each_case_has_the_state_of_its_most_urgent_field() {
     unchanged.requests.clear();
     assert_eq!(CaseState::of(&unchanged), CaseState::InSync);
 }
+
+#[test]
+fn a_saved_tracker_picks_up_where_it_stopped() {
+    let mut tracker = Tracker::new(DAY);
+    let drift = |time| drift_event("payroll", &[SpecField::Title], time);
+    tracker.observe(observed(vec![drift(at(0))]), at(0));
+    let saved = tracker.to_json();
+
+    let mut restarted = Tracker::from_json(&saved, DAY).unwrap();
+    assert!(
+        restarted
+            .observe(observed(vec![drift(at(60))]), at(60))
+            .is_empty(),
+        "already told"
+    );
+    let reminded = restarted.observe(observed(vec![drift(at(86_400))]), at(86_400));
+    assert_eq!(kinds(&reminded), [EventKind::Reminder]);
+    assert_eq!(reminded[0].since, Some(at(0)), "the start survives");
+    let mut again = Tracker::from_json(&saved, DAY).unwrap();
+    assert_eq!(
+        kinds(&again.observe(observed(vec![]), at(120))),
+        [EventKind::DriftResolved]
+    );
+
+    for bad in ["", "{}", r#"{"formatVersion": 2, "open": []}"#] {
+        assert!(Tracker::from_json(bad, DAY).is_err(), "{bad:?}");
+    }
+}
