@@ -460,12 +460,13 @@ async fn an_invalid_manifest_mid_run_writes_nothing_until_it_is_fixed() {
     operator.wait_rounds(1).await;
 
     // A new case to create, and beside it a manifest that does not validate: the round must
-    // create nothing, since the project is not in a state anyone reviewed.
-    sandbox.write_case("newcomer", "");
+    // create nothing, since the project is not in a state anyone reviewed. The broken one is
+    // written first, so that no round can see the newcomer without it.
     sandbox.write_manifest(
         "broken",
         "apiVersion: sirops/v1\nkind: Case\nmetadata:\n  name: broken\nspec:\n  title: [not, a, title]\n",
     );
+    sandbox.write_case("newcomer", "");
     let (invalid, writes) = sandbox
         .writes_during(async {
             let event = webhook.wait_for("manifests_invalid").await;
