@@ -2,38 +2,13 @@
 //! records the revision on the case; another principal edits the case through the SDK; plans
 //! tell that edit (drift) from a change committed to git.
 
-use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
 use aws_sdk_securityir::Client;
 
-use crate::support::{Run, Sandbox, client_as, update_title};
-
-fn git(directory: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .current_dir(directory)
-        .args([
-            "-c",
-            "user.name=Tester",
-            "-c",
-            "user.email=tester@example.com",
-        ])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn commit_all(sandbox: &Sandbox, message: &str) {
-    git(sandbox.path(), &["add", "-A"]);
-    git(sandbox.path(), &["commit", "-q", "-m", message]);
-}
+use crate::support::{Run, Sandbox, client_as, commit_all, git, update_title};
 
 /// A client signing as another principal: someone editing the case outside git.
 fn responder(sandbox: &Sandbox) -> Client {
@@ -327,8 +302,9 @@ async fn refresh_accepts_console_edits_into_the_manifest_and_lists_conflicts() {
     assert_eq!(sandbox.read_manifest("payroll"), manifest);
 }
 
-#[tokio::test]
-async fn drift_a_rule_expects_is_shown_but_never_reverted_or_failed() {
+/// A repository whose `sirops.yaml` expects the responder's edits of impactedServices, with
+/// one case applied and its id committed.
+async fn trusting_responders() -> (Sandbox, String) {
     let sandbox = Sandbox::new().await;
     sandbox.write_project(
         "ignoreDrift:\n  - fields: [impactedServices]\n    principals: [\"arn:aws:iam::*:user/AKIDRESPONDER\"]\n",
@@ -339,6 +315,12 @@ async fn drift_a_rule_expects_is_shown_but_never_reverted_or_failed() {
     sandbox.apply(&["--write-back"]).await.expect_code(0);
     let case_id = sandbox.recorded_case_id("payroll").unwrap();
     commit_all(&sandbox, "record the case id");
+    (sandbox, case_id)
+}
+
+#[tokio::test]
+async fn drift_a_rule_expects_is_shown_but_never_reverted_or_failed() {
+    let (sandbox, case_id) = trusting_responders().await;
 
     // The responder the rule names adds a service: expected, left alone.
     let responder = responder(&sandbox);
@@ -433,16 +415,7 @@ async fn apply_drift_repairs_only_the_edits_made_outside_git() {
 #[tokio::test]
 async fn sirops_own_edits_are_told_from_everyone_elses() {
     let sirops = "arn:aws:iam::123456789012:user/test";
-    let sandbox = Sandbox::new().await;
-    sandbox.write_project(
-        "ignoreDrift:\n  - fields: [impactedServices]\n    principals: [\"arn:aws:iam::*:user/AKIDRESPONDER\"]\n",
-    );
-    sandbox.write_case("payroll", "  impactedServices: [Amazon S3]\n");
-    git(sandbox.path(), &["init", "-q"]);
-    commit_all(&sandbox, "payroll");
-    sandbox.apply(&["--write-back"]).await.expect_code(0);
-    let case_id = sandbox.recorded_case_id("payroll").unwrap();
-    commit_all(&sandbox, "record the case id");
+    let (sandbox, case_id) = trusting_responders().await;
     // sirops itself edits the field after the base's commit, applying it.
     commit_edit(
         &sandbox,

@@ -3,7 +3,6 @@
 //! the test, while other identities edit cases through the real SDK.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::support::{Sandbox, client_as, raw_request, update_title};
+use crate::support::{Sandbox, client_as, commit_all, git, raw_request, update_title};
 
 /// A webhook that keeps every JSON body POSTed to it, answering 200.
 struct Webhook {
@@ -282,26 +281,6 @@ fn value_of(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f
                 })
         })
         .map(|sample| sample.value)
-}
-
-fn git(directory: &Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
-        .current_dir(directory)
-        .args([
-            "-c",
-            "user.name=Tester",
-            "-c",
-            "user.email=tester@example.com",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(status.status.success(), "git {args:?}");
-}
-
-fn commit_all(sandbox: &Sandbox, message: &str) {
-    git(sandbox.path(), &["add", "-A"]);
-    git(sandbox.path(), &["commit", "-q", "-m", message]);
 }
 
 /// A git repository with these cases applied and their ids written back and committed.

@@ -38,6 +38,32 @@ pub struct Sandbox {
     pub emulator: RunningEmulator,
 }
 
+/// Runs git in `directory` as a fixed author; panics with git's message when it fails.
+pub fn git(directory: &Path, args: &[&str]) {
+    let output = std::process::Command::new("git")
+        .current_dir(directory)
+        .args([
+            "-c",
+            "user.name=Tester",
+            "-c",
+            "user.email=tester@example.com",
+        ])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Commits everything in the sandbox's repository.
+pub fn commit_all(sandbox: &Sandbox, message: &str) {
+    git(sandbox.path(), &["add", "-A"]);
+    git(sandbox.path(), &["commit", "-q", "-m", message]);
+}
+
 /// Output of one `sirops` run.
 pub struct Run {
     pub code: i32,
