@@ -49,7 +49,8 @@ RUN groupadd --gid 10001 sirops \
 COPY --from=build /build/target/release/sirops /usr/local/bin/sirops
 
 USER 10001:10001
-# The checkout of the manifests: mounted here, or cloned here by examples/kubernetes/.
+# The checkout of the manifests, mounted here; examples/kubernetes/ instead points
+# --directory at the link a git-sync sidecar moves to each new commit.
 WORKDIR /manifests
 EXPOSE 9090
 ENTRYPOINT ["sirops"]
