@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::diff::drift::Cause;
 use crate::model::{SpecField, Timestamp};
-use crate::plan::CasePlan;
+use crate::plan::{CasePlan, email_address};
 
 /// The version of the JSON payload; a change that renames or removes a field bumps it.
 pub const FORMAT_VERSION: u32 = 1;
@@ -355,32 +355,21 @@ fn scrubbed(text: &str, scrub: bool) -> String {
 /// (an error the service echoed, a diagnostic quoting a manifest) may hold a watcher's address
 /// or a threat actor's IP that no placeholder table knows.
 pub fn scrub_addresses(text: &str) -> String {
-    static PATTERNS: std::sync::OnceLock<[(regex::Regex, &'static str); 3]> =
-        std::sync::OnceLock::new();
-    let patterns = PATTERNS.get_or_init(|| {
+    static IP_ADDRESSES: std::sync::OnceLock<[regex::Regex; 2]> = std::sync::OnceLock::new();
+    let ip_addresses = IP_ADDRESSES.get_or_init(|| {
         let pattern = |text: &str| regex::Regex::new(text).expect("the pattern compiles");
         [
-            (
-                pattern(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"),
-                "<email>",
-            ),
-            (
-                pattern(r"\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?\b"),
-                "<ip>",
-            ),
+            pattern(r"\b(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?\b"),
             // Full IPv6, or compressed with `::` after at least one group. Times (`10:05:03`)
             // and ARNs (`iam::123456789012`) have no hex group before a `::`.
-            (
-                pattern(
-                    r"(?i)\b(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){7}|(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,5})?)(?:/\d{1,3})?",
-                ),
-                "<ip>",
+            pattern(
+                r"(?i)\b(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){7}|(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,5})?)(?:/\d{1,3})?",
             ),
         ]
     });
-    let mut text = text.to_string();
-    for (pattern, replacement) in patterns {
-        text = pattern.replace_all(&text, *replacement).into_owned();
+    let mut text = email_address().replace_all(text, "<email>").into_owned();
+    for pattern in ip_addresses {
+        text = pattern.replace_all(&text, "<ip>").into_owned();
     }
     text
 }

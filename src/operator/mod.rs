@@ -38,7 +38,7 @@ use crate::apply::{ApplyOptions, apply};
 use crate::live::{ApiErrorKind, CaseApi};
 use crate::model::Timestamp;
 use crate::ops::plan::{Endpoint, PlanError, PlanOptions, make_plan};
-use crate::plan::{self, Plan, Redactor};
+use crate::plan::{Plan, Redactor};
 
 /// The share of the interval a round's start may move either way.
 const JITTER: f64 = 0.1;
@@ -161,9 +161,12 @@ pub async fn reconcile<A: CaseApi>(
         if *stop.borrow() {
             break;
         }
-        record(api, shared, &report, started);
+        record(api, shared, &report, started, clock.now());
         let events = tracker.observe(report.findings.clone(), clock.now());
-        save_tracker(options, &tracker);
+        // The tracker changes exactly when it has something to tell.
+        if !events.is_empty() {
+            save_tracker(options, &tracker);
+        }
         for event in events {
             // The summary may name principals; the log says only what happened to which case.
             tracing::info!(
@@ -233,18 +236,23 @@ fn jittered(interval: Duration) -> Duration {
 }
 
 /// Puts a finished round into the metrics, the readiness and the log.
-fn record<A: CaseApi>(api: &A, shared: &Shared, report: &RoundReport, started: Instant) {
+fn record<A: CaseApi>(
+    api: &A,
+    shared: &Shared,
+    report: &RoundReport,
+    started: Instant,
+    now: Timestamp,
+) {
     let finished = Instant::now();
     let seconds = finished.duration_since(started).as_secs_f64();
     shared.health.record(finished, report.global_error.clone());
     {
-        let mut metrics = shared
-            .metrics
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let epoch_seconds = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |since| since.as_secs_f64());
+        let mut metrics = shared.metrics();
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "epoch milliseconds fit in 53 bits"
+        )]
+        let epoch_seconds = now.epoch_millis() as f64 / 1000.0;
         metrics.record_round(
             report.result,
             seconds,
@@ -388,12 +396,9 @@ async fn planned_round<A: CaseApi>(
     now: Timestamp,
 ) -> RoundReport {
     let scrub = options.redact;
-    let shown = if scrub {
-        plan::redact(plan)
-    } else {
-        plan.clone()
-    };
-    let mut problems: Vec<(ProblemKey, Event)> = shown
+    // Events carry no field values and scrub what they quote themselves, so the plan itself
+    // need not be redacted each round.
+    let mut problems: Vec<(ProblemKey, Event)> = plan
         .cases
         .iter()
         .filter_map(|case| {
@@ -410,7 +415,8 @@ async fn planned_round<A: CaseApi>(
             audit: None,
         };
         let outcomes = apply(api, plan, &apply_options, &|_| {}).await;
-        let redactor = scrub.then(|| Redactor::for_plan(plan));
+        // Built only when a failure needs it: most rounds have none.
+        let mut redactor: Option<Redactor> = None;
         changes_left = false;
         for outcome in outcomes {
             let Some(error) = &outcome.failure else {
@@ -422,11 +428,14 @@ async fn planned_round<A: CaseApi>(
                 continue;
             }
             failed_cases += 1;
-            let text = match &redactor {
-                Some(redactor) => redactor.text(&error.to_string()),
-                None => error.to_string(),
+            let text = if scrub {
+                redactor
+                    .get_or_insert_with(|| Redactor::for_plan(plan))
+                    .text(&error.to_string())
+            } else {
+                error.to_string()
             };
-            if let Some(case) = shown.cases.iter().find(|case| case.name == outcome.name) {
+            if let Some(case) = plan.cases.iter().find(|case| case.name == outcome.name) {
                 problems.push((
                     ProblemKey::ApplyFailed(outcome.name.clone()),
                     Event::apply_failed(case, &text, scrub, now),

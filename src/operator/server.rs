@@ -70,6 +70,12 @@ pub struct Shared {
     pub metrics: Mutex<Metrics>,
 }
 
+impl Shared {
+    pub fn metrics(&self) -> std::sync::MutexGuard<'_, Metrics> {
+        lock(&self.metrics)
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
@@ -95,7 +101,7 @@ async fn readyz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    let text = lock(&shared.metrics).render();
+    let text = shared.metrics().render();
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], text)
 }
 

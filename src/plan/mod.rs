@@ -27,7 +27,7 @@ pub mod target;
 
 pub use build::{Base, Orphan, PlanInput, build_plan};
 pub(crate) use display::printable;
-pub use redact::{Redactor, redact};
+pub use redact::{Redactor, email_address, redact};
 pub use render_json::{parse_json, render_json};
 pub use render_markdown::render_markdown;
 pub(crate) use render_text::plural;

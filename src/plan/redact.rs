@@ -163,8 +163,9 @@ fn placeholders_of(plan: &Plan, requests: &[Vec<Value>]) -> Placeholders {
     placeholders
 }
 
-/// Text shaped like an email address, as it appears inside an ARN's last segment.
-fn email_address() -> &'static regex::Regex {
+/// Text shaped like an email address, as it appears inside an ARN's last segment or in free
+/// text.
+pub fn email_address() -> &'static regex::Regex {
     static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     PATTERN.get_or_init(|| {
         regex::Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
