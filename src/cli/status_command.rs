@@ -6,12 +6,8 @@ use super::args::{GlobalArgs, StatusArgs, StatusFormat};
 use super::{Connection, Outcome, connect, load_valid_workspace, output};
 use crate::live::CaseApi;
 use crate::model::Timestamp;
-use crate::ops::status::{CaseState, Status, StatusRow, WAITING_ON_CUSTOMER, read_status};
-use crate::plan::printable;
-
-const BOLD_RED: &str = "\x1b[1;31m";
-const YELLOW: &str = "\x1b[33m";
-const RESET: &str = "\x1b[0m";
+use crate::ops::status::{LiveStatus, Status, StatusRow, WAITING_ON_CUSTOMER, read_status};
+use crate::plan::{BOLD_RED, Painter, YELLOW, printable};
 
 pub(super) async fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<Outcome> {
     let Some(workspace) = load_valid_workspace(&args.paths)? else {
@@ -51,13 +47,8 @@ fn render_json(status: &Status) -> String {
 
 /// A table with a marker before each case AWS waits on, and the count of those at the end.
 fn render_text(status: &Status, color: bool) -> String {
-    let paint = |style: &str, text: &str| {
-        if color {
-            format!("{style}{text}{RESET}")
-        } else {
-            text.to_string()
-        }
-    };
+    let painter = Painter { color };
+    let paint = |style: &str, text: &str| painter.paint(style, text);
     let header = [
         "NAME",
         "CASE ID",
@@ -101,7 +92,7 @@ fn render_text(status: &Status, color: bool) -> String {
             } else {
                 " ".to_string()
             };
-            let status_style = (row.status == CaseState::Missing).then_some(YELLOW);
+            let status_style = (row.status == LiveStatus::Missing).then_some(YELLOW);
             let pending_style = row.waits_on_customer().then_some(BOLD_RED);
             let styles = [None, None, status_style, pending_style, None];
             let _ = writeln!(out, "{marker} {}", line(cells, styles));
@@ -171,8 +162,9 @@ mod tests {
     use super::*;
     use crate::model::CaseStatus;
     use crate::ops::status::FORMAT_VERSION;
+    use crate::plan::RESET;
 
-    fn row(name: Option<&str>, case_id: Option<&str>, status: CaseState) -> StatusRow {
+    fn row(name: Option<&str>, case_id: Option<&str>, status: LiveStatus) -> StatusRow {
         StatusRow {
             name: name.map(str::to_string),
             case_id: case_id.map(str::to_string),
@@ -190,23 +182,23 @@ mod tests {
             ..row(
                 Some("payroll"),
                 Some("0000000001"),
-                CaseState::Live(CaseStatus::Acknowledged),
+                LiveStatus::Live(CaseStatus::Acknowledged),
             )
         };
         let unrecorded = StatusRow {
             pending_action: None,
             last_updated: None,
-            ..row(Some("new"), None, CaseState::Unknown)
+            ..row(Some("new"), None, LiveStatus::Unknown)
         };
         let missing = StatusRow {
             pending_action: None,
             last_updated: None,
-            ..row(Some("gone"), Some("0000000009"), CaseState::Missing)
+            ..row(Some("gone"), Some("0000000009"), LiveStatus::Missing)
         };
         let other = row(
             None,
             Some("0000000002"),
-            CaseState::Live(CaseStatus::DetectionAndAnalysis),
+            LiveStatus::Live(CaseStatus::DetectionAndAnalysis),
         );
         Status {
             format_version: FORMAT_VERSION,

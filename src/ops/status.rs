@@ -22,7 +22,7 @@ pub const WAITING_ON_CUSTOMER: &str = "Customer";
 
 /// What a row can say about a case's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaseState {
+pub enum LiveStatus {
     /// The status ListCases reports.
     Live(CaseStatus),
     /// The manifest records a case id the listing does not hold.
@@ -32,17 +32,17 @@ pub enum CaseState {
     Unknown,
 }
 
-impl CaseState {
+impl LiveStatus {
     pub fn as_str(self) -> &'static str {
         match self {
-            CaseState::Live(status) => status.as_str(),
-            CaseState::Missing => "missing",
-            CaseState::Unknown => "unknown",
+            LiveStatus::Live(status) => status.as_str(),
+            LiveStatus::Missing => "missing",
+            LiveStatus::Unknown => "unknown",
         }
     }
 }
 
-impl Serialize for CaseState {
+impl Serialize for LiveStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
@@ -56,7 +56,7 @@ pub struct StatusRow {
     pub name: Option<String>,
     /// `None` when the manifest records no case id.
     pub case_id: Option<String>,
-    pub status: CaseState,
+    pub status: LiveStatus,
     /// As the service spells it (`Customer`, `None`); `None` when the listing said nothing.
     pub pending_action: Option<String>,
     pub last_updated: Option<Timestamp>,
@@ -77,7 +77,7 @@ impl StatusRow {
     fn listed(case: CaseSummary, manifest: Option<&LoadedManifest>) -> StatusRow {
         StatusRow {
             name: manifest.map(|manifest| manifest.desired.name.clone()),
-            status: case.status.map_or(CaseState::Unknown, CaseState::Live),
+            status: case.status.map_or(LiveStatus::Unknown, LiveStatus::Live),
             case_id: Some(case.case_id),
             pending_action: case.pending_action,
             last_updated: case.last_updated,
@@ -91,9 +91,9 @@ impl StatusRow {
         StatusRow {
             name: Some(manifest.desired.name.clone()),
             status: if case_id.is_some() {
-                CaseState::Missing
+                LiveStatus::Missing
             } else {
-                CaseState::Unknown
+                LiveStatus::Unknown
             },
             case_id,
             pending_action: None,
@@ -118,7 +118,7 @@ impl Status {
     pub fn missing(&self) -> impl Iterator<Item = &StatusRow> {
         self.cases
             .iter()
-            .filter(|row| row.status == CaseState::Missing)
+            .filter(|row| row.status == LiveStatus::Missing)
     }
 
     /// The rows of manifests that record no case id.

@@ -30,7 +30,9 @@ pub(crate) use display::printable;
 pub use redact::{Redactor, email_address, redact};
 pub use render_json::{parse_json, render_json};
 pub use render_markdown::render_markdown;
-pub(crate) use render_text::plural;
+#[cfg(test)]
+pub(crate) use render_text::RESET;
+pub(crate) use render_text::{BOLD_RED, Painter, YELLOW, plural};
 pub use render_text::{RenderOptions, render_text};
 
 use crate::diff::FieldChange;

@@ -14,18 +14,19 @@ pub struct RenderOptions {
 
 const GREEN: &str = "\x1b[32m";
 const RED: &str = "\x1b[31m";
-const YELLOW: &str = "\x1b[33m";
+pub(crate) const YELLOW: &str = "\x1b[33m";
 const CYAN: &str = "\x1b[36m";
 const BOLD: &str = "\x1b[1m";
-const BOLD_RED: &str = "\x1b[1;31m";
-const RESET: &str = "\x1b[0m";
+pub(crate) const BOLD_RED: &str = "\x1b[1;31m";
+pub(crate) const RESET: &str = "\x1b[0m";
 
-struct Painter {
-    color: bool,
+/// Styles text for a terminal, or leaves it plain when colour is off.
+pub(crate) struct Painter {
+    pub(crate) color: bool,
 }
 
 impl Painter {
-    fn paint(&self, style: &str, text: &str) -> String {
+    pub(crate) fn paint(&self, style: &str, text: &str) -> String {
         if self.color {
             format!("{style}{text}{RESET}")
         } else {
