@@ -20,6 +20,7 @@ pub mod request;
 pub mod status;
 
 pub(crate) mod apply;
+pub(crate) mod ci;
 pub(crate) mod import;
 pub(crate) mod live;
 pub(crate) mod operator;

@@ -7,7 +7,7 @@ use anyhow::bail;
 
 use super::args::{ApplyArgs, GlobalArgs};
 use super::plan_command::read_and_plan;
-use super::{Connection, Outcome, connect, load_valid_workspace, output};
+use super::{Connection, Outcome, Shown, connect, load_valid_workspace, output};
 use crate::apply::{ApplyOptions, CaseOutcome, apply};
 use crate::live::CaseApi;
 use crate::ops::apply::{audit_context, check_saved_plan_for, read_saved_plan, record_case_ids};
@@ -16,7 +16,7 @@ use crate::plan::{self, Plan, Redactor, RenderOptions, plural};
 
 pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Outcome> {
     let saved = args.plan.as_deref().map(read_saved_plan).transpose()?;
-    let Some(workspace) = load_valid_workspace(&args.paths)? else {
+    let Some(workspace) = load_valid_workspace(&Shown::new(global, false), &args.paths)? else {
         return Ok(Outcome::Failure);
     };
     check_prune_scope(&workspace, args.prune)?;

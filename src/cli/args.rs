@@ -57,6 +57,25 @@ pub struct GlobalArgs {
     /// Logs on stderr as text for people, or as one JSON object per line for collectors.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "SIROPS_LOG_FORMAT")]
     pub log_format: LogFormat,
+    /// Also print manifest problems as CI annotations on the diff: GitHub workflow commands
+    /// [default: github when GITHUB_ACTIONS=true, else none].
+    #[arg(long, global = true, value_enum, value_name = "KIND")]
+    pub annotations: Option<Annotations>,
+    /// Append plan and apply summaries (Markdown, always redacted) to this file
+    /// [default: $GITHUB_STEP_SUMMARY when GITHUB_ACTIONS=true].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub step_summary: Option<PathBuf>,
+    /// Write plan and apply results as GitHub step outputs (has-changes, counts...) to this
+    /// file [default: $GITHUB_OUTPUT when GITHUB_ACTIONS=true].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub github_output: Option<PathBuf>,
+}
+
+/// Annotations for a CI system, beside the usual messages on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Annotations {
+    None,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,8 +89,10 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse and check manifests offline; exit 0 when valid, 1 when not.
-    #[command(after_help = "Example:\n  sirops validate cases/")]
-    Validate(PathsArgs),
+    #[command(
+        after_help = "Examples:\n  sirops validate cases/\n  sirops validate --format gitlab > gl-code-quality-report.json"
+    )]
+    Validate(ValidateArgs),
     /// Read live cases and show what apply would change.
     #[command(
         after_help = "Examples:\n  sirops plan --local\n  sirops plan cases/ --format markdown --redact > plan.md\n  sirops plan --out plan.json --detailed-exitcode"
@@ -129,6 +150,21 @@ pub struct PathsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    /// Problems as text on stderr, or also as a GitLab Code Quality report (JSON) on stdout.
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    Text,
+    Gitlab,
+}
+
+#[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// The schema of the project file sirops.yaml instead of a case manifest's.
     #[arg(long)]
@@ -140,12 +176,24 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// The `{create, update, delete}` counts GitLab's merge-request widget reads.
+    GitlabMr,
+}
+
+impl Format {
+    /// Whether stdout carries a document (JSON, Markdown, a report) that a file or program
+    /// receives whole, so nothing else may be mixed into it.
+    pub fn is_document(self) -> bool {
+        !matches!(self, Format::Text)
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
     pub paths: PathsArgs,
+    /// Text for people, JSON (documented in docs/reference.md, "Plan JSON"), Markdown for a
+    /// pull request, or gitlab-mr for GitLab's merge-request widget.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Also save the plan (JSON, not redacted) for `apply --plan`.

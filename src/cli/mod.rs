@@ -3,6 +3,7 @@
 
 mod apply_command;
 mod args;
+mod github;
 mod import_command;
 mod local;
 mod output;
@@ -18,7 +19,9 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
 pub use args::Cli;
-use args::{Command, EmulatorArgs, GlobalArgs, PathsArgs, SchemaArgs};
+use args::{
+    Command, EmulatorArgs, GlobalArgs, PathsArgs, SchemaArgs, ValidateArgs, ValidateFormat,
+};
 
 use crate::live::aws::{ClientSettings, SdkCaseApi};
 use crate::manifest;
@@ -108,7 +111,7 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let global = cli.global;
     match cli.command {
-        Command::Validate(args) => validate(&args),
+        Command::Validate(args) => validate(&global, &args),
         Command::Plan(args) => plan_command::run(&global, args).await,
         Command::Status(args) => status_command::run(&global, args).await,
         Command::Apply(args) => apply_command::run(&global, args).await,
@@ -166,44 +169,94 @@ fn emulator_config(args: EmulatorArgs) -> anyhow::Result<crate::emulator::Emulat
     })
 }
 
-fn validate(paths: &PathsArgs) -> anyhow::Result<Outcome> {
-    let Some(workspace) = load_workspace(paths)? else {
+fn validate(global: &GlobalArgs, args: &ValidateArgs) -> anyhow::Result<Outcome> {
+    let gitlab = args.format == ValidateFormat::Gitlab;
+    let shown = Shown::new(global, gitlab);
+    let (diagnostics, valid) = match load_workspace(&shown, &args.paths)? {
+        Ok(workspace) => {
+            let valid = (!workspace.has_errors()).then_some(workspace.manifests.manifests.len());
+            (workspace.manifests.diagnostics, valid)
+        }
+        Err(project_problems) => (project_problems, None),
+    };
+    if gitlab {
+        let working_directory =
+            std::env::current_dir().context("could not read the working directory")?;
+        let placed: Vec<(manifest::Diagnostic, String)> = diagnostics
+            .into_iter()
+            .map(|diagnostic| {
+                let path = crate::ci::repository_path(
+                    &diagnostic.file,
+                    &working_directory,
+                    &working_directory,
+                );
+                (diagnostic, path)
+            })
+            .collect();
+        output::print_stdout(&crate::ci::gitlab::code_quality_report(&placed))?;
+    }
+    let Some(count) = valid else {
         return Ok(Outcome::Failure);
     };
-    let manifests = &workspace.manifests;
-    output::print_diagnostics(manifests);
-    if manifests.has_errors() {
-        return Ok(Outcome::Failure);
+    if !gitlab {
+        output::print_stdout(&format!("{} valid.\n", output::plural(count, "manifest")))?;
     }
-    output::print_stdout(&format!(
-        "{} valid.\n",
-        output::plural(manifests.manifests.len(), "manifest")
-    ))?;
     Ok(Outcome::Success)
 }
 
-/// The project and its manifests, with every problem printed; `None` when `sirops.yaml` is
-/// invalid.
-fn load_workspace(paths: &PathsArgs) -> anyhow::Result<Option<Workspace>> {
-    let working_directory =
-        std::env::current_dir().context("could not read the working directory")?;
-    match ops::load_workspace(&working_directory, &paths.paths) {
-        Ok(workspace) => Ok(Some(workspace)),
-        Err(diagnostics) => {
-            output::print_diagnostic_list(&diagnostics);
-            eprintln!("error: invalid project file; nothing was sent to the API");
-            Ok(None)
+/// How the problems of a command's input are shown: text on stderr, and annotations where CI
+/// reads them.
+pub(crate) struct Shown<'a> {
+    global: &'a GlobalArgs,
+    /// stdout carries a document (JSON, Markdown, a report) annotations must stay out of.
+    stdout_is_document: bool,
+}
+
+impl<'a> Shown<'a> {
+    fn new(global: &'a GlobalArgs, stdout_is_document: bool) -> Shown<'a> {
+        Shown {
+            global,
+            stdout_is_document,
         }
+    }
+
+    fn diagnostics(&self, diagnostics: &[manifest::Diagnostic]) {
+        let github = github::GitHub::from_global(self.global);
+        let text: String = diagnostics
+            .iter()
+            .map(|diagnostic| format!("{diagnostic}\n"))
+            .collect();
+        let _ =
+            std::io::stderr().write_all(github.guard_log(&text, github::Stream::Stderr).as_bytes());
+        github.annotate(diagnostics, self.stdout_is_document);
     }
 }
 
-/// The workspace when it and every manifest in it are valid, with the diagnostics printed;
-/// `None` when anything is invalid, so that nothing is sent to the API.
-fn load_valid_workspace(paths: &PathsArgs) -> anyhow::Result<Option<Workspace>> {
-    let Some(workspace) = load_workspace(paths)? else {
+/// The project and its manifests, with every problem shown; the project file's problems
+/// when `sirops.yaml` is invalid.
+fn load_workspace(
+    shown: &Shown<'_>,
+    paths: &PathsArgs,
+) -> anyhow::Result<Result<Workspace, Vec<manifest::Diagnostic>>> {
+    let working_directory =
+        std::env::current_dir().context("could not read the working directory")?;
+    let loaded = ops::load_workspace(&working_directory, &paths.paths);
+    match &loaded {
+        Ok(workspace) => shown.diagnostics(&workspace.manifests.diagnostics),
+        Err(diagnostics) => {
+            shown.diagnostics(diagnostics);
+            eprintln!("error: invalid project file; nothing was sent to the API");
+        }
+    }
+    Ok(loaded)
+}
+
+/// The workspace when it and every manifest in it are valid, with the problems shown; `None`
+/// when anything is invalid, so that nothing is sent to the API.
+fn load_valid_workspace(shown: &Shown<'_>, paths: &PathsArgs) -> anyhow::Result<Option<Workspace>> {
+    let Ok(workspace) = load_workspace(shown, paths)? else {
         return Ok(None);
     };
-    output::print_diagnostics(&workspace.manifests);
     if workspace.has_errors() {
         eprintln!("error: invalid manifests; nothing was sent to the API");
         return Ok(None);

@@ -7,7 +7,6 @@ use tracing_subscriber::EnvFilter;
 
 use super::args::{GlobalArgs, LogFormat};
 use crate::live::pacing::PacingReport;
-use crate::manifest::Manifests;
 
 /// Dependencies that could log request or response bodies (which carry emails, IPs and case
 /// text) are held below trace, and transport crates below debug, whatever the verbosity or
@@ -87,17 +86,6 @@ pub(crate) fn print_stdout(text: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()
-}
-
-pub(crate) fn print_diagnostics(manifests: &Manifests) {
-    print_diagnostic_list(&manifests.diagnostics);
-}
-
-pub(crate) fn print_diagnostic_list(diagnostics: &[crate::manifest::Diagnostic]) {
-    let mut stderr = std::io::stderr().lock();
-    for diagnostic in diagnostics {
-        let _ = writeln!(stderr, "{diagnostic}");
-    }
 }
 
 pub(crate) use crate::plan::plural;

@@ -3,14 +3,17 @@
 use anyhow::Context;
 
 use super::args::{Format, GlobalArgs, PlanArgs};
-use super::{Connection, Outcome, connect, load_valid_workspace, output};
+use super::github::{GitHub, Stream};
+use super::{Connection, Outcome, Shown, connect, load_valid_workspace, output};
 use crate::live::CaseApi;
 use crate::ops::Workspace;
 use crate::ops::plan::{Endpoint, PlanOptions, check_prune_scope, make_plan};
 use crate::plan::{self, Plan, RenderOptions};
 
 pub(super) async fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<Outcome> {
-    let Some(workspace) = load_valid_workspace(&args.paths)? else {
+    let Some(workspace) =
+        load_valid_workspace(&Shown::new(global, args.format.is_document()), &args.paths)?
+    else {
         return Ok(Outcome::Failure);
     };
     let options = PlanOptions {
@@ -50,16 +53,40 @@ pub(super) async fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<O
         ),
         Format::Json => plan::render_json(&shown),
         Format::Markdown => plan::render_markdown(&shown),
+        Format::GitlabMr => crate::ci::gitlab::merge_request_report(&shown),
     };
     let throttling = api.pacing().describe();
     let rendered = match (&throttling, args.format) {
         (Some(line), Format::Text | Format::Markdown) => format!("{rendered}\nNote: {line}.\n"),
         _ => rendered,
     };
-    output::print_stdout(&rendered)?;
-    if let (Some(line), Format::Json) = (&throttling, args.format) {
+    let github = GitHub::from_global(global);
+    if args.format.is_document() {
+        output::print_stdout(&rendered)?;
+    } else {
+        output::print_stdout(&github.guard_log(&rendered, Stream::Stdout))?;
+    }
+    if let (Some(line), Format::Json | Format::GitlabMr) = (&throttling, args.format) {
         eprintln!("note: {line}");
     }
+    github.append_step_summary(&|| {
+        let title = if args.drift {
+            "sirops plan --drift"
+        } else {
+            "sirops plan"
+        };
+        let redacted = if shown.redacted {
+            shown.clone()
+        } else {
+            plan::redact(&shown)
+        };
+        format!("## {title}\n\n{}\n", plan::render_markdown(&redacted))
+    })?;
+    let plan_file = args.out.as_deref().map(|out| out.display().to_string());
+    github.write_outputs(&crate::ci::github::plan_outputs(
+        &plan,
+        plan_file.as_deref(),
+    ))?;
     Ok(if plan.has_errors() {
         Outcome::Failure
     } else if args.detailed_exitcode

@@ -1,13 +1,13 @@
 //! `sirops refresh`: accept edits made outside git into the manifests, printing the diff.
 
 use super::args::{GlobalArgs, RefreshArgs};
-use super::{Connection, Outcome, connect, load_valid_workspace, output};
+use super::{Connection, Outcome, Shown, connect, load_valid_workspace, output};
 use crate::ops::plan::PlanOptions;
 use crate::ops::refresh::{Refreshed, refresh};
 
 pub(super) async fn run(global: &GlobalArgs, args: RefreshArgs) -> anyhow::Result<Outcome> {
     const READING: &str = "reading live cases";
-    let Some(workspace) = load_valid_workspace(&args.paths)? else {
+    let Some(workspace) = load_valid_workspace(&Shown::new(global, false), &args.paths)? else {
         return Ok(Outcome::Failure);
     };
     let Connection {

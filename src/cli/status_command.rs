@@ -3,14 +3,18 @@
 use std::fmt::Write as _;
 
 use super::args::{GlobalArgs, StatusArgs, StatusFormat};
-use super::{Connection, Outcome, connect, load_valid_workspace, output};
+use super::{Connection, Outcome, Shown, connect, load_valid_workspace, output};
 use crate::live::CaseApi;
 use crate::model::Timestamp;
 use crate::ops::status::{LiveStatus, Status, StatusRow, WAITING_ON_CUSTOMER, read_status};
 use crate::plan::{BOLD_RED, Painter, YELLOW, printable};
 
 pub(super) async fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<Outcome> {
-    let Some(workspace) = load_valid_workspace(&args.paths)? else {
+    let Some(workspace) = load_valid_workspace(
+        &Shown::new(global, args.format == StatusFormat::Json),
+        &args.paths,
+    )?
+    else {
         return Ok(Outcome::Failure);
     };
     let Connection { api, _local, .. } = connect(global).await?;
