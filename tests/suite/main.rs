@@ -19,3 +19,4 @@ mod operator;
 mod resilience;
 mod status;
 mod throttling;
+mod workflows;
