@@ -20,3 +20,4 @@ mod operator;
 mod resilience;
 mod status;
 mod throttling;
+mod workflows;
