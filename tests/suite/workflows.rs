@@ -937,6 +937,21 @@ fn the_action_runs_sirops_and_passes_only_failures_on() {
     let markdown =
         std::fs::read_to_string(planned.output("markdown-file").expect("markdown-file")).unwrap();
     assert!(markdown.starts_with("**sirops plan:**"), "{markdown}");
+    let log = planned.log();
+    let guard = log
+        .find("::stop-commands::")
+        .unwrap_or_else(|| panic!("the Markdown in the log is not guarded: {log}"));
+    let token = log[guard + "::stop-commands::".len()..]
+        .lines()
+        .next()
+        .unwrap();
+    let resumed = log
+        .find(&format!("::{token}::"))
+        .expect("commands resume after the plan");
+    assert!(
+        log[guard..resumed].contains("**sirops plan:**"),
+        "the plan is shown between the markers: {log}"
+    );
     assert!(
         markdown.contains("redacted"),
         "redact defaults to true: {markdown}"
