@@ -5,11 +5,15 @@ use std::io::{BufRead, Write};
 
 use anyhow::bail;
 
-use super::args::{ApplyArgs, GlobalArgs};
+use tokio::time::Instant;
+
+use super::args::{ApplyArgs, ApplyFormat, GlobalArgs};
 use super::plan_command::read_and_plan;
 use super::{Connection, Outcome, connect, load_valid_workspace, output};
+use crate::apply::report::{self, ReportInput, ReportTarget, RunTimes};
 use crate::apply::{ApplyOptions, CaseOutcome, apply};
 use crate::live::CaseApi;
+use crate::model::Timestamp;
 use crate::ops::apply::{audit_context, check_saved_plan_for, read_saved_plan, record_case_ids};
 use crate::ops::plan::{PlanOptions, check_prune_scope};
 use crate::plan::{self, Plan, Redactor, RenderOptions, plural};
@@ -33,7 +37,9 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
         }
         None => read_and_plan(global, &api, &workspace, &endpoint, plan_options(&args)).await?,
     };
-    if let Err(error) = show_plan(global, &plan, args.redact) {
+    // With `--format json` stdout carries the report alone; the plan still has to be seen.
+    let json = args.format == ApplyFormat::Json;
+    if let Err(error) = show_plan(global, &plan, args.redact, json) {
         // Nobody saw the plan, so nothing may be applied; and a cut-short apply is never a
         // success, unlike a cut-short read-only command.
         eprintln!("error: could not show the plan ({error}); nothing was applied");
@@ -41,6 +47,8 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
     }
     report_unplanned(&plan);
 
+    let started_at = Timestamp::from_epoch_millis(jiff::Timestamp::now().as_millisecond());
+    let started = Instant::now();
     let mut outcomes = Vec::new();
     if plan.has_changes() {
         if !args.auto_approve && !confirm()? {
@@ -52,30 +60,66 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
 
     let redactor = args.redact.then(|| Redactor::for_plan(&plan));
     let mut failed =
-        plan.summary.errors > 0 || outcomes.iter().any(|outcome| outcome.failure.is_some());
+        plan.summary.errors > 0 || outcomes.iter().any(|outcome| outcome.failure().is_some());
     let mut text = if outcomes.is_empty() {
         String::new()
     } else {
         summary(&outcomes, redactor.as_ref())
     };
+    let mut recorded = None;
     if args.write_back {
         let (written, failures) = record_case_ids(&workspace, &plan, &outcomes);
         for failure in &failures {
             eprintln!("error: {failure}");
         }
-        if written > 0 {
+        if !written.is_empty() {
             text.push_str(&format!(
                 "Recorded {} in the manifests (metadata.caseId).\n",
-                plural(written, "case id")
+                plural(written.len(), "case id")
             ));
         }
         failed |= !failures.is_empty();
+        recorded = Some(written);
     }
     if let Some(line) = api.pacing().describe() {
         text.push_str(&format!("Note: {line}.\n"));
     }
+    let report = (json || args.report.is_some()).then(|| {
+        report::render_json(&report::build_report(&ReportInput {
+            plan: &plan,
+            outcomes: &outcomes,
+            target: &ReportTarget {
+                endpoint: endpoint.endpoint.clone(),
+                region: endpoint.region.clone(),
+            },
+            times: RunTimes {
+                started_at,
+                started,
+                duration: started.elapsed(),
+            },
+            redactor: redactor.as_ref(),
+            recorded: recorded.as_deref(),
+        }))
+    });
+    if let (Some(path), Some(report)) = (&args.report, &report)
+        && let Err(error) = crate::paths::write_atomically(path, report.as_bytes())
+    {
+        eprintln!(
+            "error: could not write the apply report to {}: {error}",
+            path.display()
+        );
+        failed = true;
+    }
     // The apply is done: a reader that went away changes nothing about its outcome.
-    let _ = output::print_stdout(&text);
+    match report.filter(|_| json) {
+        Some(report) => {
+            let _ = output::print_stderr(&text);
+            let _ = output::print_stdout(&report);
+        }
+        None => {
+            let _ = output::print_stdout(&text);
+        }
+    }
     Ok(if failed {
         Outcome::Failure
     } else {
@@ -93,18 +137,29 @@ fn plan_options(args: &ApplyArgs) -> PlanOptions {
     }
 }
 
-fn show_plan(global: &GlobalArgs, plan: &Plan, redact: bool) -> std::io::Result<()> {
+/// Shows the plan on stdout, or on stderr when stdout is for the report.
+fn show_plan(
+    global: &GlobalArgs,
+    plan: &Plan,
+    redact: bool,
+    on_stderr: bool,
+) -> std::io::Result<()> {
     let shown = if redact {
         plan::redact(plan)
     } else {
         plan.clone()
     };
-    output::print_stdout(&plan::render_text(
-        &shown,
-        &RenderOptions {
-            color: output::stdout_color(global),
-        },
-    ))
+    let color = if on_stderr {
+        output::stderr_color(global)
+    } else {
+        output::stdout_color(global)
+    };
+    let text = plan::render_text(&shown, &RenderOptions { color });
+    if on_stderr {
+        output::print_stderr(&text)
+    } else {
+        output::print_stdout(&text)
+    }
 }
 
 fn report_unplanned(plan: &Plan) {
@@ -169,7 +224,7 @@ fn summary(outcomes: &[CaseOutcome], redactor: Option<&Redactor>) -> String {
     };
     let failures: Vec<&CaseOutcome> = outcomes
         .iter()
-        .filter(|outcome| outcome.failure.is_some())
+        .filter(|outcome| outcome.failure().is_some())
         .collect();
     let changed = outcomes.len() - failures.len();
     let mut text = format!(
@@ -178,11 +233,12 @@ fn summary(outcomes: &[CaseOutcome], redactor: Option<&Redactor>) -> String {
         failures.len()
     );
     for outcome in &failures {
-        if let Some(error) = &outcome.failure {
-            let done = if outcome.completed.is_empty() {
+        if let Some(error) = outcome.failure() {
+            let completed = outcome.completed();
+            let done = if completed.is_empty() {
                 String::from("nothing was changed")
             } else {
-                format!("done before the failure: {}", outcome.completed.join(", "))
+                format!("done before the failure: {}", completed.join(", "))
             };
             text.push_str(&format!(
                 "  {}: {} ({done})\n",
@@ -213,7 +269,10 @@ fn summary(outcomes: &[CaseOutcome], redactor: Option<&Redactor>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::apply::{RequestRecord, RequestResult};
     use crate::live::{ApiError, ApiErrorKind};
     use crate::plan::fixtures;
 
@@ -222,12 +281,18 @@ mod tests {
             name: "payroll-phishing".into(),
             case_id: Some("1234567890".into()),
             created: false,
-            completed: vec![],
-            failure: Some(ApiError {
+            requests: vec![RequestRecord {
                 operation: "UpdateCase",
-                kind: ApiErrorKind::Validation,
-                message: message.into(),
-            }),
+                result: RequestResult::Failed(ApiError {
+                    operation: "UpdateCase",
+                    kind: ApiErrorKind::Validation,
+                    message: message.into(),
+                }),
+                started: Some(Instant::now()),
+                duration: Duration::from_millis(20),
+                throttled_retries: 0,
+            }],
+            duration: Duration::from_millis(20),
             warnings: vec![format!("the audit comment was not posted: {message}")],
         }
     }
