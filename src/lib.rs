@@ -20,6 +20,9 @@ pub mod request;
 pub mod status;
 
 pub(crate) mod apply;
+/// The report `apply --format json` prints: its types and schema, so that a report can be
+/// read back and checked.
+pub use apply::report as apply_report;
 pub(crate) mod import;
 pub(crate) mod live;
 pub(crate) mod operator;

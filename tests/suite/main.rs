@@ -7,6 +7,7 @@
 
 mod support;
 
+mod apply_report;
 mod cli;
 mod diff_properties;
 mod docs;
