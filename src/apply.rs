@@ -227,8 +227,7 @@ async fn send_planned<A: CaseApi>(
     outcome: &mut CaseOutcome,
     case_arn: &mut Option<String>,
 ) -> (RequestResult, usize, u32) {
-    let request = match with_identity(api, &case.requests[next], &outcome.case_id, case_arn).await
-    {
+    let request = match with_identity(api, &case.requests[next], &outcome.case_id, case_arn).await {
         Ok(request) => request,
         Err(error) => return (RequestResult::Failed(error), 0, 0),
     };

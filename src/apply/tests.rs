@@ -281,7 +281,11 @@ mod against_the_service {
             ],
             "one record per planned request, the unsent ones included"
         );
-        assert!(payroll.requests[..2].iter().all(|record| record.started.is_some()));
+        assert!(
+            payroll.requests[..2]
+                .iter()
+                .all(|record| record.started.is_some())
+        );
         assert_eq!(payroll.requests[2].started, None);
 
         assert_eq!(outcomes[1].failure(), None);
@@ -367,10 +371,7 @@ mod against_the_service {
         assert_eq!(outcomes[0].case_id, None);
         assert!(!outcomes[0].created);
         assert!(outcomes[0].completed().is_empty());
-        assert_eq!(
-            outcomes[0].failure().unwrap().operation,
-            "CreateCase"
-        );
+        assert_eq!(outcomes[0].failure().unwrap().operation, "CreateCase");
         assert_eq!(api.calls(), ["CreateCase"]);
         assert!(api.cases().is_empty());
     }
@@ -386,14 +387,8 @@ mod against_the_service {
         let first = plan_for(&api, &manifests).await;
         assert_eq!(first.cases[0].action, Action::Create);
         let outcomes = apply_with(&api, &first, 1).await;
-        assert_eq!(
-            outcomes[0].failure().unwrap().operation,
-            "CreateCase"
-        );
-        assert_eq!(
-            outcomes[0].failure().unwrap().kind,
-            ApiErrorKind::Client
-        );
+        assert_eq!(outcomes[0].failure().unwrap().operation, "CreateCase");
+        assert_eq!(outcomes[0].failure().unwrap().kind, ApiErrorKind::Client);
         assert!(outcomes[0].completed().is_empty());
         assert!(!outcomes[0].created);
         let made = api.cases();
@@ -450,10 +445,7 @@ mod against_the_service {
         );
         let before = api.call_log().len();
         let outcomes = apply_with(&api, &first, 1).await;
-        assert_eq!(
-            outcomes[0].failure().unwrap().operation,
-            "UpdateCase"
-        );
+        assert_eq!(outcomes[0].failure().unwrap().operation, "UpdateCase");
         assert!(outcomes[0].completed().is_empty());
         assert_eq!(
             calls_for_since(&api.call_log(), before, PAYROLL),

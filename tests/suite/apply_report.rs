@@ -10,7 +10,10 @@ use serde_json::Value;
 use sirops::apply_report::{self as report, ApplyReport};
 use sirops::emulator::{EmulatorConfig, RateLimits};
 
-use crate::support::{Run, Sandbox, WRITE_OPERATIONS, manifest, tag_resource};
+use crate::support::{
+    Run, Sandbox, WRITE_OPERATIONS, client_as, commit_all, git, manifest, tag_resource,
+    update_title,
+};
 
 const SCHEMA: &str = "schemas/apply-report.schema.json";
 
@@ -41,7 +44,11 @@ async fn sirops_schema_prints_the_apply_report_schema() {
         .sirops(&["schema", "--apply-report", "--project"])
         .await;
     both.expect_code(1);
-    assert!(both.stderr.contains("cannot be used with"), "{}", both.stderr);
+    assert!(
+        both.stderr.contains("cannot be used with"),
+        "{}",
+        both.stderr
+    );
 }
 
 /// The report on stdout: one JSON object and a newline, valid against the committed schema,
@@ -185,14 +192,22 @@ async fn a_json_apply_reports_each_request_the_emulator_received() {
 
     let renamed = case(&report, "renamed");
     assert_eq!(renamed["caseId"], renamed_id.as_str());
-    assert_eq!((renamed["action"].as_str(), renamed["created"].as_bool()), (Some("update"), Some(false)));
+    assert_eq!(
+        (renamed["action"].as_str(), renamed["created"].as_bool()),
+        (Some("update"), Some(false))
+    );
     assert_eq!(operations(renamed), ["UpdateCase"]);
     assert_eq!(renamed["caseIdRecorded"], false, "it had its id already");
     let moved = case(&report, "moved");
     assert_eq!(moved["caseId"], moved_id.as_str());
     assert_eq!(operations(moved), ["UpdateCaseStatus"]);
     assert_eq!(
-        sandbox.live_case(&moved_id).await.case_status().unwrap().as_str(),
+        sandbox
+            .live_case(&moved_id)
+            .await
+            .case_status()
+            .unwrap()
+            .as_str(),
         "Detection and Analysis"
     );
 
@@ -203,7 +218,9 @@ async fn a_json_apply_reports_each_request_the_emulator_received() {
         assert!(case["durationMs"].as_u64().unwrap() <= duration);
         for request in case["requests"].as_array().unwrap() {
             assert_eq!(request["outcome"], "success");
-            let started = request["startedMs"].as_u64().expect("a sent request has a start");
+            let started = request["startedMs"]
+                .as_u64()
+                .expect("a sent request has a start");
             let took = request["durationMs"].as_u64().expect("and a duration");
             assert!(started + took <= duration, "{request} within {duration} ms");
         }
@@ -249,7 +266,9 @@ async fn a_failed_request_is_reported_with_its_error_and_the_rest_as_not_sent() 
         .iter()
         .map(|(key, value)| (key.as_str(), value.as_str()))
         .collect();
-    tag_resource(&sandbox.client(), &arn, &filler).await.unwrap();
+    tag_resource(&sandbox.client(), &arn, &filler)
+        .await
+        .unwrap();
     assert_eq!(sandbox.tags_of(&case_id).await.len(), 200);
     sandbox.write_manifest(
         "crowded",
@@ -352,7 +371,8 @@ async fn a_report_file_is_written_beside_the_text_summary() {
         .await;
     run.expect_code(0);
     assert!(
-        run.stdout.contains("Apply complete: 1 case changed, 0 failed."),
+        run.stdout
+            .contains("Apply complete: 1 case changed, 0 failed."),
         "stdout stays text:\n{}",
         run.stdout
     );
@@ -371,6 +391,93 @@ async fn a_report_file_is_written_beside_the_text_summary() {
     again.expect_code(0);
     let report = checked(&std::fs::read_to_string(&path).unwrap());
     assert_eq!(report["cases"], serde_json::json!([]));
+}
+
+/// `--drift`, then a saved plan with `--prune` applied with `--redact`: each run reports what
+/// it applied, and with `--redact` the plan on stderr is masked while stdout is the report.
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_repairs_and_saved_pruning_plans_are_reported_too() {
+    let sandbox = Sandbox::with_manifests(&["kept", "gone"]).await;
+    git(sandbox.path(), &["init", "-q"]);
+    commit_all(&sandbox, "two cases");
+    sandbox.apply(&["--write-back"]).await.expect_code(0);
+    commit_all(&sandbox, "record the case ids");
+    let kept_id = sandbox.recorded_case_id("kept").unwrap();
+    let gone_id = sandbox.recorded_case_id("gone").unwrap();
+
+    let console = client_as(&sandbox.emulator.endpoint_url(), "AKIDCONSOLE", "us-east-1");
+    update_title(&console, &kept_id, "Retitled in the console")
+        .await
+        .unwrap();
+    let repaired = sandbox.apply(&["--drift", "--format", "json"]).await;
+    repaired.expect_code(0);
+    let report = checked_report(&repaired);
+    let kept = case(&report, "kept");
+    assert_eq!(
+        (kept["action"].as_str(), kept["outcome"].as_str()),
+        (Some("update"), Some("applied"))
+    );
+    assert_eq!(operations(kept), ["UpdateCase"]);
+    assert_eq!(report["cases"].as_array().unwrap().len(), 1);
+
+    sandbox.remove_manifest("gone");
+    sandbox.write_manifest(
+        "kept",
+        &sandbox
+            .read_manifest("kept")
+            .replace("What happened to kept.", "What we know now."),
+    );
+    commit_all(&sandbox, "retire gone, describe kept");
+    sandbox
+        .plan(&["--prune", "--out", "saved.json"])
+        .await
+        .expect_code(0);
+    let applied = sandbox
+        .apply(&["--plan", "saved.json", "--format", "json", "--redact"])
+        .await;
+    applied.expect_code(0);
+    assert!(
+        applied.stderr.contains("kept") && !applied.stderr.contains("What we know now."),
+        "the plan is on stderr, redacted:\n{}",
+        applied.stderr
+    );
+    let report = checked_report(&applied);
+    let gone = case(&report, "gone");
+    assert_eq!(gone["caseId"], gone_id.as_str());
+    assert_eq!(
+        (gone["action"].as_str(), gone["outcome"].as_str()),
+        (Some("close"), Some("applied"))
+    );
+    assert_eq!(operations(gone).last(), Some(&"CloseCase"));
+    // The update, then the revision tag that records the commit the case now matches.
+    assert_eq!(
+        operations(case(&report, "kept")),
+        ["UpdateCase", "TagResource"]
+    );
+    assert_eq!(report["summary"]["applied"], 2);
+}
+
+#[test]
+fn the_reference_example_is_a_valid_report() {
+    let reference = std::fs::read_to_string("docs/reference.md").unwrap();
+    let section = &reference[reference.find("## Apply report").unwrap()..];
+    let example = section
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the section has a JSON example");
+    let report = checked(example);
+    let requests: Vec<&Value> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|case| case["requests"].as_array().unwrap())
+        .collect();
+    let sent = requests
+        .iter()
+        .filter(|request| !request["startedMs"].is_null())
+        .count();
+    assert_eq!(report["summary"]["requests"], sent);
 }
 
 #[test]

@@ -6,8 +6,8 @@ use crate::plan::fixtures::{create_case, error_case, unchanged_case, update_case
 
 const NEW_ID: &str = "1000000001";
 
-fn at(start: Instant, millis: u64) -> Option<Instant> {
-    Some(start + Duration::from_millis(millis))
+fn at(start: Instant, millis: u64) -> Instant {
+    start + Duration::from_millis(millis)
 }
 
 fn record(
@@ -49,8 +49,20 @@ fn outcomes(start: Instant) -> Vec<CaseOutcome> {
             case_id: Some(NEW_ID.into()),
             created: true,
             requests: vec![
-                record("CreateCase", RequestResult::Success, at(start, 0), 30, 2),
-                record("UpdateCaseStatus", RequestResult::Success, at(start, 40), 10, 0),
+                record(
+                    "CreateCase",
+                    RequestResult::Success,
+                    Some(at(start, 0)),
+                    30,
+                    2,
+                ),
+                record(
+                    "UpdateCaseStatus",
+                    RequestResult::Success,
+                    Some(at(start, 40)),
+                    10,
+                    0,
+                ),
             ],
             duration: Duration::from_millis(55),
             warnings: vec!["the audit comment was not posted: bob@example.com said no".into()],
@@ -60,11 +72,17 @@ fn outcomes(start: Instant) -> Vec<CaseOutcome> {
             case_id: Some("1234567890".into()),
             created: false,
             requests: vec![
-                record("UpdateCase", RequestResult::Success, at(start, 5), 20, 1),
+                record(
+                    "UpdateCase",
+                    RequestResult::Success,
+                    Some(at(start, 5)),
+                    20,
+                    1,
+                ),
                 record(
                     "UpdateCaseStatus",
                     RequestResult::Failed(refused),
-                    at(start, 25),
+                    Some(at(start, 25)),
                     7,
                     0,
                 ),
@@ -176,11 +194,17 @@ fn a_status_move_found_already_made_counts_as_applied() {
         case_id: Some("1234567890".into()),
         created: false,
         requests: vec![
-            record("UpdateCase", RequestResult::Success, at(start, 0), 5, 0),
+            record(
+                "UpdateCase",
+                RequestResult::Success,
+                Some(at(start, 0)),
+                5,
+                0,
+            ),
             record(
                 "UpdateCaseStatus",
                 RequestResult::AlreadyDone,
-                at(start, 5),
+                Some(at(start, 5)),
                 9,
                 0,
             ),

@@ -480,6 +480,9 @@ async fn each_call_counts_its_own_throttled_retries() {
     }))
     .await;
     assert!(result.is_err());
-    assert_eq!(retries, 3, "retried at 0.3 s, 0.6 s and 0.9 s; 1.2 s is past the timeout");
+    assert_eq!(
+        retries, 3,
+        "retried at 0.3 s, 0.6 s and 0.9 s; 1.2 s is past the timeout"
+    );
     assert_eq!(short.report().throttled, 4);
 }
