@@ -1,5 +1,6 @@
 //! `sirops apply`: plan (or load a saved plan and check it still fits), show it, confirm, apply
-//! every case that planned cleanly, record case ids, and report every failure.
+//! every case that planned cleanly, record case ids, and report every failure; with
+//! `--format json` or `--report`, in the apply report too.
 
 use std::io::{BufRead, Write};
 
@@ -47,14 +48,15 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
     }
     report_unplanned(&plan);
 
+    if plan.has_changes() && !args.auto_approve && !confirm()? {
+        eprintln!("Apply cancelled; nothing was changed.");
+        return Ok(Outcome::Failure);
+    }
+    // The report times the apply, not the wait for a person's answer.
     let started_at = Timestamp::from_epoch_millis(jiff::Timestamp::now().as_millisecond());
     let started = Instant::now();
     let mut outcomes = Vec::new();
     if plan.has_changes() {
-        if !args.auto_approve && !confirm()? {
-            eprintln!("Apply cancelled; nothing was changed.");
-            return Ok(Outcome::Failure);
-        }
         outcomes = apply_with_progress(global, &api, &plan, &args).await;
     }
 
@@ -84,47 +86,57 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
     if let Some(line) = api.pacing().describe() {
         text.push_str(&format!("Note: {line}.\n"));
     }
+    let times = RunTimes {
+        started_at,
+        started,
+        duration: started.elapsed(),
+    };
     let report = (json || args.report.is_some()).then(|| {
+        let target = ReportTarget {
+            endpoint: endpoint.endpoint.clone(),
+            region: endpoint.region.clone(),
+        };
         report::render_json(&report::build_report(&ReportInput {
             plan: &plan,
             outcomes: &outcomes,
-            target: &ReportTarget {
-                endpoint: endpoint.endpoint.clone(),
-                region: endpoint.region.clone(),
-            },
-            times: RunTimes {
-                started_at,
-                started,
-                duration: started.elapsed(),
-            },
+            target: &target,
+            times,
             redactor: redactor.as_ref(),
             recorded: recorded.as_deref(),
         }))
     });
-    if let (Some(path), Some(report)) = (&args.report, &report)
+    failed |= !deliver(&args, &text, report.as_deref());
+    Ok(if failed {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
+}
+
+/// Writes the report to `--report`'s file and prints the summary and, with `--format json`,
+/// the report. False when the file could not be written.
+fn deliver(args: &ApplyArgs, text: &str, report: Option<&str>) -> bool {
+    let mut written = true;
+    if let (Some(path), Some(report)) = (&args.report, report)
         && let Err(error) = crate::paths::write_atomically(path, report.as_bytes())
     {
         eprintln!(
             "error: could not write the apply report to {}: {error}",
             path.display()
         );
-        failed = true;
+        written = false;
     }
     // The apply is done: a reader that went away changes nothing about its outcome.
-    match report.filter(|_| json) {
+    match report.filter(|_| args.format == ApplyFormat::Json) {
         Some(report) => {
-            let _ = output::print_stderr(&text);
-            let _ = output::print_stdout(&report);
+            let _ = output::print_stderr(text);
+            let _ = output::print_stdout(report);
         }
         None => {
-            let _ = output::print_stdout(&text);
+            let _ = output::print_stdout(text);
         }
     }
-    Ok(if failed {
-        Outcome::Failure
-    } else {
-        Outcome::Success
-    })
+    written
 }
 
 fn plan_options(args: &ApplyArgs) -> PlanOptions {
