@@ -2,10 +2,17 @@
 //! requests of one case run in the plan's order and stop at the first failure, so a case is
 //! never left further along than its last successful step, and a re-run plans the rest.
 
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::live::pacing::count_throttled_retries;
 use crate::live::{ApiError, ApiErrorKind, CaseApi, map_concurrently};
 use crate::model::{CaseStatus, SpecField};
 use crate::plan::{CasePlan, Plan};
 use crate::request::Request;
+
+pub mod report;
 
 /// What happened to one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,20 +22,74 @@ pub struct CaseOutcome {
     pub case_id: Option<String>,
     /// True when this run created the case.
     pub created: bool,
-    /// Requests that succeeded, in order, by operation.
-    pub completed: Vec<&'static str>,
-    pub failure: Option<ApiError>,
+    /// One per planned request, in the plan's order: the text summary and the apply report
+    /// both read them, so they cannot disagree.
+    pub requests: Vec<RequestRecord>,
+    /// From the case's first request to its last (the audit comment included).
+    pub duration: Duration,
     /// What went wrong without failing the case (an audit comment that could not be posted).
     pub warnings: Vec<String>,
 }
 
-impl CaseOutcome {
-    /// The requests after a failure are not sent: they depend on it.
-    fn failed(self, failure: ApiError) -> CaseOutcome {
-        CaseOutcome {
-            failure: Some(failure),
-            ..self
+/// What became of one planned request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    pub operation: &'static str,
+    pub result: RequestResult,
+    /// When work on it began (its case ARN looked up if needed, then sent); `None` when it
+    /// was not sent.
+    pub started: Option<Instant>,
+    pub duration: Duration,
+    /// How many times the service throttled it and the pacer sent it again.
+    pub throttled_retries: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestResult {
+    Success,
+    /// Refused, and then found already made: a status move an earlier attempt whose answer
+    /// was lost had taken (see `refused_steps_taken`).
+    AlreadyDone,
+    Failed(ApiError),
+    /// Not sent: an earlier request of the case failed, and the later ones depend on it.
+    NotSent,
+}
+
+impl RequestRecord {
+    fn not_sent(request: &Request) -> RequestRecord {
+        RequestRecord {
+            operation: request.operation(),
+            result: RequestResult::NotSent,
+            started: None,
+            duration: Duration::ZERO,
+            throttled_retries: 0,
         }
+    }
+}
+
+impl CaseOutcome {
+    /// The error that stopped the case, if one did.
+    pub fn failure(&self) -> Option<&ApiError> {
+        self.requests
+            .iter()
+            .find_map(|record| match &record.result {
+                RequestResult::Failed(error) => Some(error),
+                _ => None,
+            })
+    }
+
+    /// The requests done by the end of the run, in order, by operation.
+    pub fn completed(&self) -> Vec<&'static str> {
+        self.requests
+            .iter()
+            .filter(|record| {
+                matches!(
+                    record.result,
+                    RequestResult::Success | RequestResult::AlreadyDone
+                )
+            })
+            .map(|record| record.operation)
+            .collect()
     }
 }
 
@@ -100,12 +161,13 @@ pub async fn apply<A: CaseApi>(
 }
 
 async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>) -> CaseOutcome {
+    let case_started = Instant::now();
     let mut outcome = CaseOutcome {
         name: case.name.clone(),
         case_id: case.case_id.clone(),
         created: false,
-        completed: Vec::new(),
-        failure: None,
+        requests: Vec::with_capacity(case.requests.len()),
+        duration: Duration::ZERO,
         warnings: Vec::new(),
     };
     let mut case_arn: Option<String> = None;
@@ -127,33 +189,65 @@ async fn apply_case<A: CaseApi>(api: &A, case: &CasePlan, comment: Option<&str>)
         let Some(planned) = case.requests.get(next) else {
             break;
         };
-        let request = match with_identity(api, planned, &outcome.case_id, &mut case_arn).await {
-            Ok(request) => request,
-            Err(error) => return outcome.failed(error),
-        };
-        match api.send(&request).await {
-            Ok(result) => {
-                if let Some(case_id) = result.created_case_id {
-                    outcome.case_id = Some(case_id);
-                    outcome.created = true;
-                }
-                outcome.completed.push(request.operation());
-                next += 1;
+        let started = Instant::now();
+        let (result, steps, throttled_retries) =
+            send_planned(api, case, next, &mut outcome, &mut case_arn).await;
+        outcome.requests.push(RequestRecord {
+            operation: planned.operation(),
+            result,
+            started: Some(started),
+            duration: started.elapsed(),
+            throttled_retries,
+        });
+        // The later status moves a refusal found already made were never sent themselves.
+        for later in case.requests.iter().take(next + steps).skip(next + 1) {
+            outcome.requests.push(RequestRecord {
+                result: RequestResult::AlreadyDone,
+                ..RequestRecord::not_sent(later)
+            });
+        }
+        if steps == 0 {
+            let rest = case.requests.iter().skip(next + 1);
+            outcome.requests.extend(rest.map(RequestRecord::not_sent));
+            break;
+        }
+        next += steps;
+    }
+    outcome.duration = case_started.elapsed();
+    outcome
+}
+
+/// Sends the case's request at `next`. Returns what became of it, how many planned requests
+/// that settles (1; 0 after a failure; more when a refused status move turns out already made
+/// together with later ones), and how many times the service throttled it.
+async fn send_planned<A: CaseApi>(
+    api: &A,
+    case: &CasePlan,
+    next: usize,
+    outcome: &mut CaseOutcome,
+    case_arn: &mut Option<String>,
+) -> (RequestResult, usize, u32) {
+    let request = match with_identity(api, &case.requests[next], &outcome.case_id, case_arn).await {
+        Ok(request) => request,
+        Err(error) => return (RequestResult::Failed(error), 0, 0),
+    };
+    let (sent, throttled_retries) = count_throttled_retries(api.send(&request)).await;
+    match sent {
+        Ok(result) => {
+            if let Some(case_id) = result.created_case_id {
+                outcome.case_id = Some(case_id);
+                outcome.created = true;
             }
-            Err(error) => {
-                let remaining = &case.requests[next..];
-                match refused_steps_taken(api, case, remaining, &outcome.case_id, error).await {
-                    Ok(taken) => {
-                        let done = remaining[..taken].iter().map(Request::operation);
-                        outcome.completed.extend(done);
-                        next += taken;
-                    }
-                    Err(failure) => return outcome.failed(failure),
-                }
+            (RequestResult::Success, 1, throttled_retries)
+        }
+        Err(error) => {
+            let remaining = &case.requests[next..];
+            match refused_steps_taken(api, case, remaining, &outcome.case_id, error).await {
+                Ok(steps) => (RequestResult::AlreadyDone, steps, throttled_retries),
+                Err(failure) => (RequestResult::Failed(failure), 0, throttled_retries),
             }
         }
     }
-    outcome
 }
 
 /// After `refusal`, how many of the `remaining` status steps turn out to be done already

@@ -21,6 +21,9 @@ pub mod status;
 
 pub(crate) mod apply;
 pub(crate) mod ci;
+/// The report `apply --format json` prints: its types and schema, so that a report can be
+/// read back and checked.
+pub use apply::report as apply_report;
 pub(crate) mod import;
 pub(crate) mod live;
 pub(crate) mod operator;

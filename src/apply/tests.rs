@@ -109,7 +109,7 @@ async fn the_audit_comment_goes_in_before_the_first_status_move() {
             "CloseCase"
         ]
     );
-    assert_eq!(outcomes[0].failure, None);
+    assert_eq!(outcomes[0].failure(), None);
     assert!(outcomes[0].warnings.is_empty());
 }
 
@@ -128,8 +128,8 @@ async fn a_comment_that_cannot_be_posted_is_a_warning_and_the_case_goes_on() {
         api.calls(),
         ["UpdateCase", "CreateCaseComment", "CloseCase"]
     );
-    assert_eq!(outcomes[0].failure, None);
-    assert_eq!(outcomes[0].completed, ["UpdateCase", "CloseCase"]);
+    assert_eq!(outcomes[0].failure(), None);
+    assert_eq!(outcomes[0].completed(), ["UpdateCase", "CloseCase"]);
     assert_eq!(outcomes[0].warnings.len(), 1);
     assert!(outcomes[0].warnings[0].contains("ConflictException"));
 }
@@ -205,6 +205,23 @@ mod against_the_service {
         build_plan(input)
     }
 
+    /// Each request's operation and what became of it, named as the apply report names it.
+    fn results(outcome: &CaseOutcome) -> Vec<(&'static str, &'static str)> {
+        outcome
+            .requests
+            .iter()
+            .map(|record| {
+                let result = match record.result {
+                    RequestResult::Success => "success",
+                    RequestResult::AlreadyDone => "alreadyDone",
+                    RequestResult::Failed(_) => "failed",
+                    RequestResult::NotSent => "notSent",
+                };
+                (record.operation, result)
+            })
+            .collect()
+    }
+
     fn operations(requests: &[Request]) -> Vec<&'static str> {
         requests.iter().map(Request::operation).collect()
     }
@@ -241,8 +258,8 @@ mod against_the_service {
         .await;
 
         let payroll = &outcomes[0];
-        assert_eq!(payroll.completed, ["UpdateCase"]);
-        let failure = payroll.failure.as_ref().expect("the status move failed");
+        assert_eq!(payroll.completed(), ["UpdateCase"]);
+        let failure = payroll.failure().expect("the status move failed");
         assert_eq!(failure.operation, "UpdateCaseStatus");
         assert_eq!(failure.kind, ApiErrorKind::AccessDenied);
         assert_eq!(payroll.case_id.as_deref(), Some(PAYROLL));
@@ -255,12 +272,27 @@ mod against_the_service {
         let live = api.case(PAYROLL).unwrap();
         assert_eq!(live.title, "Phishing against payroll (credentials entered)");
         assert_eq!(api.statuses(PAYROLL), [CaseStatus::Submitted]);
+        assert_eq!(
+            results(payroll),
+            [
+                ("UpdateCase", "success"),
+                ("UpdateCaseStatus", "failed"),
+                ("UpdateCaseStatus", "notSent")
+            ],
+            "one record per planned request, the unsent ones included"
+        );
+        assert!(
+            payroll.requests[..2]
+                .iter()
+                .all(|record| record.started.is_some())
+        );
+        assert_eq!(payroll.requests[2].started, None);
 
-        assert_eq!(outcomes[1].failure, None);
-        assert_eq!(outcomes[1].completed, ["CloseCase"]);
+        assert_eq!(outcomes[1].failure(), None);
+        assert_eq!(outcomes[1].completed(), ["CloseCase"]);
         assert_eq!(api.case(LAPTOP).unwrap().status, CaseStatus::Closed);
-        assert_eq!(outcomes[2].failure, None);
-        assert_eq!(outcomes[2].completed, ["UpdateResolverType"]);
+        assert_eq!(outcomes[2].failure(), None);
+        assert_eq!(outcomes[2].completed(), ["UpdateResolverType"]);
         assert_eq!(
             api.case(HANDOVER).unwrap().resolver_type,
             crate::model::ResolverType::Aws
@@ -276,8 +308,8 @@ mod against_the_service {
         let api = fixture_service();
         api.inject(Fault::refuse("UpdateCaseStatus", ApiErrorKind::Conflict).on_case(PAYROLL));
         let outcomes = apply_with(&api, &Plan::from_cases(vec![update_case()]), 1).await;
-        assert_eq!(outcomes[0].completed, ["UpdateCase"]);
-        let failure = outcomes[0].failure.as_ref().unwrap();
+        assert_eq!(outcomes[0].completed(), ["UpdateCase"]);
+        let failure = outcomes[0].failure().unwrap();
         assert_eq!(
             (failure.operation, &failure.kind),
             ("UpdateCaseStatus", &ApiErrorKind::Conflict)
@@ -296,10 +328,18 @@ mod against_the_service {
             Fault::lose_response("UpdateCaseStatus", ApiErrorKind::Validation).on_case(PAYROLL),
         );
         let outcomes = apply_with(&api, &Plan::from_cases(vec![update_case()]), 1).await;
-        assert_eq!(outcomes[0].failure, None);
+        assert_eq!(outcomes[0].failure(), None);
         assert_eq!(
-            outcomes[0].completed,
+            outcomes[0].completed(),
             ["UpdateCase", "UpdateCaseStatus", "UpdateCaseStatus"]
+        );
+        assert_eq!(
+            results(&outcomes[0]),
+            [
+                ("UpdateCase", "success"),
+                ("UpdateCaseStatus", "alreadyDone"),
+                ("UpdateCaseStatus", "success")
+            ]
         );
         assert_eq!(
             api.calls_for(PAYROLL),
@@ -330,11 +370,8 @@ mod against_the_service {
         let outcomes = apply_with(&api, &Plan::from_cases(vec![create_case()]), 1).await;
         assert_eq!(outcomes[0].case_id, None);
         assert!(!outcomes[0].created);
-        assert!(outcomes[0].completed.is_empty());
-        assert_eq!(
-            outcomes[0].failure.as_ref().unwrap().operation,
-            "CreateCase"
-        );
+        assert!(outcomes[0].completed().is_empty());
+        assert_eq!(outcomes[0].failure().unwrap().operation, "CreateCase");
         assert_eq!(api.calls(), ["CreateCase"]);
         assert!(api.cases().is_empty());
     }
@@ -350,15 +387,9 @@ mod against_the_service {
         let first = plan_for(&api, &manifests).await;
         assert_eq!(first.cases[0].action, Action::Create);
         let outcomes = apply_with(&api, &first, 1).await;
-        assert_eq!(
-            outcomes[0].failure.as_ref().unwrap().operation,
-            "CreateCase"
-        );
-        assert_eq!(
-            outcomes[0].failure.as_ref().unwrap().kind,
-            ApiErrorKind::Client
-        );
-        assert!(outcomes[0].completed.is_empty());
+        assert_eq!(outcomes[0].failure().unwrap().operation, "CreateCase");
+        assert_eq!(outcomes[0].failure().unwrap().kind, ApiErrorKind::Client);
+        assert!(outcomes[0].completed().is_empty());
         assert!(!outcomes[0].created);
         let made = api.cases();
         assert_eq!(made.len(), 1, "the create reached the service");
@@ -380,7 +411,7 @@ mod against_the_service {
             "only the status the lost create left undone is planned"
         );
         let outcomes = apply_with(&api, &second, 1).await;
-        assert_eq!(outcomes[0].failure, None);
+        assert_eq!(outcomes[0].failure(), None);
         assert_eq!(api.cases().len(), 1, "no second case");
         assert_eq!(
             api.calls().iter().filter(|op| **op == "CreateCase").count(),
@@ -414,11 +445,8 @@ mod against_the_service {
         );
         let before = api.call_log().len();
         let outcomes = apply_with(&api, &first, 1).await;
-        assert_eq!(
-            outcomes[0].failure.as_ref().unwrap().operation,
-            "UpdateCase"
-        );
-        assert!(outcomes[0].completed.is_empty());
+        assert_eq!(outcomes[0].failure().unwrap().operation, "UpdateCase");
+        assert!(outcomes[0].completed().is_empty());
         assert_eq!(
             calls_for_since(&api.call_log(), before, PAYROLL),
             ["UpdateCase"]
@@ -440,7 +468,7 @@ mod against_the_service {
             "fields the lost update set are not planned again: {:?}",
             case.changes
         );
-        assert_eq!(apply_with(&api, &second, 1).await[0].failure, None);
+        assert_eq!(apply_with(&api, &second, 1).await[0].failure(), None);
         assert!(!plan_for(&api, &manifests).await.has_changes());
     }
 
@@ -509,7 +537,7 @@ mod against_the_service {
         let reported: Vec<&str> = outcomes.iter().map(|case| case.name.as_str()).collect();
         assert_eq!(reported, planned, "outcomes come back in plan order");
         for outcome in &outcomes {
-            assert_eq!(outcome.failure, None, "{}", outcome.name);
+            assert_eq!(outcome.failure(), None, "{}", outcome.name);
             let case = case_named(&plan, &outcome.name);
             let case_id = outcome.case_id.as_deref().unwrap();
             assert_eq!(
@@ -518,7 +546,7 @@ mod against_the_service {
                 "{}: the service got the requests in the planned order",
                 outcome.name
             );
-            assert_eq!(outcome.completed, operations(&case.requests));
+            assert_eq!(outcome.completed(), operations(&case.requests));
             assert_eq!(
                 api.statuses(case_id),
                 case.status_path,
@@ -584,7 +612,7 @@ mod against_the_service {
             close(),
         ];
         let outcomes = apply_with(&api, &Plan::from_cases(vec![case]), 1).await;
-        assert_eq!(outcomes[0].failure, None);
+        assert_eq!(outcomes[0].failure(), None);
         assert!(outcomes[0].created);
         let case_id = outcomes[0].case_id.clone().unwrap();
         assert_eq!(

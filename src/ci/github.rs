@@ -2,6 +2,7 @@
 //! a later step reads. The runner parses every line of a step's log that starts with `::`, so
 //! everything sirops puts inside a command is escaped the way the runner unescapes it.
 
+use crate::apply::CaseOutcome;
 use crate::manifest::{Diagnostic, Severity};
 use crate::plan::Plan;
 
@@ -56,6 +57,45 @@ pub fn plan_outputs(plan: &Plan, plan_file: Option<&str>) -> Vec<(&'static str, 
         ("prune-count", summary.prune.to_string()),
         ("plan-file", plan_file.unwrap_or_default().to_string()),
     ]
+}
+
+/// The step outputs apply adds to those of the plan it applied. `report_file` is where
+/// `--report` wrote the apply report, if it did.
+pub fn apply_outputs(
+    outcomes: &[CaseOutcome],
+    report_file: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let failed = outcomes
+        .iter()
+        .filter(|outcome| outcome.failure().is_some())
+        .count();
+    let created = outcomes.iter().filter(|outcome| outcome.created).count();
+    vec![
+        ("applied-count", (outcomes.len() - failed).to_string()),
+        ("failed-count", failed.to_string()),
+        ("created-count", created.to_string()),
+        ("report-file", report_file.unwrap_or_default().to_string()),
+    ]
+}
+
+/// The step summary of an apply: what it did (the text summary, verbatim in a fence no line of
+/// it can close), then the plan it applied, folded.
+pub fn apply_summary(outcome_text: &str, plan_markdown: &str) -> String {
+    let longest_run = outcome_text
+        .split(|character| character != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest_run.max(2) + 1);
+    let outcome_text = outcome_text.trim_matches('\n');
+    let outcome_text = if outcome_text.is_empty() {
+        "Nothing to apply."
+    } else {
+        outcome_text
+    };
+    format!(
+        "## sirops apply\n\n{fence}text\n{outcome_text}\n{fence}\n\n<details><summary>The plan applied</summary>\n\n{plan_markdown}\n</details>\n"
+    )
 }
 
 /// Outputs in the `$GITHUB_OUTPUT` file format: `name=value` lines, and the delimited form for
@@ -130,6 +170,24 @@ mod tests {
         assert_eq!(value("update-count"), plan.summary.update.to_string());
         assert_eq!(value("plan-file"), "plan.json");
         assert_eq!(plan_outputs(&plan, None).last().unwrap().1, "");
+    }
+
+    #[test]
+    fn the_apply_summary_fences_text_that_holds_backticks() {
+        let summary = apply_summary(
+            "\nApply complete: 1 case changed, 0 failed.\n  warning: a: ```odd```\n",
+            "**plan**",
+        );
+        assert!(
+            summary.starts_with("## sirops apply\n\n````text\nApply complete"),
+            "{summary}"
+        );
+        assert!(summary.contains("```odd```\n````\n"), "{summary}");
+        assert!(
+            summary
+                .contains("<details><summary>The plan applied</summary>\n\n**plan**\n</details>")
+        );
+        assert!(apply_summary("", "").contains("```text\nNothing to apply.\n```"));
     }
 
     #[test]

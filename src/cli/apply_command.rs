@@ -1,22 +1,32 @@
 //! `sirops apply`: plan (or load a saved plan and check it still fits), show it, confirm, apply
-//! every case that planned cleanly, record case ids, and report every failure.
+//! every case that planned cleanly, record case ids, and report every failure; with
+//! `--format json` or `--report`, in the apply report too.
 
 use std::io::{BufRead, Write};
 
 use anyhow::bail;
 
-use super::args::{ApplyArgs, GlobalArgs};
+use tokio::time::Instant;
+
+use super::args::{ApplyArgs, ApplyFormat, GlobalArgs};
+use super::github::{GitHub, Stream};
 use super::plan_command::read_and_plan;
 use super::{Connection, Outcome, Shown, connect, load_valid_workspace, output};
+use crate::apply::report::{self, ReportInput, ReportTarget, RunTimes};
 use crate::apply::{ApplyOptions, CaseOutcome, apply};
+use crate::ci;
 use crate::live::CaseApi;
+use crate::model::Timestamp;
 use crate::ops::apply::{audit_context, check_saved_plan_for, read_saved_plan, record_case_ids};
 use crate::ops::plan::{PlanOptions, check_prune_scope};
 use crate::plan::{self, Plan, Redactor, RenderOptions, plural};
 
 pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Outcome> {
     let saved = args.plan.as_deref().map(read_saved_plan).transpose()?;
-    let Some(workspace) = load_valid_workspace(&Shown::new(global, false), &args.paths)? else {
+    let stdout_is_document = args.format == ApplyFormat::Json;
+    let Some(workspace) =
+        load_valid_workspace(&Shown::new(global, stdout_is_document), &args.paths)?
+    else {
         return Ok(Outcome::Failure);
     };
     check_prune_scope(&workspace, args.prune)?;
@@ -33,7 +43,9 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
         }
         None => read_and_plan(global, &api, &workspace, &endpoint, plan_options(&args)).await?,
     };
-    if let Err(error) = show_plan(global, &plan, args.redact) {
+    // With `--format json` stdout carries the report alone; the plan still has to be seen.
+    let json = args.format == ApplyFormat::Json;
+    if let Err(error) = show_plan(global, &plan, args.redact, json) {
         // Nobody saw the plan, so nothing may be applied; and a cut-short apply is never a
         // success, unlike a cut-short read-only command.
         eprintln!("error: could not show the plan ({error}); nothing was applied");
@@ -41,46 +53,122 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
     }
     report_unplanned(&plan);
 
+    if plan.has_changes() && !args.auto_approve && !confirm()? {
+        eprintln!("Apply cancelled; nothing was changed.");
+        return Ok(Outcome::Failure);
+    }
+    // The report times the apply, not the wait for a person's answer.
+    let started_at = Timestamp::from_epoch_millis(jiff::Timestamp::now().as_millisecond());
+    let started = Instant::now();
     let mut outcomes = Vec::new();
     if plan.has_changes() {
-        if !args.auto_approve && !confirm()? {
-            eprintln!("Apply cancelled; nothing was changed.");
-            return Ok(Outcome::Failure);
-        }
         outcomes = apply_with_progress(global, &api, &plan, &args).await;
     }
 
     let redactor = args.redact.then(|| Redactor::for_plan(&plan));
     let mut failed =
-        plan.summary.errors > 0 || outcomes.iter().any(|outcome| outcome.failure.is_some());
+        plan.summary.errors > 0 || outcomes.iter().any(|outcome| outcome.failure().is_some());
     let mut text = if outcomes.is_empty() {
         String::new()
     } else {
         summary(&outcomes, redactor.as_ref())
     };
+    let mut recorded = None;
     if args.write_back {
         let (written, failures) = record_case_ids(&workspace, &plan, &outcomes);
         for failure in &failures {
             eprintln!("error: {failure}");
         }
-        if written > 0 {
+        if !written.is_empty() {
             text.push_str(&format!(
                 "Recorded {} in the manifests (metadata.caseId).\n",
-                plural(written, "case id")
+                plural(written.len(), "case id")
             ));
         }
         failed |= !failures.is_empty();
+        recorded = Some(written);
     }
     if let Some(line) = api.pacing().describe() {
         text.push_str(&format!("Note: {line}.\n"));
     }
-    // The apply is done: a reader that went away changes nothing about its outcome.
-    let _ = output::print_stdout(&text);
+    let times = RunTimes {
+        started_at,
+        started,
+        duration: started.elapsed(),
+    };
+    let report = (json || args.report.is_some()).then(|| {
+        let target = ReportTarget {
+            endpoint: endpoint.endpoint.clone(),
+            region: endpoint.region.clone(),
+        };
+        report::render_json(&report::build_report(&ReportInput {
+            plan: &plan,
+            outcomes: &outcomes,
+            target: &target,
+            times,
+            redactor: redactor.as_ref(),
+            recorded: recorded.as_deref(),
+        }))
+    });
+    failed |= !deliver(&args, &text, report.as_deref());
+    tell_github(global, &args, &plan, &outcomes, &text)?;
     Ok(if failed {
         Outcome::Failure
     } else {
         Outcome::Success
     })
+}
+
+/// The step summary (always redacted) and outputs of the apply, where GitHub reads them.
+fn tell_github(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    plan: &Plan,
+    outcomes: &[CaseOutcome],
+    text: &str,
+) -> anyhow::Result<()> {
+    let github = GitHub::from_global(global);
+    github.append_step_summary(&|| {
+        let redactor = Redactor::for_plan(plan);
+        let shown = if plan.redacted {
+            plan.clone()
+        } else {
+            plan::redact(plan)
+        };
+        ci::github::apply_summary(&redactor.text(text), &plan::render_markdown(&shown))
+    })?;
+    let shown_path = |path: &std::path::Path| path.display().to_string();
+    let plan_file = args.plan.as_deref().map(shown_path);
+    let report_file = args.report.as_deref().map(shown_path);
+    let mut outputs = ci::github::plan_outputs(plan, plan_file.as_deref());
+    outputs.extend(ci::github::apply_outputs(outcomes, report_file.as_deref()));
+    github.write_outputs(&outputs)
+}
+
+/// Writes the report to `--report`'s file and prints the summary and, with `--format json`,
+/// the report. False when the file could not be written.
+fn deliver(args: &ApplyArgs, text: &str, report: Option<&str>) -> bool {
+    let mut written = true;
+    if let (Some(path), Some(report)) = (&args.report, report)
+        && let Err(error) = crate::paths::write_atomically(path, report.as_bytes())
+    {
+        eprintln!(
+            "error: could not write the apply report to {}: {error}",
+            path.display()
+        );
+        written = false;
+    }
+    // The apply is done: a reader that went away changes nothing about its outcome.
+    match report.filter(|_| args.format == ApplyFormat::Json) {
+        Some(report) => {
+            let _ = output::print_stderr(text);
+            let _ = output::print_stdout(report);
+        }
+        None => {
+            let _ = output::print_stdout(text);
+        }
+    }
+    written
 }
 
 fn plan_options(args: &ApplyArgs) -> PlanOptions {
@@ -93,18 +181,30 @@ fn plan_options(args: &ApplyArgs) -> PlanOptions {
     }
 }
 
-fn show_plan(global: &GlobalArgs, plan: &Plan, redact: bool) -> std::io::Result<()> {
+/// Shows the plan on stdout, or on stderr when stdout is for the report.
+fn show_plan(
+    global: &GlobalArgs,
+    plan: &Plan,
+    redact: bool,
+    on_stderr: bool,
+) -> std::io::Result<()> {
     let shown = if redact {
         plan::redact(plan)
     } else {
         plan.clone()
     };
-    output::print_stdout(&plan::render_text(
-        &shown,
-        &RenderOptions {
-            color: output::stdout_color(global),
-        },
-    ))
+    let color = if on_stderr {
+        output::stderr_color(global)
+    } else {
+        output::stdout_color(global)
+    };
+    let text = plan::render_text(&shown, &RenderOptions { color });
+    let github = GitHub::from_global(global);
+    if on_stderr {
+        output::print_stderr(&github.guard_log(&text, Stream::Stderr))
+    } else {
+        output::print_stdout(&github.guard_log(&text, Stream::Stdout))
+    }
 }
 
 fn report_unplanned(plan: &Plan) {
@@ -169,7 +269,7 @@ fn summary(outcomes: &[CaseOutcome], redactor: Option<&Redactor>) -> String {
     };
     let failures: Vec<&CaseOutcome> = outcomes
         .iter()
-        .filter(|outcome| outcome.failure.is_some())
+        .filter(|outcome| outcome.failure().is_some())
         .collect();
     let changed = outcomes.len() - failures.len();
     let mut text = format!(
@@ -178,11 +278,12 @@ fn summary(outcomes: &[CaseOutcome], redactor: Option<&Redactor>) -> String {
         failures.len()
     );
     for outcome in &failures {
-        if let Some(error) = &outcome.failure {
-            let done = if outcome.completed.is_empty() {
+        if let Some(error) = outcome.failure() {
+            let completed = outcome.completed();
+            let done = if completed.is_empty() {
                 String::from("nothing was changed")
             } else {
-                format!("done before the failure: {}", outcome.completed.join(", "))
+                format!("done before the failure: {}", completed.join(", "))
             };
             text.push_str(&format!(
                 "  {}: {} ({done})\n",
@@ -213,7 +314,10 @@ fn summary(outcomes: &[CaseOutcome], redactor: Option<&Redactor>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::apply::{RequestRecord, RequestResult};
     use crate::live::{ApiError, ApiErrorKind};
     use crate::plan::fixtures;
 
@@ -222,12 +326,18 @@ mod tests {
             name: "payroll-phishing".into(),
             case_id: Some("1234567890".into()),
             created: false,
-            completed: vec![],
-            failure: Some(ApiError {
+            requests: vec![RequestRecord {
                 operation: "UpdateCase",
-                kind: ApiErrorKind::Validation,
-                message: message.into(),
-            }),
+                result: RequestResult::Failed(ApiError {
+                    operation: "UpdateCase",
+                    kind: ApiErrorKind::Validation,
+                    message: message.into(),
+                }),
+                started: Some(Instant::now()),
+                duration: Duration::from_millis(20),
+                throttled_retries: 0,
+            }],
+            duration: Duration::from_millis(20),
             warnings: vec![format!("the audit comment was not posted: {message}")],
         }
     }

@@ -169,6 +169,9 @@ pub struct SchemaArgs {
     /// The schema of the project file sirops.yaml instead of a case manifest's.
     #[arg(long)]
     pub project: bool,
+    /// The schema of the report `apply --format json` prints (and `apply --report` writes).
+    #[arg(long, conflicts_with = "project")]
+    pub apply_report: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -362,6 +365,20 @@ pub struct ApplyArgs {
     /// Tell git's changes from edits made outside git against this git revision.
     #[arg(long, value_name = "REF", conflicts_with = "plan")]
     pub base: Option<String>,
+    /// The plan and a summary for people, or the apply report (JSON, documented in
+    /// docs/reference.md, "Apply report") alone on stdout, the plan and summary on stderr.
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]
+    pub format: ApplyFormat,
+    /// Also write the apply report (JSON) to this file, whatever the format.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// The formats of `apply`'s stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApplyFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

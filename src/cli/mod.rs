@@ -136,6 +136,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
 fn schema(args: &SchemaArgs) -> anyhow::Result<Outcome> {
     let schema = if args.project {
         crate::project::json_schema()
+    } else if args.apply_report {
+        crate::apply::report::json_schema()
     } else {
         manifest::json_schema()
     };

@@ -78,7 +78,7 @@ pub(crate) fn stdout_color(global: &GlobalArgs) -> bool {
     color_allowed(global) && std::io::stdout().is_terminal()
 }
 
-fn stderr_color(global: &GlobalArgs) -> bool {
+pub(crate) fn stderr_color(global: &GlobalArgs) -> bool {
     color_allowed(global) && std::io::stderr().is_terminal()
 }
 
@@ -86,6 +86,12 @@ pub(crate) fn print_stdout(text: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()
+}
+
+pub(crate) fn print_stderr(text: &str) -> std::io::Result<()> {
+    let mut stderr = std::io::stderr().lock();
+    stderr.write_all(text.as_bytes())?;
+    stderr.flush()
 }
 
 pub(crate) use crate::plan::plural;

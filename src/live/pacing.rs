@@ -240,6 +240,27 @@ impl Operation {
     }
 }
 
+tokio::task_local! {
+    /// The throttled retries of the call being awaited, when its caller asked to count them.
+    static THROTTLED_RETRIES: std::cell::Cell<u32>;
+}
+
+/// Runs `work` and counts how many times the pacer retried a throttled call inside it.
+///
+/// The pacer is shared by every concurrent call of the run, so a counter on it cannot tell
+/// one request's retries from another's, and `CaseApi::send` returns no count (an error or a
+/// success is what every caller needs; the count is only for the apply report). A task-local
+/// value travels with the future instead: each `work` polled under it sees its own counter,
+/// even when many run in one task (`map_concurrently` polls them all in its own).
+pub async fn count_throttled_retries<T>(work: impl Future<Output = T>) -> (T, u32) {
+    THROTTLED_RETRIES
+        .scope(std::cell::Cell::new(0), async {
+            let output = work.await;
+            (output, THROTTLED_RETRIES.with(std::cell::Cell::get))
+        })
+        .await
+}
+
 /// What pacing did in a run, for the progress line and the summaries.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PacingReport {
@@ -454,6 +475,8 @@ impl Pacer {
             if let Some(reason) = self.give_up(last_success, sent, earliest) {
                 return Err(gave_up(error, reason));
             }
+            // Outside `count_throttled_retries` nobody counts: not an error.
+            let _ = THROTTLED_RETRIES.try_with(|retries| retries.set(retries.get() + 1));
         }
     }
 

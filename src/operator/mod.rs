@@ -419,7 +419,7 @@ async fn planned_round<A: CaseApi>(
         let mut redactor: Option<Redactor> = None;
         changes_left = false;
         for outcome in outcomes {
-            let Some(error) = &outcome.failure else {
+            let Some(error) = outcome.failure() else {
                 applied += 1;
                 continue;
             };

@@ -257,15 +257,24 @@ pub fn write_back(recorded: &[Recorded]) -> Vec<WriteBackFailure> {
 }
 
 /// `--write-back`: records the case ids of `outcomes` and of the plan's bindings in the
-/// manifests that lack them. Returns how many were written, and the failures.
+/// manifests that lack them. Returns the names of the manifests written, and the failures.
 pub fn record_case_ids(
     workspace: &Workspace,
     plan: &Plan,
     outcomes: &[CaseOutcome],
-) -> (usize, Vec<WriteBackFailure>) {
+) -> (Vec<String>, Vec<WriteBackFailure>) {
     let recorded = case_ids_to_record(&workspace.manifests, plan, outcomes);
     let failures = write_back(&recorded);
-    (recorded.len() - failures.len(), failures)
+    let written = recorded
+        .into_iter()
+        .filter(|entry| {
+            !failures
+                .iter()
+                .any(|failure| failure.file == entry.file && failure.case_id == entry.case_id)
+        })
+        .map(|entry| entry.name)
+        .collect();
+    (written, failures)
 }
 
 /// The commit and author an audit comment names: from the CI's environment, else from git.

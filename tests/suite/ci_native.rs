@@ -236,8 +236,37 @@ async fn plan_and_apply_write_the_step_summary_and_outputs() {
     assert_eq!(outputs["plan-file"], "plan.json");
     assert!(sandbox.path().join("plan.json").exists());
 
+    // Apply adds what it did to both files.
+    std::fs::remove_file(&outputs_file).unwrap();
+    in_actions(
+        &sandbox,
+        &["apply", "--auto-approve", "--report", "report.json"],
+    )
+    .await
+    .expect_code(0);
+    let outputs = read_outputs(&outputs_file);
+    assert_eq!(outputs["has-changes"], "true", "the plan it applied");
+    assert_eq!(outputs["create-count"], "2");
+    assert_eq!(outputs["applied-count"], "2");
+    assert_eq!(outputs["created-count"], "2");
+    assert_eq!(outputs["failed-count"], "0");
+    assert_eq!(outputs["report-file"], "report.json");
+    assert_eq!(outputs["plan-file"], "");
+    let summary = std::fs::read_to_string(&summary_file).unwrap();
+    let applied = &summary[summary.find("## sirops apply").expect("apply's summary")..];
+    assert!(
+        applied.contains("Apply complete: 2 cases changed, 0 failed."),
+        "{applied}"
+    );
+    assert!(applied.contains("created payroll: case "), "{applied}");
+    for secret in ["alice@example.com", "198.51.100.7"] {
+        assert!(
+            !applied.contains(secret),
+            "the step summary is redacted:\n{applied}"
+        );
+    }
+
     // After an apply, a new plan says there is nothing to do.
-    sandbox.apply(&[]).await.expect_code(0);
     std::fs::remove_file(&outputs_file).unwrap();
     in_actions(&sandbox, &["plan"]).await.expect_code(0);
     let outputs = read_outputs(&outputs_file);

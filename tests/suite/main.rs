@@ -7,6 +7,7 @@
 
 mod support;
 
+mod apply_report;
 mod ci_native;
 mod cli;
 mod diff_properties;

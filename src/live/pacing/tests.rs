@@ -439,3 +439,50 @@ async fn successes_slower_than_refusals_do_not_halve_the_first_rate() {
     let elapsed = started.elapsed().as_secs_f64();
     assert!(elapsed <= 1.1 * (60.0 - 10.0) / 10.0 + 1.0, "{elapsed} s");
 }
+
+#[tokio::test(start_paused = true)]
+async fn each_call_counts_its_own_throttled_retries() {
+    let pacer = Pacer::new(DEFAULT_TIMEOUT);
+    // Throttled `times` times, then answered.
+    let throttled_then_answered = |times: u32| {
+        let attempts = std::sync::atomic::AtomicU32::new(0);
+        let pacer = &pacer;
+        async move {
+            pacer
+                .call("UpdateCase", || {
+                    let attempt = attempts.fetch_add(1, Ordering::SeqCst);
+                    async move {
+                        if attempt < times {
+                            Err(throttling("UpdateCase", Some(Duration::from_millis(10))))
+                        } else {
+                            Ok(())
+                        }
+                    }
+                })
+                .await
+        }
+    };
+    let (twice, once, never) = tokio::join!(
+        count_throttled_retries(throttled_then_answered(2)),
+        count_throttled_retries(throttled_then_answered(1)),
+        count_throttled_retries(throttled_then_answered(0)),
+    );
+    assert_eq!((twice.1, once.1, never.1), (2, 1, 0));
+    assert!(twice.0.is_ok() && once.0.is_ok() && never.0.is_ok());
+    // A call nobody counts still retries.
+    throttled_then_answered(3).await.unwrap();
+    assert_eq!(pacer.report().throttled, 6);
+
+    // A call given up counts the retries it made, not the throttle it gave up on.
+    let short = Pacer::new(Duration::from_secs(1));
+    let (result, retries) = count_throttled_retries(short.call("GetCase", || async {
+        Err::<(), _>(throttling("GetCase", Some(Duration::from_millis(300))))
+    }))
+    .await;
+    assert!(result.is_err());
+    assert_eq!(
+        retries, 3,
+        "retried at 0.3 s, 0.6 s and 0.9 s; 1.2 s is past the timeout"
+    );
+    assert_eq!(short.report().throttled, 4);
+}
