@@ -123,9 +123,10 @@ pub enum Command {
     /// Write manifests for existing cases, bound by metadata.caseId.
     #[command(after_help = "Example:\n  sirops import 1234567890 --out-dir cases/")]
     Import(ImportArgs),
-    /// Print the manifest JSON Schema (or, with --project, the schema of sirops.yaml).
+    /// Print the manifest JSON Schema (or, with --project, the schema of sirops.yaml; with
+    /// --apply-report, the schema of apply's JSON report).
     #[command(
-        after_help = "Examples:\n  sirops schema > schemas/case.schema.json\n  sirops schema --project > schemas/sirops.schema.json"
+        after_help = "Examples:\n  sirops schema > schemas/case.schema.json\n  sirops schema --project > schemas/sirops.schema.json\n  sirops schema --apply-report > schemas/apply-report.schema.json"
     )]
     Schema(SchemaArgs),
     /// Run the local Security IR emulator.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{Sandbox, manifest};
+use crate::support::{Sandbox, github_outputs, manifest};
 
 /// A manifest whose watcher email is invalid, and the 1-based line and column of that value.
 fn bad_watcher_manifest(name: &str) -> (String, usize, usize) {
@@ -49,24 +49,9 @@ async fn in_actions(sandbox: &Sandbox, args: &[&str]) -> crate::support::Run {
     sandbox.sirops_with_env(args, &env).await
 }
 
-/// `$GITHUB_OUTPUT` as the runner reads it: `name=value` lines and `name<<DELIMITER` blocks.
+/// `$GITHUB_OUTPUT` as the runner reads it.
 fn read_outputs(file: &Path) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(file).unwrap();
-    let mut outputs = BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if let Some((name, delimiter)) = line.split_once("<<") {
-            let value: Vec<&str> = lines
-                .by_ref()
-                .take_while(|line| *line != delimiter)
-                .collect();
-            outputs.insert(name.to_string(), value.join("\n"));
-        } else {
-            let (name, value) = line.split_once('=').expect("name=value");
-            outputs.insert(name.to_string(), value.to_string());
-        }
-    }
-    outputs
+    github_outputs(&std::fs::read_to_string(file).unwrap())
 }
 
 /// The annotations among a stream's workflow commands, as the runner would parse them:

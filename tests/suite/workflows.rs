@@ -15,7 +15,7 @@ use sirops::cli::Cli;
 use super::docs::{
     ci_example_files, parse_sirops, repository, shell_lines, sirops_invocations, yaml_files_under,
 };
-use super::support::git;
+use super::support::{git, github_outputs};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const ACTION: &str = "sirops/sirops";
@@ -269,25 +269,6 @@ fn roles(job: &Value) -> Vec<String> {
                 .to_string()
         })
         .collect()
-}
-
-/// Outputs written to a `$GITHUB_OUTPUT` file, in both of its forms (`name=value` and
-/// `name<<DELIMITER` ... `DELIMITER`).
-fn github_outputs(text: &str) -> BTreeMap<String, String> {
-    let mut outputs = BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if let Some((name, delimiter)) = line.split_once("<<") {
-            let value: Vec<&str> = lines
-                .by_ref()
-                .take_while(|line| *line != delimiter)
-                .collect();
-            outputs.insert(name.to_string(), value.join("\n"));
-        } else if let Some((name, value)) = line.split_once('=') {
-            outputs.insert(name.to_string(), value.to_string());
-        }
-    }
-    outputs
 }
 
 /// One run of a step's script, as the runner runs `shell: bash`.

@@ -397,3 +397,22 @@ impl Sandbox {
         owned
     }
 }
+
+/// Outputs written to a `$GITHUB_OUTPUT` file, in both of its forms (`name=value` and
+/// `name<<DELIMITER` ... `DELIMITER`).
+pub fn github_outputs(text: &str) -> BTreeMap<String, String> {
+    let mut outputs = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some((name, delimiter)) = line.split_once("<<") {
+            let value: Vec<&str> = lines
+                .by_ref()
+                .take_while(|line| *line != delimiter)
+                .collect();
+            outputs.insert(name.to_string(), value.join("\n"));
+        } else if let Some((name, value)) = line.split_once('=') {
+            outputs.insert(name.to_string(), value.to_string());
+        }
+    }
+    outputs
+}
