@@ -268,7 +268,7 @@ fn applied_case(input: &ReportInput<'_>, case: &CasePlan, outcome: &CaseOutcome)
         warnings: outcome
             .warnings
             .iter()
-            .map(|warning| shown(input.redactor, warning))
+            .map(|warning| Redactor::text_with(input.redactor, warning))
             .collect(),
         case_id_recorded: recorded(input, &outcome.name),
         error: None,
@@ -286,7 +286,7 @@ fn unplanned_case(input: &ReportInput<'_>, case: &CasePlan) -> CaseReport {
         requests: Vec::new(),
         warnings: Vec::new(),
         case_id_recorded: recorded(input, &case.name),
-        error: Some(shown(
+        error: Some(Redactor::text_with(
             input.redactor,
             case.error.as_deref().unwrap_or("it could not be planned"),
         )),
@@ -319,7 +319,7 @@ fn report_error(redactor: Option<&Redactor>, error: &ApiError) -> ReportError {
     ReportError {
         kind: error.kind.label().to_string(),
         code: error.code().map(str::to_string),
-        message: shown(redactor, &error.to_string()),
+        message: Redactor::text_with(redactor, &error.to_string()),
     }
 }
 
@@ -327,13 +327,6 @@ fn recorded(input: &ReportInput<'_>, name: &str) -> Option<bool> {
     input
         .recorded
         .map(|names| names.iter().any(|recorded| recorded == name))
-}
-
-fn shown(redactor: Option<&Redactor>, text: &str) -> String {
-    match redactor {
-        Some(redactor) => redactor.text(text),
-        None => text.to_string(),
-    }
 }
 
 fn millis(duration: Duration) -> u64 {

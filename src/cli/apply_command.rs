@@ -23,10 +23,9 @@ use crate::plan::{self, Plan, Redactor, RenderOptions, plural};
 
 pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<Outcome> {
     let saved = args.plan.as_deref().map(read_saved_plan).transpose()?;
-    let stdout_is_document = args.format == ApplyFormat::Json;
-    let Some(workspace) =
-        load_valid_workspace(&Shown::new(global, stdout_is_document), &args.paths)?
-    else {
+    // With `--format json` stdout carries the report alone; the plan still has to be seen.
+    let json = args.format == ApplyFormat::Json;
+    let Some(workspace) = load_valid_workspace(&Shown::new(global, json), &args.paths)? else {
         return Ok(Outcome::Failure);
     };
     check_prune_scope(&workspace, args.prune)?;
@@ -43,8 +42,6 @@ pub(super) async fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<
         }
         None => read_and_plan(global, &api, &workspace, &endpoint, plan_options(&args)).await?,
     };
-    // With `--format json` stdout carries the report alone; the plan still has to be seen.
-    let json = args.format == ApplyFormat::Json;
     if let Err(error) = show_plan(global, &plan, args.redact, json) {
         // Nobody saw the plan, so nothing may be applied; and a cut-short apply is never a
         // success, unlike a cut-short read-only command.
@@ -130,12 +127,10 @@ fn tell_github(
     let github = GitHub::from_global(global);
     github.append_step_summary(&|| {
         let redactor = Redactor::for_plan(plan);
-        let shown = if plan.redacted {
-            plan.clone()
-        } else {
-            plan::redact(plan)
-        };
-        ci::github::apply_summary(&redactor.text(text), &plan::render_markdown(&shown))
+        ci::github::apply_summary(
+            &redactor.text(text),
+            &plan::render_markdown(&plan::redact(plan)),
+        )
     })?;
     let shown_path = |path: &std::path::Path| path.display().to_string();
     let plan_file = args.plan.as_deref().map(shown_path);
@@ -263,10 +258,7 @@ fn confirm() -> anyhow::Result<bool> {
 /// What apply did, case by case where it matters. With `--redact`, messages (which may quote
 /// values the service echoed) get the plan's placeholders.
 fn summary(outcomes: &[CaseOutcome], redactor: Option<&Redactor>) -> String {
-    let shown = |text: &str| match redactor {
-        Some(redactor) => redactor.text(text),
-        None => text.to_string(),
-    };
+    let shown = |text: &str| Redactor::text_with(redactor, text);
     let failures: Vec<&CaseOutcome> = outcomes
         .iter()
         .filter(|outcome| outcome.failure().is_some())

@@ -75,12 +75,10 @@ pub(super) async fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<O
         } else {
             "sirops plan"
         };
-        let redacted = if shown.redacted {
-            shown.clone()
-        } else {
-            plan::redact(&shown)
-        };
-        format!("## {title}\n\n{}\n", plan::render_markdown(&redacted))
+        format!(
+            "## {title}\n\n{}\n",
+            plan::render_markdown(&plan::redact(&shown))
+        )
     })?;
     let plan_file = args.out.as_deref().map(|out| out.display().to_string());
     github.write_outputs(&crate::ci::github::plan_outputs(

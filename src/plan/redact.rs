@@ -85,8 +85,13 @@ fn is_not_free_text(member: &str) -> bool {
 
 /// The plan with every sensitive value replaced by its placeholder, marked `redacted`.
 /// The live fingerprints are dropped too: a digest of a case is a way to test guesses of its
-/// values, and a redacted plan is never applied, so nothing needs them.
+/// values, and a redacted plan is never applied, so nothing needs them. A plan already
+/// redacted is returned as it is: redacting it again would change nothing, so callers need
+/// not check.
 pub fn redact(plan: &Plan) -> Plan {
+    if plan.redacted {
+        return plan.clone();
+    }
     let mut requests: Vec<Vec<Value>> = plan
         .cases
         .iter()
@@ -193,6 +198,14 @@ impl Redactor {
 
     pub fn text(&self, text: &str) -> String {
         self.free_text.replace(text)
+    }
+
+    /// `text` redacted when there is a redactor (`--redact`), else as it is.
+    pub fn text_with(redactor: Option<&Redactor>, text: &str) -> String {
+        match redactor {
+            Some(redactor) => redactor.text(text),
+            None => text.to_string(),
+        }
     }
 }
 
@@ -447,6 +460,25 @@ mod tests {
         "Credential phishing wave",
         "One clerk entered credentials",
     ];
+
+    #[test]
+    fn redacting_a_redacted_plan_changes_nothing() {
+        let once = redact(&noisy_plan());
+        assert_eq!(redact(&once), once);
+    }
+
+    #[test]
+    fn text_with_redacts_only_with_a_redactor() {
+        let plan = fixtures::sample_plan();
+        let redactor = Redactor::for_plan(&plan);
+        let text = "bob@example.com was refused";
+        assert_eq!(Redactor::text_with(None, text), text);
+        assert_eq!(
+            Redactor::text_with(Some(&redactor), text),
+            redactor.text(text)
+        );
+        assert!(!Redactor::text_with(Some(&redactor), text).contains("bob@example.com"));
+    }
 
     fn noisy_plan() -> Plan {
         let mut plan = fixtures::sample_plan();
